@@ -1,0 +1,41 @@
+/**
+ * `npm run token -- --player 42 [--ttl 3600]`: prints a log-in token signed with TOKEN_SECRET
+ * (or, outside production, the built-in development secret the server also falls back to).
+ */
+import { parseArgs } from 'node:util';
+import { issueToken } from '../auth/token.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
+
+function main(): number {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { player: { type: 'string' }, ttl: { type: 'string', default: '86400' } } }));
+  } catch (err) {
+    console.error(`token: ${(err as Error).message}\nusage: npm run token -- --player ID [--ttl SECONDS]`);
+    return 2;
+  }
+  const playerId = Number(values.player);
+  const ttl = Number(values.ttl);
+  if (!Number.isSafeInteger(playerId) || playerId < 1) {
+    console.error('token: --player must be a positive whole number\nusage: npm run token -- --player ID [--ttl SECONDS]');
+    return 2;
+  }
+  if (!Number.isSafeInteger(ttl) || ttl < 1) {
+    console.error('token: --ttl must be a positive whole number of seconds');
+    return 2;
+  }
+  let secret: string;
+  try {
+    const config = loadConfig(process.env, false);
+    secret = config.tokenSecret;
+    if (config.usingDevSecret) console.error('token: TOKEN_SECRET is not set; signing with the built-in development secret');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`token: ${err.message}`);
+    return 2;
+  }
+  console.log(issueToken(secret, playerId, ttl));
+  return 0;
+}
+
+process.exitCode = main();

@@ -1,0 +1,298 @@
+/**
+ * The TypeScript client SDK: connect, log in, move, and follow the world as the server tells
+ * it. It uses only the standard WebSocket API and the generated protocol code, so it runs in
+ * browsers as well as in Node (which has a global WebSocket).
+ *
+ *   const client = await ZoneClient.connect('ws://127.0.0.1:7777');
+ *   client.on('spawn', (entity) => …);
+ *   const me = await client.login(token);
+ *   client.move(me.x + 1, me.y, 0);
+ */
+import {
+  ClientMessage,
+  MoveField,
+  PROTOCOL_VERSION,
+  ServerMessage,
+  CM_PER_METRE,
+  type ClientMessageInit,
+  type EntityKind,
+  type EntityMove,
+  type EntitySpawn,
+  type LoginAccepted,
+  type MoveCorrection,
+  type Pong,
+  type ServerError,
+  type WorldUpdate,
+} from '../protocol/messages.ts';
+
+/** An entity as this client last heard of it; positions in metres. */
+export interface KnownEntity {
+  readonly id: number;
+  readonly kind: EntityKind;
+  readonly playerId: number;
+  x: number;
+  y: number;
+  heading: number;
+}
+
+/** The client's own player after log-in; positions in metres. */
+export interface Self {
+  readonly playerId: number;
+  readonly entityId: number;
+  readonly zoneId: number;
+  readonly zoneWidth: number;
+  readonly zoneHeight: number;
+  readonly tickHz: number;
+  x: number;
+  y: number;
+  heading: number;
+}
+
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+export interface ZoneClientEvents {
+  login: Self;
+  /** One per WorldUpdate frame, after its spawns, despawns and moves were applied. */
+  update: WorldUpdate;
+  spawn: KnownEntity;
+  despawn: KnownEntity;
+  move: KnownEntity;
+  correction: MoveCorrection;
+  error: ServerError;
+  close: CloseInfo;
+}
+
+type Listener<T> = (value: T) => void;
+
+/** A refused log-in: the server's error code and message. */
+export class LoginRefusedError extends Error {
+  override readonly name = 'LoginRefusedError';
+  readonly code: number;
+  constructor(error: ServerError) {
+    super(`login refused (code ${error.code}): ${error.message}`);
+    this.code = error.code;
+  }
+}
+
+export interface ConnectOptions {
+  /** A WebSocket constructor; defaults to the global one. */
+  readonly WebSocket?: typeof WebSocket;
+}
+
+export class ZoneClient {
+  /** What this client knows of the world, by entity id. */
+  readonly entities = new Map<number, KnownEntity>();
+  self: Self | undefined;
+  /** The last tick number heard from the zone. */
+  lastTick = 0;
+  closed: CloseInfo | undefined;
+
+  private readonly socket: WebSocket;
+  private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
+  private seq = 0;
+  private readonly pendingPings = new Map<number, (rttMs: number) => void>();
+  private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void } | undefined;
+  private pendingLogout: (() => void) | undefined;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.binaryType = 'arraybuffer';
+    socket.addEventListener('message', (event) => this.onFrame(event.data));
+    socket.addEventListener('close', (event) => this.onClose({ code: event.code, reason: event.reason }));
+  }
+
+  static connect(url: string, options: ConnectOptions = {}): Promise<ZoneClient> {
+    const Ctor = options.WebSocket ?? globalThis.WebSocket;
+    return new Promise((resolve, reject) => {
+      const socket = new Ctor(url);
+      const onError = (): void => reject(new Error(`cannot connect to ${url}`));
+      socket.addEventListener('error', onError, { once: true });
+      socket.addEventListener(
+        'open',
+        () => {
+          socket.removeEventListener('error', onError);
+          resolve(new ZoneClient(socket));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  on<E extends keyof ZoneClientEvents>(event: E, listener: Listener<ZoneClientEvents[E]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  /** Resolves with the next `event` for which `match` holds. */
+  next<E extends keyof ZoneClientEvents>(event: E, match: (value: ZoneClientEvents[E]) => boolean = () => true): Promise<ZoneClientEvents[E]> {
+    return new Promise((resolve) => {
+      const off = this.on(event, (value) => {
+        if (!match(value)) return;
+        off();
+        resolve(value);
+      });
+    });
+  }
+
+  login(token: string): Promise<Self> {
+    return new Promise((resolve, reject) => {
+      this.pendingLogin = { resolve, reject };
+      this.send({ login: { token, protocolVersion: PROTOCOL_VERSION } });
+    });
+  }
+
+  /** Sends a move (metres, radians) and returns its sequence number. */
+  move(x: number, y: number, heading: number): number {
+    const seq = this.send({ move: { x, y, heading, clientTimeMs: Date.now() } });
+    if (this.self) {
+      this.self.x = x;
+      this.self.y = y;
+      this.self.heading = heading;
+    }
+    return seq;
+  }
+
+  /** Round-trip time to the gateway, ms. */
+  ping(): Promise<number> {
+    const sentAt = performance.now();
+    return new Promise((resolve) => {
+      const seq = this.send({ ping: { clientTimeMs: sentAt } });
+      this.pendingPings.set(seq, resolve);
+    });
+  }
+
+  /** Logs out; resolves when the server has confirmed. */
+  logout(): Promise<void> {
+    return new Promise((resolve) => {
+      this.pendingLogout = resolve;
+      this.send({ logout: {} });
+    });
+  }
+
+  /** Closes the connection; resolves once it is closed. */
+  close(): Promise<CloseInfo> {
+    if (this.closed) return Promise.resolve(this.closed);
+    const done = this.next('close');
+    this.socket.close(1000, 'client closed');
+    return done;
+  }
+
+  /** Sends an envelope, numbering it with the next seq. */
+  send(message: ClientMessageInit): number {
+    const seq = ++this.seq;
+    this.socket.send(ClientMessage.encode({ ...message, seq }).finish());
+    return seq;
+  }
+
+  private emit<E extends keyof ZoneClientEvents>(event: E, value: ZoneClientEvents[E]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) (listener as Listener<ZoneClientEvents[E]>)(value);
+  }
+
+  private onFrame(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) return;
+    const message = ServerMessage.decode(new Uint8Array(data));
+    switch (message.body) {
+      case 'login': {
+        const result = message.login;
+        if (result?.accepted) {
+          const a = result.accepted as LoginAccepted;
+          const self: Self = {
+            playerId: a.playerId,
+            entityId: a.entityId,
+            zoneId: a.zoneId,
+            zoneWidth: a.zoneWidth,
+            zoneHeight: a.zoneHeight,
+            tickHz: a.tickHz,
+            x: a.xCm / CM_PER_METRE,
+            y: a.yCm / CM_PER_METRE,
+            heading: a.heading,
+          };
+          this.self = self;
+          this.pendingLogin?.resolve(self);
+          this.emit('login', self);
+        } else if (result?.error) {
+          this.pendingLogin?.reject(new LoginRefusedError(result.error as ServerError));
+        }
+        this.pendingLogin = undefined;
+        return;
+      }
+      case 'update':
+        this.applyUpdate(message.update as WorldUpdate);
+        return;
+      case 'correction': {
+        const correction = message.correction as MoveCorrection;
+        if (this.self) {
+          this.self.x = correction.xCm / CM_PER_METRE;
+          this.self.y = correction.yCm / CM_PER_METRE;
+          this.self.heading = correction.heading;
+        }
+        this.emit('correction', correction);
+        return;
+      }
+      case 'pong': {
+        const pong = message.pong as Pong;
+        // Pongs echo the client time of their ping; the matching seq is the oldest pending one.
+        const [seq, resolve] = this.pendingPings.entries().next().value ?? [];
+        if (seq !== undefined && resolve && pong) {
+          this.pendingPings.delete(seq);
+          resolve(performance.now() - pong.clientTimeMs);
+        }
+        return;
+      }
+      case 'error':
+        this.emit('error', message.error as ServerError);
+        return;
+      case 'logout':
+        this.pendingLogout?.();
+        this.pendingLogout = undefined;
+        return;
+    }
+  }
+
+  private applyUpdate(update: WorldUpdate): void {
+    this.lastTick = update.tick;
+    for (const spawn of update.spawns as EntitySpawn[]) {
+      const entity: KnownEntity = {
+        id: spawn.entityId,
+        kind: spawn.kind,
+        playerId: spawn.playerId,
+        x: spawn.xCm / CM_PER_METRE,
+        y: spawn.yCm / CM_PER_METRE,
+        heading: spawn.heading,
+      };
+      this.entities.set(entity.id, entity);
+      this.emit('spawn', entity);
+    }
+    for (const id of update.despawns) {
+      const entity = this.entities.get(id);
+      if (!entity) continue;
+      this.entities.delete(id);
+      this.emit('despawn', entity);
+    }
+    for (const move of update.moves as EntityMove[]) {
+      const entity = this.entities.get(move.entityId);
+      if (!entity) continue;
+      if (move.mask & MoveField.MOVE_FIELD_POSITION) {
+        entity.x = move.xCm / CM_PER_METRE;
+        entity.y = move.yCm / CM_PER_METRE;
+      }
+      if (move.mask & MoveField.MOVE_FIELD_HEADING) entity.heading = move.heading;
+      this.emit('move', entity);
+    }
+    this.emit('update', update);
+  }
+
+  private onClose(info: CloseInfo): void {
+    this.closed = info;
+    this.pendingLogin?.reject(new Error(`connection closed (${info.code} ${info.reason})`));
+    this.pendingLogin = undefined;
+    this.emit('close', info);
+  }
+}

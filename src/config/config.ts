@@ -1,0 +1,148 @@
+/**
+ * Server configuration: every setting comes from one environment variable, is checked once at
+ * start-up with an error that names the variable, and is then frozen. Units are in the names.
+ * README.md lists every variable; keep the two in step.
+ */
+
+export interface ZoneConfig {
+  readonly id: number;
+  /** Bounds are 0..widthM × 0..heightM, metres. */
+  readonly widthM: number;
+  readonly heightM: number;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly zones: readonly ZoneConfig[];
+  readonly tickHz: number;
+  readonly tokenSecret: string;
+  /** True when no TOKEN_SECRET was given and the built-in development secret is in use. */
+  readonly usingDevSecret: boolean;
+  readonly logLevel: string;
+  readonly logFormat: LogFormat;
+  readonly logColor: boolean;
+  readonly maxPayloadBytes: number;
+  readonly msgRatePerSec: number;
+  readonly msgBurst: number;
+  readonly loginTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly maxBufferedBytes: number;
+  readonly inboundRingBytes: number;
+  readonly outboundRingBytes: number;
+  readonly maxSpeedMps: number;
+  readonly speedTolerance: number;
+  readonly shutdownDeadlineMs: number;
+  readonly zoneRestartDelayMs: number;
+}
+
+/** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
+export const DEV_TOKEN_SECRET = 'zone-server-development-secret-do-not-use-in-production';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readPowerOfTwo(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = readInt(env, name, fallback, min, max);
+  if ((value & (value - 1)) !== 0) throw new ConfigError(`${name} must be a power of two, got ${value}`);
+  return value;
+}
+
+const DEFAULT_ZONE_SIZE_M = 1000;
+
+/**
+ * ZONES is either a count ("4": zones 1..4, each 1000 m square) or a comma-separated list of
+ * `id:WIDTHxHEIGHT` in metres ("1:2000x2000,7:500x800").
+ */
+export function parseZones(raw: string | undefined): ZoneConfig[] {
+  const text = (raw ?? '').trim();
+  if (text === '') return parseZones('4');
+  if (/^\d+$/.test(text)) {
+    const count = Number(text);
+    if (count < 1 || count > 64) throw new ConfigError(`ZONES must be between 1 and 64 zones, got ${count}`);
+    return Array.from({ length: count }, (_, i) => ({ id: i + 1, widthM: DEFAULT_ZONE_SIZE_M, heightM: DEFAULT_ZONE_SIZE_M }));
+  }
+  const zones: ZoneConfig[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (!match) throw new ConfigError(`ZONES entry "${part}" is not id:WIDTHxHEIGHT (for example 1:1000x1000)`);
+    const id = Number(match[1]);
+    const widthM = Number(match[2]);
+    const heightM = Number(match[3]);
+    if (id < 1 || id > 0xffff_ffff) throw new ConfigError(`ZONES id ${id} must be between 1 and 4294967295`);
+    if (widthM <= 0 || heightM <= 0 || widthM > 100_000 || heightM > 100_000) {
+      throw new ConfigError(`ZONES zone ${id} size must be above 0 and at most 100000 m on each side`);
+    }
+    if (zones.some((z) => z.id === id)) throw new ConfigError(`ZONES lists zone ${id} twice`);
+    zones.push({ id, widthM, heightM });
+  }
+  if (zones.length > 64) throw new ConfigError(`ZONES must list at most 64 zones, got ${zones.length}`);
+  return zones;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process.stdout.isTTY)): Config {
+  const production = env.NODE_ENV === 'production';
+  const secret = env.TOKEN_SECRET ?? '';
+  if (production && secret === '') throw new ConfigError('TOKEN_SECRET must be set when NODE_ENV=production');
+  if (secret !== '' && secret.length < 16) throw new ConfigError('TOKEN_SECRET must be at least 16 characters');
+
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const logFormatRaw = env.LOG_FORMAT || (env.NODE_ENV === 'development' || (!production && stdoutIsTty) ? 'pretty' : 'json');
+  if (logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${logFormatRaw}"`);
+
+  const host = env.HOST || '127.0.0.1';
+  const config: Config = {
+    host,
+    port: readInt(env, 'PORT', 7777, 0, 65535),
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsPort: readInt(env, 'METRICS_PORT', 9464, 0, 65535),
+    zones: parseZones(env.ZONES),
+    tickHz: readInt(env, 'TICK_HZ', 20, 1, 120),
+    tokenSecret: secret === '' ? DEV_TOKEN_SECRET : secret,
+    usingDevSecret: secret === '',
+    logLevel,
+    logFormat: logFormatRaw,
+    logColor: logFormatRaw === 'pretty' && stdoutIsTty,
+    maxPayloadBytes: readInt(env, 'MAX_PAYLOAD_BYTES', 4096, 64, 1 << 20),
+    msgRatePerSec: readNumber(env, 'MSG_RATE_PER_SEC', 60, 1, 10_000),
+    msgBurst: readInt(env, 'MSG_BURST', 120, 1, 100_000),
+    loginTimeoutMs: readInt(env, 'LOGIN_TIMEOUT_MS', 10_000, 100, 600_000),
+    maxSessions: readInt(env, 'MAX_SESSIONS', 5000, 1, 1_000_000),
+    maxBufferedBytes: readInt(env, 'MAX_BUFFERED_BYTES', 1 << 20, 1024, 1 << 30),
+    inboundRingBytes: readPowerOfTwo(env, 'INBOUND_RING_BYTES', 1 << 20, 1 << 12, 1 << 30),
+    outboundRingBytes: readPowerOfTwo(env, 'OUTBOUND_RING_BYTES', 1 << 24, 1 << 16, 1 << 30),
+    maxSpeedMps: readNumber(env, 'MAX_SPEED_MPS', 10, 0.1, 1000),
+    speedTolerance: readNumber(env, 'SPEED_TOLERANCE', 1.25, 1, 10),
+    shutdownDeadlineMs: readInt(env, 'SHUTDOWN_DEADLINE_MS', 10_000, 100, 600_000),
+    zoneRestartDelayMs: readInt(env, 'ZONE_RESTART_DELAY_MS', 1000, 0, 60_000),
+  };
+  return Object.freeze({ ...config, zones: Object.freeze(config.zones.map((z) => Object.freeze({ ...z }))) });
+}

@@ -1,0 +1,355 @@
+/**
+ * The WebSocket gateway (main thread): accepts sessions, checks every frame (size, rate,
+ * decoding, session state), turns client requests into jobs in the player's zone inbound ring,
+ * and sends the frames zones put in their outbound rings. Anything a client does wrong ends
+ * that client's session only.
+ *
+ * Backpressure: a full inbound ring refuses the job and the client gets ERROR_CODE_SERVER_BUSY
+ * for that request (a refused login also closes with 1013). A LEAVE that does not fit is kept
+ * in a per-zone queue and retried after every drain of that zone's frames, so no player is left
+ * behind in a zone. A client whose send buffer passes MAX_BUFFERED_BYTES is dropped.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { verifyToken } from '../auth/token.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
+import { JobWriter } from '../protocol/jobs.ts';
+import {
+  ClientMessage,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  encodeServerMessage,
+  type LoginRequest,
+  type MoveRequest,
+  type ServerMessageInit,
+} from '../protocol/messages.ts';
+import type { ZoneHandle } from '../supervisor/zone-handle.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import { Session } from './session.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+const PUMP_RECHECK_MS = 1000;
+
+export class Gateway {
+  private readonly config: Config;
+  private readonly log: Logger;
+  private readonly zones: readonly ZoneHandle[];
+  private readonly metrics: GatewayMetrics;
+  private readonly sessions = new Map<number, Session>();
+  private readonly sessionsByPlayer = new Map<number, Session>();
+  private readonly openSockets = new Set<WebSocket>();
+  /** LEAVE jobs that found their zone's inbound ring full, oldest first. */
+  private readonly pendingLeaves = new Map<ZoneHandle, number[]>();
+  private readonly jobs = new JobWriter();
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private nextSessionId = 1;
+  private accepting = true;
+
+  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], metrics: GatewayMetrics) {
+    this.config = config;
+    this.log = log;
+    this.zones = zones;
+    this.metrics = metrics;
+    this.http = createServer((_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
+    });
+    this.wss = new WebSocketServer({
+      server: this.http,
+      maxPayload: config.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.wss.on('connection', (socket, request) => this.onConnection(socket, request));
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.config.port, this.config.host, () => {
+        this.http.off('error', reject);
+        resolve((this.http.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- zones
+
+  /** A player always lands in the same zone (until persistence remembers where they were). */
+  zoneForPlayer(playerId: number): ZoneHandle {
+    return this.zones[(playerId - 1) % this.zones.length] as ZoneHandle;
+  }
+
+  /** Starts sending the frames of the zone's current outbound ring. */
+  zoneUp(zone: ZoneHandle): void {
+    void this.pumpFrames(zone, zone.generation);
+  }
+
+  /** The zone died: every session in it is told and closed. */
+  zoneDown(zone: ZoneHandle): void {
+    this.pendingLeaves.delete(zone);
+    for (const session of [...this.sessions.values()]) {
+      if (session.zone === zone) this.end(session, SessionEnds.zoneRestarted);
+    }
+  }
+
+  /** The zone could not fit this session's frames and has removed its player. */
+  sessionDroppedByZone(sessionId: number): void {
+    const session = this.sessions.get(sessionId);
+    if (session) this.end(session, SessionEnds.zoneOverloaded);
+  }
+
+  private async pumpFrames(zone: ZoneHandle, generation: number): Promise<void> {
+    const ring = zone.outbound;
+    while (zone.generation === generation && zone.state === 'running') {
+      // The timeout only lets a pump whose zone died notice and end; frames ring the doorbell.
+      await ring.waitForRecords(PUMP_RECHECK_MS);
+      ring.drain(this.deliverFrame);
+      this.retryPendingLeaves(zone);
+    }
+  }
+
+  private readonly deliverFrame = (sessionId: number, payload: Uint8Array): void => {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.state !== 'in-zone') {
+      this.metrics.traffic.framesOrphaned++;
+      return;
+    }
+    // Copied: the ring reuses this memory, and ws may hold the buffer until the socket drains.
+    this.sendBytes(session, Buffer.from(payload));
+  };
+
+  // ---------------------------------------------------------------- sessions
+
+  private onConnection(socket: WebSocket, request: IncomingMessage): void {
+    this.metrics.sessionsOpened.inc();
+    this.openSockets.add(socket);
+    socket.once('close', () => this.openSockets.delete(socket));
+    const now = performance.now();
+    const session = new Session(
+      this.nextSessionId++,
+      socket,
+      request.socket.remoteAddress ?? '',
+      new TokenBucket(this.config.msgRatePerSec, this.config.msgBurst, now),
+    );
+    if (!this.accepting) {
+      this.end(session, SessionEnds.shuttingDown);
+      return;
+    }
+    if (this.sessions.size >= this.config.maxSessions) {
+      this.end(session, SessionEnds.serverFull);
+      return;
+    }
+    this.sessions.set(session.id, session);
+    session.loginTimer = setTimeout(() => this.end(session, SessionEnds.loginTimeout), this.config.loginTimeoutMs);
+    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(session, data as Buffer, isBinary));
+    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(session, err));
+    socket.on('close', () => this.onSocketClosed(session));
+  }
+
+  private onFrame(session: Session, data: Buffer, isBinary: boolean): void {
+    if (session.state === 'closing') return;
+    const traffic = this.metrics.traffic;
+    traffic.framesIn++;
+    traffic.bytesIn += data.length;
+    if (!session.bucket.take(performance.now())) return this.end(session, SessionEnds.rateLimited);
+    if (!isBinary) return this.end(session, SessionEnds.malformedFrame);
+    let message: ClientMessage;
+    try {
+      message = ClientMessage.decode(data);
+    } catch {
+      return this.end(session, SessionEnds.malformedFrame);
+    }
+    const seq = message.seq;
+    switch (message.body) {
+      case 'ping':
+        this.send(session, { pong: { clientTimeMs: message.ping?.clientTimeMs ?? 0, serverTimeMs: Date.now() } });
+        return;
+      case 'login':
+        this.login(session, seq, message.login as LoginRequest);
+        return;
+      case 'move':
+        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first');
+        this.move(session, seq, message.move as MoveRequest);
+        return;
+      case 'logout':
+        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first');
+        this.send(session, { logout: {} });
+        this.end(session, SessionEnds.logout);
+        return;
+      default:
+        return this.end(session, SessionEnds.unknownMessage);
+    }
+  }
+
+  private login(session: Session, seq: number, request: LoginRequest): void {
+    if (session.state !== 'connected') {
+      return this.refuse(session, seq, ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED, 'already logged in');
+    }
+    if (request.protocolVersion !== PROTOCOL_VERSION) return this.refuseLogin(session, seq, SessionEnds.unsupportedVersion);
+    const check = verifyToken(this.config.tokenSecret, request.token);
+    if (!check.ok) return this.refuseLogin(session, seq, check.reason === 'expired' ? SessionEnds.tokenExpired : SessionEnds.invalidToken);
+    const playerId = check.claims.playerId;
+    session.state = 'authenticated';
+    session.playerId = playerId;
+    const zone = this.zoneForPlayer(playerId);
+    if (zone.state !== 'running') return this.refuseLogin(session, seq, SessionEnds.zoneUnavailable);
+    // JOIN goes first: if it does not fit, an older session of this player is left untouched.
+    if (!zone.inbound.tryWrite(session.id, this.jobs.join(playerId))) {
+      zone.traffic.jobsRejected++;
+      return this.refuseLogin(session, seq, SessionEnds.serverBusy);
+    }
+    zone.traffic.jobsEnqueued++;
+    clearTimeout(session.loginTimer);
+    const previous = this.sessionsByPlayer.get(playerId);
+    // The zone replaces the older session's entity when it takes the JOIN; its LEAVE, queued
+    // after, then finds nothing to remove.
+    if (previous) this.end(previous, SessionEnds.replaced);
+    session.zone = zone;
+    session.zoneGeneration = zone.generation;
+    session.state = 'in-zone';
+    this.sessionsByPlayer.set(playerId, session);
+    this.log.debug({ sessionId: session.id, playerId, zone: zone.id }, 'logged in');
+  }
+
+  private move(session: Session, seq: number, move: MoveRequest): void {
+    const zone = session.zone as ZoneHandle;
+    const job = this.jobs.move(seq, move.x, move.y, move.heading, move.clientTimeMs);
+    if (zone.inbound.tryWrite(session.id, job)) {
+      zone.traffic.jobsEnqueued++;
+      return;
+    }
+    zone.traffic.jobsRejected++;
+    this.refuse(session, seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: move not taken');
+  }
+
+  /** Answers one request with an error; the session goes on. */
+  private refuse(session: Session, seq: number, code: ErrorCode, message: string): void {
+    if (code === ErrorCode.ERROR_CODE_NOT_AUTHENTICATED || code === ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED) {
+      this.metrics.protocolErrors.inc({ kind: code === ErrorCode.ERROR_CODE_NOT_AUTHENTICATED ? 'not_authenticated' : 'already_authenticated' });
+    }
+    this.send(session, { error: { code, seq, message } });
+  }
+
+  /** Answers a login with its error inside a LoginResponse, then ends the session. */
+  private refuseLogin(session: Session, seq: number, reason: SessionEnd): void {
+    this.send(session, { login: { error: { code: reason.code, seq, message: reason.reason } } });
+    this.end(session, reason, false);
+  }
+
+  private onSocketError(session: Session, err: Error & { code?: string }): void {
+    // ws has already failed the connection (and sent its close code); count it and forget it.
+    const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? SessionEnds.frameTooLarge : SessionEnds.websocketProtocol;
+    this.log.debug({ sessionId: session.id, err: err.message }, 'websocket error');
+    this.end(session, reason, false);
+  }
+
+  private onSocketClosed(session: Session): void {
+    if (session.state === 'closing') return;
+    this.detach(session);
+    session.state = 'closing';
+  }
+
+  /**
+   * Ends a session for `reason`: the player leaves its zone, the client is sent the error (when
+   * `notify` and the reason carries a code) and the close code. Safe to call more than once.
+   */
+  end(session: Session, reason: SessionEnd, notify = true): void {
+    if (session.state === 'closing') return;
+    if (reason.protocolError) this.metrics.protocolErrors.inc({ kind: reason.kind });
+    this.metrics.sessionCloses.inc({ kind: reason.kind });
+    this.detach(session);
+    session.state = 'closing';
+    const socket = session.socket;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (notify && reason.code !== ErrorCode.ERROR_CODE_UNSPECIFIED) {
+      this.send(session, { error: { code: reason.code, seq: 0, message: reason.reason } }, true);
+    }
+    socket.close(reason.closeCode, reason.reason);
+  }
+
+  /** Takes the session out of every table and its player out of its zone. */
+  private detach(session: Session): void {
+    clearTimeout(session.loginTimer);
+    this.sessions.delete(session.id);
+    if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
+    const zone = session.zone;
+    if (zone && (session.state === 'in-zone' || session.state === 'authenticated') && zone.generation === session.zoneGeneration) {
+      this.leave(zone, session.id);
+    }
+  }
+
+  private leave(zone: ZoneHandle, sessionId: number): void {
+    const pending = this.pendingLeaves.get(zone);
+    // Behind earlier pending LEAVEs, to keep their order; otherwise straight into the ring.
+    if (!pending && zone.inbound.tryWrite(sessionId, this.jobs.leave())) {
+      zone.traffic.jobsEnqueued++;
+      return;
+    }
+    if (pending) pending.push(sessionId);
+    else this.pendingLeaves.set(zone, [sessionId]);
+  }
+
+  private retryPendingLeaves(zone: ZoneHandle): void {
+    const pending = this.pendingLeaves.get(zone);
+    if (!pending) return;
+    let sent = 0;
+    while (sent < pending.length && zone.inbound.tryWrite(pending[sent] as number, this.jobs.leave())) sent++;
+    zone.traffic.jobsEnqueued += sent;
+    if (sent === pending.length) this.pendingLeaves.delete(zone);
+    else pending.splice(0, sent);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private send(session: Session, message: ServerMessageInit, closing = false): void {
+    if (session.state === 'closing' && !closing) return;
+    this.sendBytes(session, encodeServerMessage(message));
+  }
+
+  private sendBytes(session: Session, bytes: Uint8Array): void {
+    const socket = session.socket;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(bytes);
+    this.metrics.traffic.framesOut++;
+    this.metrics.traffic.bytesOut += bytes.length;
+    if (socket.bufferedAmount > this.config.maxBufferedBytes) {
+      // Past the cap nothing more is queued for it, not even a close frame.
+      this.end(session, SessionEnds.slowConsumer, false);
+      socket.terminate();
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /**
+   * Stops accepting, tells every client the server is going away, and waits (until the
+   * deadline) for their sockets to close; any still open then are cut.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    this.accepting = false;
+    const listening = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.wss.close();
+    for (const session of [...this.sessions.values()]) this.end(session, SessionEnds.shuttingDown);
+    const sockets = [...this.openSockets];
+    const allClosed = Promise.all(sockets.map((socket) => (socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve)))));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
+    });
+    if ((await Promise.race([allClosed, late])) === 'late') {
+      this.log.warn({ sockets: this.openSockets.size }, 'clients did not close in time: cutting them');
+      for (const socket of this.openSockets) socket.terminate();
+    }
+    clearTimeout(timer);
+    this.http.closeAllConnections();
+    await listening;
+  }
+}

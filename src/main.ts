@@ -1,0 +1,52 @@
+/**
+ * `npm start`: reads the configuration from the environment, starts the server, and drains it
+ * on SIGTERM or SIGINT. Exit codes: 0 after a clean stop, 1 when the stop failed or ran past its
+ * deadline, 2 for a configuration error.
+ */
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { createLogger } from './log/logger.ts';
+import { startServer } from './server.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`configuration error: ${err.message}\n`);
+  process.exit(2);
+}
+
+const log = createLogger(config);
+if (config.usingDevSecret) {
+  log.warn('TOKEN_SECRET is not set: using the built-in development secret; anyone can mint tokens (refused when NODE_ENV=production)');
+}
+
+try {
+  const server = await startServer(config, log);
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    log.info({ signal }, 'signal received');
+    // Past the deadline and a grace second, nothing left may keep the process alive.
+    setTimeout(() => {
+      log.fatal('shutdown overran its deadline');
+      process.exit(1);
+    }, config.shutdownDeadlineMs + 1000).unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+} catch (err) {
+  log.fatal({ err }, 'server failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,71 @@
+/**
+ * The operations HTTP port (METRICS_PORT, on METRICS_HOST, loopback by default):
+ *   GET /metrics  Prometheus exposition merged from every thread
+ *   GET /healthz  200 while the process is up
+ *   GET /readyz   200 while the gateway accepts and every zone is ticking, else 503
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log/logger.ts';
+import type { MetricsHub } from '../metrics/metrics-hub.ts';
+
+export interface Readiness {
+  /** Whether the server takes players now, and each zone's state. */
+  readiness(): { ready: boolean; zones: Record<string, string> };
+}
+
+export class OpsServer {
+  private readonly server: Server;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(host: string, port: number, metrics: MetricsHub, readiness: Readiness, log: Logger) {
+    this.host = host;
+    this.port = port;
+    this.server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      switch (path) {
+        case '/metrics':
+          metrics.exposition().then(
+            (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (err: unknown) => {
+              log.error({ err }, 'metrics scrape failed');
+              response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n');
+            },
+          );
+          return;
+        case '/healthz':
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+          return;
+        case '/readyz': {
+          const state = readiness.readiness();
+          response.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(state)}\n`);
+          return;
+        }
+        default:
+          response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

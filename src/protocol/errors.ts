@@ -1,0 +1,46 @@
+/**
+ * Every way the server ends a session or refuses a request, in one place, so that codes are
+ * never reused and docs can be checked against them (test/protocol/errors.test.ts).
+ *
+ * A session closed by the server first gets a ServerMessage.error with `code` (when the
+ * socket can still take it), then a WebSocket close with `closeCode` and `reason`. `kind` is the
+ * label of the `gateway_session_closes_total` / `gateway_protocol_errors_total` metrics.
+ * Close codes 4000–4999 are the application range of RFC 6455 §7.4.2.
+ */
+import { ErrorCode } from './messages.ts';
+
+export interface SessionEnd {
+  readonly kind: string;
+  readonly code: ErrorCode;
+  readonly closeCode: number;
+  readonly reason: string;
+  /** True when the client broke the protocol (counted as a protocol error). */
+  readonly protocolError: boolean;
+}
+
+function end(kind: string, code: ErrorCode, closeCode: number, reason: string, protocolError: boolean): SessionEnd {
+  return Object.freeze({ kind, code, closeCode, reason, protocolError });
+}
+
+export const SessionEnds = Object.freeze({
+  malformedFrame: end('malformed_frame', ErrorCode.ERROR_CODE_MALFORMED_FRAME, 4000, 'malformed frame', true),
+  unknownMessage: end('unknown_message', ErrorCode.ERROR_CODE_UNKNOWN_MESSAGE, 4001, 'unknown message type', true),
+  frameTooLarge: end('frame_too_large', ErrorCode.ERROR_CODE_FRAME_TOO_LARGE, 1009, 'frame too large', true),
+  rateLimited: end('rate_limited', ErrorCode.ERROR_CODE_RATE_LIMITED, 4002, 'rate limit exceeded', true),
+  loginTimeout: end('login_timeout', ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, 4003, 'no login in time', true),
+  invalidToken: end('invalid_token', ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004, 'invalid token', true),
+  tokenExpired: end('token_expired', ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 4005, 'token expired', true),
+  unsupportedVersion: end('unsupported_protocol_version', ErrorCode.ERROR_CODE_UNSUPPORTED_PROTOCOL_VERSION, 4006, 'unsupported protocol version', true),
+  websocketProtocol: end('websocket_protocol', ErrorCode.ERROR_CODE_MALFORMED_FRAME, 1002, 'websocket protocol error', true),
+  slowConsumer: end('slow_consumer', ErrorCode.ERROR_CODE_SLOW_CONSUMER, 4007, 'send buffer over its cap', false),
+  replaced: end('replaced', ErrorCode.ERROR_CODE_REPLACED_BY_NEW_LOGIN, 4008, 'logged in elsewhere', false),
+  zoneRestarted: end('zone_restarted', ErrorCode.ERROR_CODE_ZONE_RESTARTED, 4009, 'zone restarted', false),
+  zoneUnavailable: end('zone_unavailable', ErrorCode.ERROR_CODE_ZONE_UNAVAILABLE, 1013, 'zone unavailable, try again later', false),
+  zoneOverloaded: end('zone_overloaded', ErrorCode.ERROR_CODE_ZONE_OVERLOADED, 4010, 'zone could not keep up', false),
+  serverBusy: end('server_busy', ErrorCode.ERROR_CODE_SERVER_BUSY, 1013, 'server busy, try again later', false),
+  serverFull: end('server_full', ErrorCode.ERROR_CODE_SERVER_FULL, 1013, 'server full', false),
+  shuttingDown: end('shutting_down', ErrorCode.ERROR_CODE_SHUTTING_DOWN, 1001, 'server shutting down', false),
+  logout: end('logout', ErrorCode.ERROR_CODE_UNSPECIFIED, 1000, 'logged out', false),
+});
+
+export type SessionEndName = keyof typeof SessionEnds;

@@ -1,0 +1,84 @@
+/**
+ * Binary layout of the job records the gateway writes into a zone's inbound ring (the ring
+ * record's key is the session id). Fixed little-endian layouts read with a DataView: the zone
+ * never decodes protobuf for a job, and the gateway never allocates to write one.
+ *
+ *   JOIN  [u8 kind][3 pad][u32 0][f64 playerId]                                   16 bytes
+ *   LEAVE [u8 kind]                                                                 1 byte
+ *   MOVE  [u8 kind][3 pad][u32 seq][f32 x][f32 y][f32 heading][4 pad][f64 clientTimeMs] 32 bytes
+ */
+
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3 } as const);
+export type JobKind = (typeof JobKind)[keyof typeof JobKind];
+
+export const JOIN_JOB_BYTES = 16;
+export const LEAVE_JOB_BYTES = 1;
+export const MOVE_JOB_BYTES = 32;
+export const MAX_JOB_BYTES = MOVE_JOB_BYTES;
+
+export interface MoveJob {
+  seq: number;
+  x: number;
+  y: number;
+  heading: number;
+  clientTimeMs: number;
+}
+
+/** A reusable scratch buffer for writing one job; returns the bytes to copy into the ring. */
+export class JobWriter {
+  private readonly bytes = new Uint8Array(MAX_JOB_BYTES);
+  private readonly view = new DataView(this.bytes.buffer);
+
+  join(playerId: number): Uint8Array {
+    this.view.setUint8(0, JobKind.JOIN);
+    this.view.setUint32(4, 0, true);
+    this.view.setFloat64(8, playerId, true);
+    return this.bytes.subarray(0, JOIN_JOB_BYTES);
+  }
+
+  leave(): Uint8Array {
+    this.view.setUint8(0, JobKind.LEAVE);
+    return this.bytes.subarray(0, LEAVE_JOB_BYTES);
+  }
+
+  move(seq: number, x: number, y: number, heading: number, clientTimeMs: number): Uint8Array {
+    this.view.setUint8(0, JobKind.MOVE);
+    this.view.setUint32(4, seq, true);
+    this.view.setFloat32(8, x, true);
+    this.view.setFloat32(12, y, true);
+    this.view.setFloat32(16, heading, true);
+    this.view.setFloat64(24, clientTimeMs, true);
+    return this.bytes.subarray(0, MOVE_JOB_BYTES);
+  }
+}
+
+/**
+ * Reads jobs out of payload views handed out by the ring (valid only during the drain call).
+ * One DataView over the ring's whole buffer, so reading a job allocates nothing.
+ */
+export class JobReader {
+  private readonly view: DataView;
+
+  constructor(ringBuffer: ArrayBufferLike) {
+    this.view = new DataView(ringBuffer);
+  }
+
+  kind(payload: Uint8Array): number {
+    return payload.length === 0 ? 0 : (payload[0] as number);
+  }
+
+  joinPlayerId(payload: Uint8Array): number {
+    return this.view.getFloat64(payload.byteOffset + 8, true);
+  }
+
+  /** Fills `into` (reused by the caller) from a MOVE payload. */
+  move(payload: Uint8Array, into: MoveJob): MoveJob {
+    const at = payload.byteOffset;
+    into.seq = this.view.getUint32(at + 4, true);
+    into.x = this.view.getFloat32(at + 8, true);
+    into.y = this.view.getFloat32(at + 12, true);
+    into.heading = this.view.getFloat32(at + 16, true);
+    into.clientTimeMs = this.view.getFloat64(at + 24, true);
+    return into;
+  }
+}

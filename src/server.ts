@@ -1,0 +1,73 @@
+/**
+ * Puts one node together: the supervisor and its zone workers, the gateway, metrics and the
+ * operations port. `startServer` resolves once every zone ticks and both ports listen;
+ * `stop` drains in order (stop accepting and tell clients, stop zones, close ports).
+ */
+import type { Config } from './config/config.ts';
+import { Gateway } from './gateway/gateway.ts';
+import { GatewayMetrics } from './gateway/gateway-metrics.ts';
+import type { Logger } from './log/logger.ts';
+import { MetricsHub } from './metrics/metrics-hub.ts';
+import { OpsServer } from './ops/ops-server.ts';
+import { Supervisor } from './supervisor/supervisor.ts';
+
+export interface RunningServer {
+  /** The WebSocket port actually bound (useful with PORT=0). */
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly supervisor: Supervisor;
+  readonly gateway: Gateway;
+  /** Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  let gateway: Gateway | undefined;
+  const supervisor = new Supervisor(config, log, {
+    onZoneUp: (zone) => gateway?.zoneUp(zone),
+    onZoneDown: (zone) => gateway?.zoneDown(zone),
+    onSessionDropped: (_zone, sessionId) => gateway?.sessionDroppedByZone(sessionId),
+  });
+  const hub = new MetricsHub(supervisor.zones);
+  const sessionCount = (): number => gateway?.sessionCount ?? 0;
+  const liveGateway: Gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, new GatewayMetrics(hub.registry, supervisor.zones, sessionCount));
+  gateway = liveGateway;
+  let stopping = false;
+  const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
+    readiness() {
+      const zones: Record<string, string> = {};
+      for (const zone of supervisor.zones) zones[zone.id] = zone.state;
+      return { ready: !stopping && supervisor.zones.every((zone) => zone.state === 'running'), zones };
+    },
+  }, log);
+
+  try {
+    await supervisor.start();
+  } catch (err) {
+    await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
+    throw err;
+  }
+  const [port, metricsPort] = await Promise.all([liveGateway.listen(), ops.listen()]).catch(async (err: unknown) => {
+    await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
+    throw err;
+  });
+  log.info({ port, metricsPort, host: config.host, zones: config.zones.map((zone) => zone.id), tickHz: config.tickHz }, 'server ready');
+
+  return {
+    port,
+    metricsPort,
+    supervisor,
+    gateway: liveGateway,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const deadline = Date.now() + config.shutdownDeadlineMs;
+      log.info('shutting down: closing sessions');
+      await liveGateway.close(deadline);
+      await supervisor.stop(deadline);
+      await ops.close();
+      if (Date.now() > deadline) throw new Error(`shutdown took longer than SHUTDOWN_DEADLINE_MS (${config.shutdownDeadlineMs} ms)`);
+      log.info('stopped');
+    },
+  };
+}

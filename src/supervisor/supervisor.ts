@@ -1,0 +1,134 @@
+/**
+ * Starts one worker per zone, restarts a zone whose worker dies, and stops them all on
+ * shutdown. A zone that dies is reported to the gateway (`onZoneDown`) so that its players are
+ * told and closed; it comes back with fresh rings after a delay that doubles while it keeps
+ * dying soon after starting (up to MAX_RESTART_DELAY_MS). Other zones are separate threads and
+ * never notice.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../log/logger.ts';
+import type { FromZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import { ZoneHandle } from './zone-handle.ts';
+
+const ZONE_WORKER_URL = new URL('../zone/zone-worker.ts', import.meta.url);
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A zone that ran at least this long before dying is restarted after the base delay again. */
+const STABLE_RUN_MS = 60_000;
+
+export interface SupervisorEvents {
+  /** The zone is ticking and its current rings are in use. */
+  onZoneUp(zone: ZoneHandle): void;
+  /** The zone's worker died; its sessions must be ended. */
+  onZoneDown(zone: ZoneHandle): void;
+  onSessionDropped(zone: ZoneHandle, sessionId: number): void;
+}
+
+export class Supervisor {
+  readonly zones: readonly ZoneHandle[];
+  private readonly config: Config;
+  private readonly log: Logger;
+  private readonly events: SupervisorEvents;
+  private readonly quickDeaths = new Map<ZoneHandle, number>();
+  private readonly startedAt = new Map<ZoneHandle, number>();
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+
+  constructor(config: Config, log: Logger, events: SupervisorEvents) {
+    this.config = config;
+    this.log = log;
+    this.events = events;
+    this.zones = config.zones.map((zone) => new ZoneHandle(zone, config.inboundRingBytes, config.outboundRingBytes));
+  }
+
+  /** Resolves once every zone is ticking. */
+  async start(): Promise<void> {
+    await Promise.all(this.zones.map((zone) => this.spawn(zone)));
+  }
+
+  /** Asks every zone to stop; terminates those that have not exited by `deadlineMs`. */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    await Promise.all(
+      this.zones.map(async (zone) => {
+        const worker = zone.worker;
+        zone.state = 'stopping';
+        if (!worker) {
+          zone.state = 'stopped';
+          return;
+        }
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        zone.send({ type: 'stop' });
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
+        });
+        if ((await Promise.race([exited, late])) === 'late') {
+          this.log.error({ zone: zone.id }, 'zone did not stop by the deadline: terminating its worker');
+          await worker.terminate();
+        }
+        clearTimeout(timer);
+        zone.state = 'stopped';
+      }),
+    );
+  }
+
+  private spawn(zone: ZoneHandle): Promise<void> {
+    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer };
+    const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}` });
+    zone.worker = worker;
+    zone.state = 'starting';
+    this.startedAt.set(zone, Date.now());
+    const generation = zone.generation;
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: FromZone) => {
+        switch (message.type) {
+          case 'ready':
+            zone.state = 'running';
+            this.events.onZoneUp(zone);
+            resolve();
+            return;
+          case 'metrics':
+            zone.pendingMetrics.get(message.requestId)?.(message.metrics);
+            return;
+          case 'drop-session':
+            this.events.onSessionDropped(zone, message.sessionId);
+            return;
+          case 'stopped':
+            return;
+        }
+      });
+      worker.on('error', (err) => this.log.error({ err, zone: zone.id }, 'zone worker failed'));
+      worker.on('exit', (code) => {
+        zone.abandonMetricsRequests();
+        if (zone.generation !== generation) return;
+        const wasReady = zone.state === 'running';
+        zone.worker = undefined;
+        if (this.stopping || zone.state === 'stopping') return;
+        // Settles start() (or a restart) that was waiting for this worker to become ready.
+        if (!wasReady) reject(new Error(`zone ${zone.id} worker exited with code ${code} before it was ready`));
+        this.log.error({ zone: zone.id, exitCode: code }, 'zone worker died: its players are disconnected and the zone restarts');
+        zone.state = 'restarting';
+        zone.traffic.restarts++;
+        this.events.onZoneDown(zone);
+        this.scheduleRestart(zone);
+      });
+    });
+  }
+
+  private scheduleRestart(zone: ZoneHandle): void {
+    const ranMs = Date.now() - (this.startedAt.get(zone) ?? 0);
+    const quick = ranMs < STABLE_RUN_MS ? (this.quickDeaths.get(zone) ?? 0) + 1 : 1;
+    this.quickDeaths.set(zone, quick);
+    const delayMs = Math.min(MAX_RESTART_DELAY_MS, this.config.zoneRestartDelayMs * 2 ** (quick - 1));
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.stopping) return;
+      zone.renewRings();
+      this.log.info({ zone: zone.id, generation: zone.generation }, 'restarting zone');
+      this.spawn(zone).catch((err: unknown) => this.log.error({ err, zone: zone.id }, 'zone restart failed'));
+    }, delayMs);
+    this.restartTimers.add(timer);
+  }
+}

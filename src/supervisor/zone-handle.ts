@@ -1,0 +1,80 @@
+/**
+ * The main thread's view of one zone: its worker, the current generation of its two rings, and
+ * its state. A restart replaces the worker and both rings (a dead worker may have died halfway
+ * through a record), and bumps `generation` so that anything tied to the old rings can tell.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { ZoneConfig } from '../config/config.ts';
+import type { MetricsSnapshot, ToZone } from '../protocol/zone-control.ts';
+import { RingBuffer } from '../ring/ring-buffer.ts';
+
+export type ZoneState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
+
+/** Main-thread counters about this zone; they only grow and survive restarts. */
+export interface ZoneTraffic {
+  jobsEnqueued: number;
+  /** Jobs refused because the inbound ring was full. */
+  jobsRejected: number;
+  restarts: number;
+}
+
+export class ZoneHandle {
+  readonly config: ZoneConfig;
+  readonly traffic: ZoneTraffic = { jobsEnqueued: 0, jobsRejected: 0, restarts: 0 };
+  state: ZoneState = 'starting';
+  generation = 0;
+  inbound: RingBuffer;
+  outbound: RingBuffer;
+  worker: Worker | undefined;
+  /** Metrics requests waiting for the worker's answer, by request id. */
+  readonly pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
+  private nextRequestId = 1;
+  private readonly inboundRingBytes: number;
+  private readonly outboundRingBytes: number;
+
+  constructor(config: ZoneConfig, inboundRingBytes: number, outboundRingBytes: number) {
+    this.config = config;
+    this.inboundRingBytes = inboundRingBytes;
+    this.outboundRingBytes = outboundRingBytes;
+    this.inbound = RingBuffer.create(inboundRingBytes);
+    this.outbound = RingBuffer.create(outboundRingBytes);
+  }
+
+  get id(): number {
+    return this.config.id;
+  }
+
+  /** Fresh rings for a new worker. */
+  renewRings(): void {
+    this.generation++;
+    this.inbound = RingBuffer.create(this.inboundRingBytes);
+    this.outbound = RingBuffer.create(this.outboundRingBytes);
+  }
+
+  send(message: ToZone): void {
+    this.worker?.postMessage(message);
+  }
+
+  /** The zone's metrics, or undefined when it does not answer within `timeoutMs`. */
+  collectMetrics(timeoutMs: number): Promise<MetricsSnapshot | undefined> {
+    if (this.state !== 'running' || !this.worker) return Promise.resolve(undefined);
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingMetrics.delete(requestId);
+        resolve(undefined);
+      }, timeoutMs);
+      this.pendingMetrics.set(requestId, (snapshot) => {
+        clearTimeout(timer);
+        this.pendingMetrics.delete(requestId);
+        resolve(snapshot);
+      });
+      this.send({ type: 'collect-metrics', requestId });
+    });
+  }
+
+  /** Answers every pending metrics request with nothing (the worker is gone). */
+  abandonMetricsRequests(): void {
+    for (const answer of [...this.pendingMetrics.values()]) answer(undefined);
+  }
+}

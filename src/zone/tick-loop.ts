@@ -1,0 +1,68 @@
+/**
+ * A fixed-rate tick scheduler that does not drift: tick n is due at start + n × period, so a
+ * late timer or a slow tick shortens the next wait instead of pushing every later tick back.
+ * Between ticks the thread sleeps in its event loop (a timer), never spinning. A zone that falls
+ * more than MAX_CATCH_UP_TICKS behind skips the missed ticks rather than running them back to
+ * back, and counts them.
+ */
+
+const MAX_CATCH_UP_TICKS = 5;
+
+export interface TickTiming {
+  /** How long the tick's work took, ms. */
+  readonly durationMs: number;
+  /** True when the work took longer than one period. */
+  readonly overran: boolean;
+}
+
+export class TickLoop {
+  readonly periodMs: number;
+  /** Ticks skipped after falling too far behind. */
+  skippedTicks = 0;
+  private readonly onTick: (nowMs: number) => void;
+  private readonly afterTick: (timing: TickTiming) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private nextDueMs = 0;
+  private running = false;
+
+  constructor(tickHz: number, onTick: (nowMs: number) => void, afterTick: (timing: TickTiming) => void) {
+    this.periodMs = 1000 / tickHz;
+    this.onTick = onTick;
+    this.afterTick = afterTick;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.nextDueMs = performance.now() + this.periodMs;
+    this.schedule();
+  }
+
+  /** No tick starts after this returns; a tick never runs concurrently with the caller. */
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    const delay = Math.max(0, this.nextDueMs - performance.now());
+    this.timer = setTimeout(this.run, delay);
+  }
+
+  private readonly run = (): void => {
+    if (!this.running) return;
+    const startedMs = performance.now();
+    this.onTick(startedMs);
+    const durationMs = performance.now() - startedMs;
+    this.afterTick({ durationMs, overran: durationMs > this.periodMs });
+    this.nextDueMs += this.periodMs;
+    const behindMs = performance.now() - this.nextDueMs;
+    if (behindMs > MAX_CATCH_UP_TICKS * this.periodMs) {
+      const skipped = Math.floor(behindMs / this.periodMs);
+      this.skippedTicks += skipped;
+      this.nextDueMs += skipped * this.periodMs;
+    }
+    if (this.running) this.schedule();
+  };
+}

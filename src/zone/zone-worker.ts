@@ -1,0 +1,61 @@
+/**
+ * Entry point of a zone worker thread: attaches the zone's two rings, runs the tick loop, and
+ * answers the main thread's control messages (protocol/zone-control.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../log/logger.ts';
+import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import { RingBuffer } from '../ring/ring-buffer.ts';
+import { TickLoop } from './tick-loop.ts';
+import { EveryoneView } from './view.ts';
+import { Zone } from './zone.ts';
+import { ZoneMetrics } from './zone-metrics.ts';
+
+if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
+const port = parentPort;
+const data = workerData as ZoneWorkerData;
+const log = createLogger(data.config, { zone: data.zone.id });
+
+function post(message: FromZone): void {
+  port.postMessage(message);
+}
+
+const inbound = RingBuffer.attach(data.inbound);
+const outbound = RingBuffer.attach(data.outbound);
+const zone = new Zone(
+  { zone: data.zone, tickHz: data.config.tickHz, maxSpeedMps: data.config.maxSpeedMps, speedTolerance: data.config.speedTolerance },
+  inbound,
+  outbound,
+  new EveryoneView(),
+  (sessionId) => {
+    log.warn({ sessionId }, 'outbound ring full: dropping session');
+    post({ type: 'drop-session', sessionId, reason: 'zone_overloaded' });
+  },
+);
+const loop = new TickLoop(
+  data.config.tickHz,
+  (nowMs) => zone.tick(nowMs),
+  (timing) => metrics.observeTick(timing),
+);
+const metrics = new ZoneMetrics(zone, () => loop.skippedTicks);
+
+port.on('message', (message: ToZone) => {
+  switch (message.type) {
+    case 'collect-metrics':
+      metrics.registry
+        .getMetricsAsJSON()
+        .then((snapshot) => post({ type: 'metrics', requestId: message.requestId, metrics: snapshot }))
+        .catch((err: unknown) => log.error({ err }, 'metrics collection failed'));
+      return;
+    case 'stop':
+      loop.stop();
+      log.info({ ticks: zone.tickNumber, players: zone.world.playersBySession.size }, 'zone stopped');
+      post({ type: 'stopped' });
+      port.close();
+      return;
+  }
+});
+
+loop.start();
+log.info({ widthM: data.zone.widthM, heightM: data.zone.heightM, tickHz: data.config.tickHz }, 'zone ticking');
+post({ type: 'ready' });

@@ -1,0 +1,270 @@
+/**
+ * One zone's simulation. `tick(nowMs)` runs the phases in order:
+ *   1. drain jobs   — take this tick's jobs from the inbound ring; joins and leaves apply at
+ *                     once, moves are queued in arrival order;
+ *   2. logic        — validate and apply the queued moves (corrections for rejected ones);
+ *   3. view         — the view system works out each viewer's news;
+ *   4. flush        — one WorldUpdate frame per viewer into the outbound ring;
+ * then the tick's change lists are cleared. Nothing here knows about threads or timers, so tests
+ * drive it by calling `tick` by hand.
+ */
+import type { ZoneConfig } from '../config/config.ts';
+import { JobKind, JobReader, MOVE_JOB_BYTES, JOIN_JOB_BYTES, type MoveJob } from '../protocol/jobs.ts';
+import {
+  EntityKind,
+  MoveField,
+  MoveRejectReason,
+  encodeServerMessage,
+  toCentimetres,
+  type EntityMoveInit,
+  type EntitySpawnInit,
+  type ServerMessageInit,
+} from '../protocol/messages.ts';
+import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
+import type { ViewSystem, ViewUpdate } from './view.ts';
+import { World, type Entity, type Player } from './world.ts';
+
+/** Where jobs come from: the consumer side of the inbound ring. */
+export interface JobSource {
+  readonly buffer: ArrayBufferLike;
+  drain(handler: (key: number, payload: Uint8Array) => void, maxRecords?: number): number;
+}
+
+/** Where frames go: the producer side of the outbound ring. False means full. */
+export interface FrameSink {
+  tryWrite(key: number, payload: Uint8Array): boolean;
+}
+
+export interface ZoneSettings {
+  readonly zone: ZoneConfig;
+  readonly tickHz: number;
+  readonly maxSpeedMps: number;
+  readonly speedTolerance: number;
+}
+
+/** Counters the worker folds into its metrics; they only grow. */
+export interface ZoneCounters {
+  jobs: number;
+  framesOut: number;
+  bytesOut: number;
+  /** Frames that did not fit into the outbound ring (each drops its session). */
+  framesRejected: number;
+  movesRejected: number;
+}
+
+/** A cap per tick so that a flooded ring cannot stretch one tick without bound. */
+export const MAX_JOBS_PER_TICK = 50_000;
+
+export class Zone {
+  readonly world = new World();
+  readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0 };
+  tickNumber = 0;
+
+  private readonly rules: MoveRules;
+  private readonly reader: JobReader;
+  private readonly move: MoveJob = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
+  /** Moves drained this tick, in arrival order: session ids and the decoded fields. */
+  private readonly queuedSessions: number[] = [];
+  private readonly queuedMoves: MoveJob[] = [];
+  private queuedCount = 0;
+  private nowMs = 0;
+  private readonly droppedSessions: number[] = [];
+  private readonly settings: ZoneSettings;
+  private readonly jobs: JobSource;
+  private readonly frames: FrameSink;
+  private readonly view: ViewSystem;
+  private readonly onSessionDropped: (sessionId: number) => void;
+
+  /** `onSessionDropped` is told about every session dropped because its frames did not fit. */
+  constructor(
+    settings: ZoneSettings,
+    jobs: JobSource,
+    frames: FrameSink,
+    view: ViewSystem,
+    onSessionDropped: (sessionId: number) => void,
+  ) {
+    this.settings = settings;
+    this.jobs = jobs;
+    this.frames = frames;
+    this.view = view;
+    this.onSessionDropped = onSessionDropped;
+    this.rules = {
+      maxSpeedMps: settings.maxSpeedMps,
+      speedTolerance: settings.speedTolerance,
+      widthM: settings.zone.widthM,
+      heightM: settings.zone.heightM,
+    };
+    this.reader = new JobReader(jobs.buffer);
+  }
+
+  get id(): number {
+    return this.settings.zone.id;
+  }
+
+  tick(nowMs: number): void {
+    this.nowMs = nowMs;
+    this.tickNumber++;
+    this.counters.jobs += this.jobs.drain(this.onJob, MAX_JOBS_PER_TICK);
+    this.applyQueuedMoves();
+    this.view.collect(this.world, this.sendUpdate);
+    this.dropFailedSessions();
+    this.world.endTick();
+  }
+
+  // ---------------------------------------------------------------- phase 1: drain jobs
+
+  private readonly onJob = (sessionId: number, payload: Uint8Array): void => {
+    switch (this.reader.kind(payload)) {
+      case JobKind.JOIN:
+        if (payload.length >= JOIN_JOB_BYTES) this.join(sessionId, this.reader.joinPlayerId(payload));
+        return;
+      case JobKind.LEAVE:
+        this.leave(sessionId);
+        return;
+      case JobKind.MOVE:
+        if (payload.length >= MOVE_JOB_BYTES) this.queueMove(sessionId, payload);
+        return;
+      default:
+        // The gateway writes only the kinds above; anything else is a bug there, not a client's.
+        throw new Error(`zone ${this.id}: unknown job kind ${this.reader.kind(payload)} from session ${sessionId}`);
+    }
+  };
+
+  private join(sessionId: number, playerId: number): void {
+    // One entity per player: a newer session of the same player replaces the older one.
+    const previous = this.world.playersById.get(playerId);
+    if (previous) this.world.removePlayer(previous);
+    const { zone } = this.settings;
+    const player: Player = {
+      id: this.world.allocateEntityId(),
+      kind: EntityKind.ENTITY_KIND_PLAYER,
+      playerId,
+      sessionId,
+      x: zone.widthM / 2,
+      y: zone.heightM / 2,
+      heading: 0,
+      changed: 0,
+      lastMoveSeq: 0,
+      moveBudgetM: fullMoveBudget(this.rules),
+      budgetAtMs: this.nowMs,
+      joinedThisTick: true,
+    };
+    this.world.addPlayer(player);
+    this.send(sessionId, {
+      login: {
+        accepted: {
+          playerId,
+          entityId: player.id,
+          zoneId: zone.id,
+          xCm: toCentimetres(player.x),
+          yCm: toCentimetres(player.y),
+          heading: player.heading,
+          zoneWidth: zone.widthM,
+          zoneHeight: zone.heightM,
+          tickHz: this.settings.tickHz,
+        },
+      },
+    });
+  }
+
+  private leave(sessionId: number): void {
+    const player = this.world.playersBySession.get(sessionId);
+    if (player) this.world.removePlayer(player);
+  }
+
+  private queueMove(sessionId: number, payload: Uint8Array): void {
+    const index = this.queuedCount++;
+    let slot = this.queuedMoves[index];
+    if (!slot) {
+      slot = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
+      this.queuedMoves.push(slot);
+    }
+    this.reader.move(payload, slot);
+    this.queuedSessions[index] = sessionId;
+  }
+
+  // ---------------------------------------------------------------- phase 2: logic
+
+  private applyQueuedMoves(): void {
+    for (let i = 0; i < this.queuedCount; i++) {
+      const player = this.world.playersBySession.get(this.queuedSessions[i] as number);
+      // A move from a session that has left (or was never let in) is dropped.
+      if (player) this.applyMove(player, this.queuedMoves[i] as MoveJob);
+    }
+    this.queuedCount = 0;
+  }
+
+  private applyMove(player: Player, move: MoveJob): void {
+    const verdict = checkMove(player, move, this.nowMs, this.rules);
+    if (verdict !== MoveRejectReason.MOVE_REJECT_REASON_UNSPECIFIED) {
+      this.counters.movesRejected++;
+      this.send(player.sessionId, {
+        correction: { seq: move.seq, reason: verdict, xCm: toCentimetres(player.x), yCm: toCentimetres(player.y), heading: player.heading },
+      });
+      return;
+    }
+    let fields = 0;
+    if (move.x !== player.x || move.y !== player.y) fields |= MoveField.MOVE_FIELD_POSITION;
+    if (move.heading !== player.heading) fields |= MoveField.MOVE_FIELD_HEADING;
+    if (fields === 0) return;
+    player.x = move.x;
+    player.y = move.y;
+    player.heading = move.heading;
+    this.world.markChanged(player, fields);
+  }
+
+  // ---------------------------------------------------------------- phases 3 and 4: view, flush
+
+  private readonly sendUpdate = (viewer: Player, update: ViewUpdate): void => {
+    this.send(viewer.sessionId, {
+      update: {
+        tick: this.tickNumber,
+        spawns: update.spawns.map(spawnOf),
+        despawns: update.despawns,
+        moves: update.moves.map(moveOf),
+      },
+    });
+  };
+
+  private send(sessionId: number, message: ServerMessageInit): void {
+    const bytes = encodeServerMessage(message);
+    if (this.frames.tryWrite(sessionId, bytes)) {
+      this.counters.framesOut++;
+      this.counters.bytesOut += bytes.length;
+      return;
+    }
+    // The gateway is not keeping up: rather than send this session a world with a hole in it,
+    // the zone drops the session once the tick's view phase is over.
+    this.counters.framesRejected++;
+    if (!this.droppedSessions.includes(sessionId)) this.droppedSessions.push(sessionId);
+  }
+
+  private dropFailedSessions(): void {
+    for (const sessionId of this.droppedSessions) {
+      this.leave(sessionId);
+      this.onSessionDropped(sessionId);
+    }
+    this.droppedSessions.length = 0;
+  }
+}
+
+function spawnOf(entity: Entity): EntitySpawnInit {
+  return {
+    entityId: entity.id,
+    kind: entity.kind,
+    playerId: entity.playerId,
+    xCm: toCentimetres(entity.x),
+    yCm: toCentimetres(entity.y),
+    heading: entity.heading,
+  };
+}
+
+function moveOf(entity: Entity): EntityMoveInit {
+  const move: EntityMoveInit = { entityId: entity.id, mask: entity.changed };
+  if (entity.changed & MoveField.MOVE_FIELD_POSITION) {
+    move.xCm = toCentimetres(entity.x);
+    move.yCm = toCentimetres(entity.y);
+  }
+  if (entity.changed & MoveField.MOVE_FIELD_HEADING) move.heading = entity.heading;
+  return move;
+}
