@@ -5,7 +5,6 @@
  */
 import type { Config } from './config/config.ts';
 import { Gateway } from './gateway/gateway.ts';
-import { GatewayMetrics } from './gateway/gateway-metrics.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
 import { OpsServer } from './ops/ops-server.ts';
@@ -22,16 +21,12 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  let gateway: Gateway | undefined;
-  const supervisor = new Supervisor(config, log, {
-    onZoneUp: (zone) => gateway?.zoneUp(zone),
-    onZoneDown: (zone) => gateway?.zoneDown(zone),
-    onSessionDropped: (_zone, sessionId) => gateway?.sessionDroppedByZone(sessionId),
-  });
+  const supervisor = new Supervisor(config, log);
   const hub = new MetricsHub(supervisor.zones);
-  const sessionCount = (): number => gateway?.sessionCount ?? 0;
-  const liveGateway: Gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, new GatewayMetrics(hub.registry, supervisor.zones, sessionCount));
-  gateway = liveGateway;
+  const gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, hub.registry);
+  supervisor.on('zone-up', (zone) => gateway.zoneUp(zone));
+  supervisor.on('zone-down', (zone) => gateway.zoneDown(zone));
+  supervisor.on('session-dropped', (_zone, sessionId) => gateway.sessionDroppedByZone(sessionId));
   let stopping = false;
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
     readiness() {
@@ -47,7 +42,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
     throw err;
   }
-  const [port, metricsPort] = await Promise.all([liveGateway.listen(), ops.listen()]).catch(async (err: unknown) => {
+  const [port, metricsPort] = await Promise.all([gateway.listen(), ops.listen()]).catch(async (err: unknown) => {
     await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
     throw err;
   });
@@ -57,13 +52,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port,
     metricsPort,
     supervisor,
-    gateway: liveGateway,
+    gateway: gateway,
     async stop() {
       if (stopping) return;
       stopping = true;
       const deadline = Date.now() + config.shutdownDeadlineMs;
       log.info('shutting down: closing sessions');
-      await liveGateway.close(deadline);
+      await gateway.close(deadline);
       await supervisor.stop(deadline);
       await ops.close();
       if (Date.now() > deadline) throw new Error(`shutdown took longer than SHUTDOWN_DEADLINE_MS (${config.shutdownDeadlineMs} ms)`);

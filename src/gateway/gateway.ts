@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
@@ -27,7 +28,7 @@ import {
   type ServerMessageInit,
 } from '../protocol/messages.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
-import type { GatewayMetrics } from './gateway-metrics.ts';
+import { GatewayMetrics } from './gateway-metrics.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -49,11 +50,11 @@ export class Gateway {
   private nextSessionId = 1;
   private accepting = true;
 
-  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], metrics: GatewayMetrics) {
+  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry) {
     this.config = config;
     this.log = log;
     this.zones = zones;
-    this.metrics = metrics;
+    this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
     });

@@ -2,7 +2,13 @@
  * The wire protocol's generated types and codecs (package zone.v1, from proto/), re-exported
  * under short names. Runs in every thread and in browsers: nothing Node-only here.
  */
+import protobuf from 'protobufjs/minimal.js';
 import { zone } from './generated/zone.js';
+
+// 64-bit fields (player ids) decode as plain numbers, not Long objects: ids are kept within
+// Number.MAX_SAFE_INTEGER (tokens refuse larger ones), and plain numbers compare with ===.
+protobuf.util.Long = undefined as never;
+protobuf.configure();
 
 export const v1 = zone.v1;
 

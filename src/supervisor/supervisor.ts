@@ -1,10 +1,11 @@
 /**
  * Starts one worker per zone, restarts a zone whose worker dies, and stops them all on
- * shutdown. A zone that dies is reported to the gateway (`onZoneDown`) so that its players are
+ * shutdown. A zone that dies is reported (`zone-down`) to the gateway so that its players are
  * told and closed; it comes back with fresh rings after a delay that doubles while it keeps
  * dying soon after starting (up to MAX_RESTART_DELAY_MS). Other zones are separate threads and
  * never notice.
  */
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
@@ -18,26 +19,26 @@ const STABLE_RUN_MS = 60_000;
 
 export interface SupervisorEvents {
   /** The zone is ticking and its current rings are in use. */
-  onZoneUp(zone: ZoneHandle): void;
+  'zone-up': [zone: ZoneHandle];
   /** The zone's worker died; its sessions must be ended. */
-  onZoneDown(zone: ZoneHandle): void;
-  onSessionDropped(zone: ZoneHandle, sessionId: number): void;
+  'zone-down': [zone: ZoneHandle];
+  /** The zone removed a session's player because its frames did not fit the outbound ring. */
+  'session-dropped': [zone: ZoneHandle, sessionId: number];
 }
 
-export class Supervisor {
+export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly zones: readonly ZoneHandle[];
   private readonly config: Config;
   private readonly log: Logger;
-  private readonly events: SupervisorEvents;
   private readonly quickDeaths = new Map<ZoneHandle, number>();
   private readonly startedAt = new Map<ZoneHandle, number>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
 
-  constructor(config: Config, log: Logger, events: SupervisorEvents) {
+  constructor(config: Config, log: Logger) {
+    super();
     this.config = config;
     this.log = log;
-    this.events = events;
     this.zones = config.zones.map((zone) => new ZoneHandle(zone, config.inboundRingBytes, config.outboundRingBytes));
   }
 
@@ -86,14 +87,14 @@ export class Supervisor {
         switch (message.type) {
           case 'ready':
             zone.state = 'running';
-            this.events.onZoneUp(zone);
+            this.emit('zone-up', zone);
             resolve();
             return;
           case 'metrics':
             zone.pendingMetrics.get(message.requestId)?.(message.metrics);
             return;
           case 'drop-session':
-            this.events.onSessionDropped(zone, message.sessionId);
+            this.emit('session-dropped', zone, message.sessionId);
             return;
           case 'stopped':
             return;
@@ -111,7 +112,7 @@ export class Supervisor {
         this.log.error({ zone: zone.id, exitCode: code }, 'zone worker died: its players are disconnected and the zone restarts');
         zone.state = 'restarting';
         zone.traffic.restarts++;
-        this.events.onZoneDown(zone);
+        this.emit('zone-down', zone);
         this.scheduleRestart(zone);
       });
     });

@@ -1,0 +1,394 @@
+/**
+ * Bounded lock-free ring of variable-length records over a SharedArrayBuffer (DESIGN.md R3).
+ *
+ * Multi-producer, single-consumer:
+ * - Producers (any number of threads at once, each holding its own `RingBuffer` from `create` or
+ *   `attach`) reserve space by compare-and-swap on a shared reservation tail, copy their payload
+ *   into the reserved bytes, then commit the record by an atomic store of its header. Each record
+ *   header is its own commit word (Vyukov's per-slot sequence, applied to variable-length
+ *   records), so the consumer never reads a record that is reserved but not yet written.
+ * - Exactly one thread at a time may consume (`drain`, `waitForRecords`). Two consumers would
+ *   read and free the same records; nothing here detects that.
+ * - `usedBytes` may be called from any thread.
+ *
+ * "Full" means that the bytes reserved and not yet consumed, plus the bytes the new record needs
+ * (its 8-byte header, its payload rounded up to 8 bytes, and any padding to skip the unused end of
+ * the data area when the record would not fit there), exceed the capacity. A full ring is
+ * backpressure: `tryWrite` returns false having written nothing, and the caller decides (count
+ * it, reject the job, drop the session). It never blocks and never waits for the consumer.
+ *
+ * Records are consumed in reservation order. A producer that has reserved but not yet committed
+ * holds up the records behind it until it commits; it does so within the same `tryWrite` call, so
+ * the stall is bounded by one payload copy, unless that thread dies mid-call (a producer thread
+ * killed by `worker.terminate()` between reservation and commit wedges the ring for good: stop
+ * producers by asking them, not by terminating them while they write).
+ *
+ * Memory layout (byte offsets in the SharedArrayBuffer):
+ *
+ *   0    meta line:     magic, capacity                      (written once by `create`)
+ *   128  producer line: reservation tail                      (CAS by producers)
+ *   256  consumer line: head                                  (written by the consumer only)
+ *   384  doorbell line: consumer-waiting flag, doorbell count (see `waitForRecords`)
+ *   512  data area, `capacityBytes` long, a power of two
+ *
+ * The tail, the head and the doorbell sit 128 bytes apart so that producers hammering the tail do
+ * not keep invalidating the line the consumer writes, and vice versa (128 covers adjacent-line
+ * prefetching on x86, and the 128-byte lines of some ARM cores).
+ *
+ * Tail and head are ever-increasing u32 byte counters (stored in an Int32Array, so read back
+ * with `>>> 0` or compared with wrapping arithmetic); the position in the data area is
+ * `counter & (capacity - 1)`, and the occupancy is `(tail - head) >>> 0`, correct across the
+ * 2^32 wrap because the capacity divides 2^32.
+ *
+ * Record layout, 8-byte aligned: i32 header word, u32 key, payload, zero padding to 8 bytes.
+ * Header word: 0 = not committed (or free), n > 0 = committed record with payload length n - 1
+ * (so a 0-length payload still has a non-zero commit word), n < 0 = committed padding of -n bytes
+ * that runs to the end of the data area; the record that caused it starts at position 0.
+ *
+ * Invariant: every byte of the data area outside committed-and-unconsumed records is zero. The
+ * consumer restores it by zeroing what it consumed before it publishes the new head; that is what
+ * lets "header word == 0" mean "not committed" at any 8-aligned position a future record may
+ * start at.
+ *
+ * All `Atomics` operations are sequentially consistent, so each one both publishes the plain
+ * writes its thread made before it and makes visible, to a thread that later reads the value it
+ * stored, everything that came before it. The comments at each call name the pairing relied on.
+ */
+
+const MAGIC = 0x52494e47; // "RING"
+const MIN_CAPACITY = 1024;
+/** 1 GiB: keeps every position and size within a positive i32. */
+const MAX_CAPACITY = 1 << 30;
+
+// Control area, indices into the Int32Array over bytes [0, CONTROL_BYTES).
+const I_MAGIC = 0;
+const I_CAPACITY = 1;
+const I_TAIL = 128 >> 2;
+const I_HEAD = 256 >> 2;
+const I_WAITING = 384 >> 2;
+const I_DOORBELL = I_WAITING + 1;
+const CONTROL_BYTES = 512;
+
+const HEADER_BYTES = 8;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+export class RingBuffer {
+  readonly buffer: SharedArrayBuffer;
+  readonly capacityBytes: number;
+  /** Largest payload `tryWrite` accepts: a quarter of the capacity minus the header. */
+  readonly maxPayloadBytes: number;
+
+  readonly #control: Int32Array;
+  /** Data area as bytes: payload copies and the consumer's zeroing. */
+  readonly #bytes: Uint8Array;
+  /** Data area as i32 words: record headers (index = position >> 2) and keys. */
+  readonly #words: Int32Array;
+  readonly #mask: number;
+  /** Consumer side: publish the head mid-drain once this many bytes have been freed. */
+  readonly #publishEveryBytes: number;
+  /** Producer side: where this producer's last reservation ended (a guess at the tail). */
+  #tailGuess = 0;
+
+  private constructor(buffer: SharedArrayBuffer, capacityBytes: number) {
+    this.buffer = buffer;
+    this.capacityBytes = capacityBytes;
+    this.maxPayloadBytes = capacityBytes / 4 - HEADER_BYTES;
+    this.#control = new Int32Array(buffer, 0, CONTROL_BYTES >> 2);
+    this.#bytes = new Uint8Array(buffer, CONTROL_BYTES, capacityBytes);
+    this.#words = new Int32Array(buffer, CONTROL_BYTES, capacityBytes >> 2);
+    this.#mask = capacityBytes - 1;
+    this.#publishEveryBytes = capacityBytes >> 3;
+  }
+
+  /** Allocates a new ring; capacityBytes must be a power of two >= 1024 (data area size). */
+  static create(capacityBytes: number): RingBuffer {
+    if (!isPowerOfTwo(capacityBytes) || capacityBytes < MIN_CAPACITY || capacityBytes > MAX_CAPACITY) {
+      throw new RangeError(
+        `capacityBytes must be a power of two in [${MIN_CAPACITY}, ${MAX_CAPACITY}], got ${capacityBytes}`,
+      );
+    }
+    const buffer = new SharedArrayBuffer(CONTROL_BYTES + capacityBytes);
+    const control = new Int32Array(buffer, 0, CONTROL_BYTES >> 2);
+    control[I_CAPACITY] = capacityBytes;
+    // Stored last and atomically: a thread that attaches and reads the magic sees the capacity.
+    // (In practice the buffer reaches other threads by postMessage, which orders this anyway.)
+    Atomics.store(control, I_MAGIC, MAGIC);
+    return new RingBuffer(buffer, capacityBytes);
+  }
+
+  /** Wraps an existing ring's SharedArrayBuffer (e.g. received in another thread via workerData). */
+  static attach(buffer: SharedArrayBuffer): RingBuffer {
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < CONTROL_BYTES + MIN_CAPACITY) {
+      throw new TypeError('RingBuffer.attach: not a ring buffer (wrong type or too small)');
+    }
+    const control = new Int32Array(buffer, 0, CONTROL_BYTES >> 2);
+    // Pairs with the Atomics.store of the magic in create(): seeing it means the capacity is set.
+    if (Atomics.load(control, I_MAGIC) !== MAGIC) {
+      throw new TypeError('RingBuffer.attach: not a ring buffer (bad magic)');
+    }
+    const capacityBytes = control[I_CAPACITY] ?? 0;
+    if (!isPowerOfTwo(capacityBytes) || buffer.byteLength !== CONTROL_BYTES + capacityBytes) {
+      throw new TypeError('RingBuffer.attach: corrupt ring buffer (capacity does not match size)');
+    }
+    return new RingBuffer(buffer, capacityBytes);
+  }
+
+  // ---------------------------------------------------------------- producer side
+
+  /**
+   * Copies payload[start, end) into one record tagged with `key` (u32). Returns false, writing
+   * nothing, when the ring has not room: that is backpressure, the caller decides. Never blocks;
+   * the only loop is the CAS retry, which repeats only when another producer reserved meanwhile.
+   * Throws RangeError for a payload above `maxPayloadBytes`, a bad range or a key that is not a u32:
+   * those are programming errors, not backpressure.
+   */
+  tryWrite(key: number, payload: Uint8Array, start = 0, end = payload.length): boolean {
+    if ((key >>> 0) !== key) throw new RangeError(`key must be a u32, got ${key}`);
+    if (!(start >= 0 && start <= end && end <= payload.length) || (start | 0) !== start || (end | 0) !== end) {
+      throw new RangeError(`bad payload range [${start}, ${end}) of ${payload.length} bytes`);
+    }
+    const length = end - start;
+    if (length > this.maxPayloadBytes) {
+      throw new RangeError(`payload of ${length} bytes exceeds maxPayloadBytes ${this.maxPayloadBytes}`);
+    }
+    const control = this.#control;
+    const capacity = this.capacityBytes;
+    const mask = this.#mask;
+    const recordBytes = (HEADER_BYTES + length + 7) & ~7;
+
+    // Reservation. Start from where this producer's last reservation ended: with one producer
+    // that is the tail, and the CAS saves a load; when it is stale the CAS fails and hands back
+    // the current tail. "Full" is only ever decided on a fresh tail (from a load or a failed
+    // CAS), never on the guess.
+    let tail = this.#tailGuess;
+    let fresh = false;
+    let position: number;
+    let padBytes: number;
+    let next: number;
+    for (;;) {
+      position = tail & mask;
+      const untilEnd = capacity - position;
+      // A record never straddles the end: if it does not fit before it, pad to the end and
+      // start at 0. untilEnd >= 8 because positions are 8-aligned, so the padding header fits.
+      padBytes = recordBytes <= untilEnd ? 0 : untilEnd;
+      // The head is loaded on every attempt rather than cached: a cached head that went stale
+      // by 2^32 bytes (an idle producer while others stream gigabytes) would wrap around the
+      // u32 arithmetic and look like free space. Seq-cst load, paired with the consumer's
+      // Atomics.store of the head, which it makes only after zeroing the bytes it freed: space
+      // we see as free is zeroed and no longer read by the consumer.
+      const head = Atomics.load(control, I_HEAD);
+      const used = (tail - head) >>> 0;
+      if (used + padBytes + recordBytes > capacity) {
+        // used <= capacity with a fresh tail: the head was loaded after the tail, so the real
+        // occupancy at that moment was at least `used`; there really was no room.
+        if (fresh && used <= capacity) return false;
+        // Otherwise the tail is a stale guess, or so stale that the consumer has since passed
+        // it (used wrapped "negative"): load the current tail and check again. This repeats
+        // only while other producers make progress.
+        // Seq-cst load; any value will do, the CAS re-validates it.
+        tail = Atomics.load(control, I_TAIL);
+        fresh = true;
+        continue;
+      }
+      next = (tail + padBytes + recordBytes) | 0;
+      // CAS the reservation: succeeds only if no other producer moved the tail since we read
+      // it, so [tail, next) is ours alone. On failure it returns the tail that beat us; retry.
+      const seen = Atomics.compareExchange(control, I_TAIL, tail, next);
+      if (seen === tail) break;
+      tail = seen;
+      fresh = true;
+    }
+    this.#tailGuess = next;
+
+    // The reserved bytes are zero (ring invariant) and nobody else writes them: plain writes.
+    const recordAt = padBytes === 0 ? position : 0;
+    const bytes = this.#bytes;
+    const words = this.#words;
+    words[(recordAt >> 2) + 1] = key | 0;
+    const payloadAt = recordAt + HEADER_BYTES;
+    if (start === 0 && end === payload.length) {
+      bytes.set(payload, payloadAt);
+    } else if (length <= 64) {
+      // Small partial copy: a loop avoids allocating a subarray view on the hot path.
+      for (let i = 0; i < length; i++) bytes[payloadAt + i] = payload[start + i] as number;
+    } else {
+      bytes.set(payload.subarray(start, end), payloadAt);
+    }
+
+    // Commit. Seq-cst store of the header word publishes the key and payload written above to
+    // the consumer, whose Atomics.load of this word sees either 0 (stop, not yet) or this value
+    // and then everything before it.
+    Atomics.store(words, recordAt >> 2, length + 1);
+    if (padBytes !== 0) {
+      // The padding is committed after the record so the consumer, which stops at the padding
+      // while it reads 0, finds the record at 0 already committed once it passes the padding.
+      Atomics.store(words, position >> 2, -padBytes);
+    }
+
+    // Doorbell. Seq-cst load ordered after the commit stores above: if the consumer's emptiness
+    // check (in waitForRecords) missed our record, its store of the waiting flag came before
+    // that check, hence before our commit, hence before this load, so we see the flag. See
+    // waitForRecords for the whole argument. When nobody waits this costs one load, no notify.
+    if (Atomics.load(control, I_WAITING) !== 0) this.#ring();
+    return true;
+  }
+
+  #ring(): void {
+    const control = this.#control;
+    // CAS 1 -> 0 so that of several producers committing at once only one bumps and notifies.
+    if (Atomics.compareExchange(control, I_WAITING, 1, 0) !== 1) return;
+    // Bump before notify: a consumer that has read the old count but not yet started waiting
+    // finds the count changed and Atomics.waitAsync returns at once ("not-equal"); one already
+    // waiting is woken by the notify, which runs after the bump.
+    Atomics.add(control, I_DOORBELL, 1);
+    Atomics.notify(control, I_DOORBELL);
+  }
+
+  // ---------------------------------------------------------------- consumer side
+
+  /**
+   * Calls handler(key, payload) for each committed record in order, up to maxRecords; payload is
+   * a view into the ring valid only during the call (copy what you keep). Stops at the first
+   * reserved-but-not-yet-committed record. Returns the number consumed. If the handler throws,
+   * the record it was given counts as consumed and the exception propagates.
+   */
+  drain(handler: (key: number, payload: Uint8Array) => void, maxRecords = Infinity): number {
+    return this.#consume(handler, null, maxRecords);
+  }
+
+  /**
+   * `drain` without the per-record view: calls handler(key, data, offset, length), where `data`
+   * is the ring's whole data area (the same object every time) and the payload is
+   * data[offset, offset + length), valid only during the call. Allocates nothing per record;
+   * creating the view `drain` passes is about a third of its cost per small record.
+   */
+  drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords = Infinity): number {
+    return this.#consume(null, handler, maxRecords);
+  }
+
+  #consume(
+    viewHandler: ((key: number, payload: Uint8Array) => void) | null,
+    rawHandler: ((key: number, data: Uint8Array, offset: number, length: number) => void) | null,
+    maxRecords: number,
+  ): number {
+    const control = this.#control;
+    const bytes = this.#bytes;
+    const words = this.#words;
+    const mask = this.#mask;
+    // Only this (the one consumer) thread writes the head, so this load reads our own last
+    // store; loading it rather than caching it in the object lets a restarted consumer attach
+    // to a ring and carry on where the previous one stopped.
+    let head = Atomics.load(control, I_HEAD);
+    let unpublished = 0;
+    let consumed = 0;
+    try {
+      while (consumed < maxRecords) {
+        const position = head & mask;
+        // Seq-cst load of the commit word, paired with the producer's Atomics.store of it: a
+        // non-zero value means the key and payload stored before it are visible to us.
+        const header = Atomics.load(words, position >> 2);
+        if (header === 0) break; // free, or reserved and not yet committed: stop here
+        if (header < 0) {
+          // Padding to the end of the data area. Only its header word was ever written.
+          words[position >> 2] = 0;
+          head = (head - header) | 0;
+          unpublished -= header;
+          continue;
+        }
+        const length = header - 1;
+        const payloadAt = position + HEADER_BYTES;
+        const key = (words[(position >> 2) + 1] as number) >>> 0;
+        const recordBytes = (HEADER_BYTES + length + 7) & ~7;
+        try {
+          if (rawHandler !== null) rawHandler(key, bytes, payloadAt, length);
+          else if (viewHandler !== null) viewHandler(key, bytes.subarray(payloadAt, payloadAt + length));
+        } finally {
+          // Restore the all-zero invariant over the record (its alignment tail is zero
+          // already). Plain writes: the head store below publishes them. Small records are
+          // zeroed word by word, which is several times cheaper than a fill() call.
+          if (recordBytes <= 256) {
+            for (let w = position >> 2, end = (position + recordBytes) >> 2; w < end; w++) words[w] = 0;
+          } else {
+            bytes.fill(0, position, position + recordBytes);
+          }
+          head = (head + recordBytes) | 0;
+          unpublished += recordBytes;
+          consumed++;
+        }
+        if (unpublished >= this.#publishEveryBytes) {
+          // Mid-drain publication so a long drain frees space while it runs. Seq-cst store,
+          // after the zeroing above: a producer that sees this head sees the zeroed bytes.
+          Atomics.store(control, I_HEAD, head);
+          unpublished = 0;
+        }
+      }
+    } finally {
+      // Seq-cst store, after zeroing everything consumed: releases the space to producers,
+      // whose Atomics.load of the head pairs with it. One store per drain, not per record,
+      // keeps the head's cache line quiet while producers read it.
+      if (unpublished !== 0) Atomics.store(control, I_HEAD, head);
+    }
+    return consumed;
+  }
+
+  /**
+   * Doorbell: resolves as soon as there may be a record to drain (at once if the ring holds a
+   * committed record). Uses Atomics.waitAsync, so it works on the main thread and never spins or
+   * polls. It may resolve with nothing to drain (a record reserved but not yet committed, or a
+   * wake meant for an earlier wait); drain and call again. With `timeoutMs`, it resolves after
+   * that long at the latest. A pending wait does not keep the process or worker alive.
+   *
+   * Why no wake-up is lost. All Atomics operations are sequentially consistent, so they fall in
+   * one total order. The consumer does (a) store waiting = 1, (b) load doorbell -> seen,
+   * (c) load the header at the head, (d) waitAsync(doorbell, seen). A producer does (1) store its
+   * header (commit), (2) load waiting, and if it read 1: (3) CAS waiting 1 -> 0, (4) add to
+   * doorbell, (5) notify. If (1) precedes (c), the consumer sees the record and returns at once.
+   * Otherwise (a) < (c) < (1) < (2), so the producer reads waiting = 1 (or a later producer has
+   * already cleared it, and that one rings). Then (4) either precedes (d)'s comparison, and
+   * waitAsync sees doorbell != seen and returns "not-equal", or follows it, and then (d) has
+   * already queued its waiter (compare and enqueue are one critical section, which notify also
+   * enters) so (5) wakes it.
+   */
+  waitForRecords(timeoutMs?: number): Promise<void> {
+    const control = this.#control;
+    const words = this.#words;
+    const headPosition = Atomics.load(control, I_HEAD) & this.#mask; // our own last store
+    // Fast path, seq-cst load of the commit word (pairs with the producer's commit store).
+    if (Atomics.load(words, headPosition >> 2) !== 0) return RESOLVED;
+    // (a): announce that we are about to sleep; ordered before (c) below.
+    Atomics.store(control, I_WAITING, 1);
+    // (b): the doorbell value our wait is conditional on.
+    const seen = Atomics.load(control, I_DOORBELL);
+    // (c): re-check after announcing; a commit ordered before this is seen here, one ordered
+    // after it sees the flag and rings.
+    if (Atomics.load(words, headPosition >> 2) !== 0) {
+      // Not going to sleep. A producer may still clear the flag and ring; that is harmless
+      // (one notify with nobody waiting).
+      Atomics.store(control, I_WAITING, 0);
+      return RESOLVED;
+    }
+    // (d): sleeps only while the doorbell still equals `seen`.
+    const result = Atomics.waitAsync(control, I_DOORBELL, seen, timeoutMs);
+    if (!result.async) return RESOLVED; // "not-equal" (rung meanwhile) or a zero timeout
+    // After a timeout the flag may stay 1: the next commit then rings once for nobody, harmless.
+    return result.value.then(onWaitSettled);
+  }
+
+  // ---------------------------------------------------------------- any thread
+
+  /** Bytes reserved and not yet consumed (occupancy, headers and padding included), for metrics. */
+  usedBytes(): number {
+    // Head first, then tail: head(t1) <= tail(t1) <= tail(t2), so the difference is never
+    // negative. It may over-count by what was consumed in between; clamp to the capacity.
+    const head = Atomics.load(this.#control, I_HEAD);
+    const tail = Atomics.load(this.#control, I_TAIL);
+    return Math.min((tail - head) >>> 0, this.capacityBytes);
+  }
+}
+
+function onWaitSettled(): void {}

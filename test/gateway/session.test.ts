@@ -1,0 +1,217 @@
+/**
+ * End to end through real sockets and real zone workers: log-in, seeing each other, moving,
+ * corrections, and every way a client can misbehave. Players 1, 3, 5 … land in zone 1 and
+ * players 2, 4 … in zone 2 (the gateway routes by player id).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { issueToken } from '../../src/auth/token.ts';
+import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
+import { ClientMessage, ErrorCode, MoveRejectReason, PROTOCOL_VERSION, ServerMessage, type ServerError } from '../../src/protocol/messages.ts';
+import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../helpers/wait.ts';
+
+/** A raw `ws` client, for sending what the SDK never would. */
+function rawClient(url: string): Promise<{ socket: WebSocket; messages: ServerMessage[]; closed: Promise<{ code: number; reason: string }> }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    const messages: ServerMessage[] = [];
+    const closed = new Promise<{ code: number; reason: string }>((done) => socket.on('close', (code, reason) => done({ code, reason: reason.toString() })));
+    socket.on('message', (data) => messages.push(ServerMessage.decode(data as Buffer)));
+    socket.once('open', () => resolve({ socket, messages, closed }));
+    socket.once('error', reject);
+  });
+}
+
+describe('sessions end to end', { timeout: 30_000 }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ZONES: '2', MAX_PAYLOAD_BYTES: '4096' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('two players in one zone see each other log in and move; a player in another zone sees neither', async () => {
+    const a = await server.player(1);
+    const other = await server.player(2);
+    const b = await server.player(3);
+    const witness = await server.player(4);
+    assert.equal(a.self?.zoneId, 1);
+    assert.equal(b.self?.zoneId, 1);
+    assert.equal(other.self?.zoneId, 2);
+
+    const bId = b.self?.entityId as number;
+    const aId = a.self?.entityId as number;
+    await until(a, () => a.entities.get(bId)?.playerId === 3, 'a to see b spawn');
+    await until(b, () => b.entities.get(aId)?.playerId === 1, 'b to see a (already there) spawn');
+
+    a.move(501, 500, 0.5);
+    b.move(499, 500, 1);
+    await until(b, () => b.entities.get(aId)?.x === 501 && b.entities.get(aId)?.heading === 0.5, 'b to see a move');
+    await until(a, () => a.entities.get(bId)?.x === 499 && a.entities.get(bId)?.heading === 1, 'a to see b move');
+
+    // `other` hears about its own zone (the witness) and nothing from zone 1.
+    await until(other, () => [...other.entities.values()].some((e) => e.playerId === 4), 'other to see the witness');
+    witness.move(505, 505, 0);
+    await until(other, () => other.entities.get(witness.self?.entityId as number)?.x === 505, 'other to see the witness move');
+    assert.deepEqual([...other.entities.values()].map((e) => e.playerId), [4]);
+    assert.ok(!a.entities.has(other.self?.entityId as number) || a.entities.get(other.self?.entityId as number)?.playerId !== 2);
+    assert.deepEqual([...a.entities.values()].map((e) => e.playerId), [3]);
+
+    // Leaving shows as a despawn.
+    await b.close();
+    await until(a, () => !a.entities.has(bId), 'a to see b despawn');
+    await Promise.all([a.close(), other.close(), witness.close()]);
+  });
+
+  it('corrects a move that is too fast or out of bounds, with the authoritative position', async () => {
+    const client = await server.player(5);
+    const start = { x: client.self?.x as number, y: client.self?.y as number };
+    const fast = client.move(start.x + 200, start.y, 0);
+    const correction = await client.next('correction', (c) => c.seq === fast);
+    assert.equal(correction.reason, MoveRejectReason.MOVE_REJECT_REASON_TOO_FAST);
+    assert.deepEqual({ x: correction.xCm / 100, y: correction.yCm / 100 }, start);
+    assert.deepEqual({ x: client.self?.x, y: client.self?.y }, start, 'the SDK snaps back');
+
+    const outside = client.move(-1, start.y, 0);
+    const second = await client.next('correction', (c) => c.seq === outside);
+    assert.equal(second.reason, MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_BOUNDS);
+    await client.close();
+  });
+
+  it('refuses everything but login and ping before log-in', async () => {
+    const client = await ZoneClient.connect(server.url);
+    const errors: ServerError[] = [];
+    client.on('error', (error) => errors.push(error));
+    const moveSeq = client.move(1, 1, 0);
+    const logoutSeq = client.send({ logout: {} });
+    const rtt = await client.ping();
+    assert.ok(rtt >= 0);
+    await until(client, () => errors.length === 2, 'two refusals');
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.seq]),
+      [
+        [ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, moveSeq],
+        [ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, logoutSeq],
+      ],
+    );
+    assert.equal(client.closed, undefined, 'a refusal does not close the session');
+    const self = await client.login(server.token(7));
+    assert.equal(self.playerId, 7);
+    await client.close();
+  });
+
+  it('refuses forged and expired tokens and a wrong protocol version, and closes the session', async () => {
+    const tokens: [string, string, number, number][] = [
+      ['signed with another secret', issueToken('some-other-secret-0123456', 9, 3600), ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004],
+      ['signature altered', `${server.token(9).slice(0, -4)}AAAA`, ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004],
+      ['claims altered', `${Buffer.from('{"pid":1,"exp":99999999999}').toString('base64url')}.${server.token(9).split('.')[1]}`, ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004],
+      ['not a token', 'not-a-token', ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004],
+      ['expired', server.token(9, -10), ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 4005],
+    ];
+    for (const [what, token, code, closeCode] of tokens) {
+      const client = await ZoneClient.connect(server.url);
+      const closed = client.next('close');
+      await assert.rejects(client.login(token), (err: unknown) => err instanceof LoginRefusedError && err.code === code, what);
+      assert.equal((await closed).code, closeCode, what);
+    }
+
+    const raw = await rawClient(server.url);
+    raw.socket.send(ClientMessage.encode({ seq: 1, login: { token: server.token(9), protocolVersion: PROTOCOL_VERSION + 1 } }).finish());
+    assert.equal((await raw.closed).code, 4006);
+    assert.equal(raw.messages[0]?.login?.error?.code, ErrorCode.ERROR_CODE_UNSUPPORTED_PROTOCOL_VERSION);
+    assert.equal(raw.messages[0]?.login?.error?.seq, 1);
+  });
+
+  it('closes only the sender of a malformed, oversize, unknown or text frame; others keep receiving', async () => {
+    const watcher = await server.player(11);
+    const mover = await server.player(13);
+    const moverId = mover.self?.entityId as number;
+    await until(watcher, () => watcher.entities.has(moverId), 'watcher to see the mover');
+    let x = mover.self?.x as number;
+    const stillFlowing = async (what: string): Promise<void> => {
+      x += 1;
+      mover.move(x, mover.self?.y as number, 0);
+      await until(watcher, () => watcher.entities.get(moverId)?.x === x, `watcher to keep receiving after ${what}`);
+    };
+    const before = await server.metricsText();
+
+    const attacks: [string, (socket: WebSocket) => void, number][] = [
+      ['malformed frame', (socket) => socket.send(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff])), 4000],
+      ['oversize frame', (socket) => socket.send(Buffer.alloc(server.config.maxPayloadBytes + 1)), 1009],
+      ['unknown message type', (socket) => socket.send(Buffer.from([15 << 3, 1])), 4001],
+      ['text frame', (socket) => socket.send('{"login":{}}'), 4000],
+    ];
+    for (const [what, attack, closeCode] of attacks) {
+      const attacker = await rawClient(server.url);
+      attacker.socket.send(ClientMessage.encode({ seq: 1, login: { token: server.token(15), protocolVersion: PROTOCOL_VERSION } }).finish());
+      await new Promise<void>((resolve) => attacker.socket.once('message', () => resolve()));
+      attack(attacker.socket);
+      assert.equal((await attacker.closed).code, closeCode, what);
+      await stillFlowing(what);
+    }
+    assert.equal(watcher.closed, undefined);
+    assert.equal(mover.closed, undefined);
+
+    const afterText = await server.metricsText();
+    for (const kind of ['malformed_frame', 'frame_too_large', 'unknown_message']) {
+      const grew = (sampleValue(afterText, 'gateway_protocol_errors_total', { kind }) ?? 0) - (sampleValue(before, 'gateway_protocol_errors_total', { kind }) ?? 0);
+      assert.ok(grew >= 1, `${kind} counted`);
+    }
+    await Promise.all([watcher.close(), mover.close()]);
+  });
+
+  it('closes a session that floods past its message rate', async () => {
+    const flooder = await rawClient(server.url);
+    const ping = ClientMessage.encode({ seq: 1, ping: { clientTimeMs: 0 } }).finish();
+    for (let i = 0; i < server.config.msgBurst + 50; i++) flooder.socket.send(ping);
+    assert.equal((await flooder.closed).code, 4002);
+    assert.ok(flooder.messages.some((m) => m.error?.code === ErrorCode.ERROR_CODE_RATE_LIMITED));
+  });
+
+  it('a new log-in of the same player replaces the old session', async () => {
+    const first = await server.player(17);
+    const closed = first.next('close');
+    const second = await server.player(17);
+    assert.equal((await closed).code, 4008);
+    assert.equal(second.self?.playerId, 17);
+    const watcher = await server.player(19);
+    await until(watcher, () => [...watcher.entities.values()].filter((e) => e.playerId === 17).length === 1, 'exactly one entity of player 17');
+    await Promise.all([second.close(), watcher.close()]);
+  });
+
+  it('logs out on request, confirming before it closes', async () => {
+    const client = await server.player(21);
+    const closed = client.next('close');
+    await client.logout();
+    assert.equal((await closed).code, 1000);
+  });
+});
+
+describe('session limits', { timeout: 30_000 }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ZONES: '1', MAX_SESSIONS: '2', LOGIN_TIMEOUT_MS: '200' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('closes a session that does not log in in time', async () => {
+    const idle = await rawClient(server.url);
+    assert.equal((await idle.closed).code, 4003);
+    assert.equal(idle.messages[0]?.error?.code, ErrorCode.ERROR_CODE_LOGIN_TIMEOUT);
+  });
+
+  it('refuses sessions past MAX_SESSIONS', async () => {
+    const a = await server.player(1);
+    const b = await server.player(2);
+    const third = await rawClient(server.url);
+    assert.equal((await third.closed).code, 1013);
+    assert.equal(third.messages[0]?.error?.code, ErrorCode.ERROR_CODE_SERVER_FULL);
+    assert.equal(a.closed, undefined);
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -1,0 +1,57 @@
+/** Starts a real server (zone workers, sockets) inside the test process, on free ports. */
+import { issueToken } from '../../src/auth/token.ts';
+import { ZoneClient } from '../../src/client/zone-client.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig(
+    { PORT: '0', METRICS_PORT: '0', ZONES: '2', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json', TOKEN_SECRET: TEST_SECRET, ...env },
+    false,
+  );
+}
+
+export interface TestServer extends RunningServer {
+  readonly config: Config;
+  readonly url: string;
+  token(playerId: number, ttlSeconds?: number): string;
+  /** Connects an SDK client and logs it in as `playerId`. */
+  player(playerId: number): Promise<ZoneClient>;
+  metricsText(): Promise<string>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = testConfig(env);
+  const server = await startServer(config, createLogger(config));
+  const url = `ws://127.0.0.1:${server.port}`;
+  return Object.assign(server, {
+    config,
+    url,
+    token: (playerId: number, ttlSeconds = 3600) => issueToken(TEST_SECRET, playerId, ttlSeconds),
+    async player(playerId: number) {
+      const client = await ZoneClient.connect(url);
+      await client.login(issueToken(TEST_SECRET, playerId, 3600));
+      return client;
+    },
+    async metricsText() {
+      const response = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
+      return response.text();
+    },
+  });
+}
+
+/** Reads one sample's value from a Prometheus exposition; undefined when absent. */
+export function sampleValue(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) found[pair[1] as string] = pair[2] as string;
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+  }
+  return undefined;
+}
