@@ -32,6 +32,8 @@ export interface JobSource {
 
 /** Where frames go: the producer side of the outbound ring. False means full. */
 export interface FrameSink {
+  /** The largest frame the sink can ever take; a larger one is never tried. */
+  readonly maxPayloadBytes: number;
   tryWrite(key: number, payload: Uint8Array): boolean;
 }
 
@@ -228,7 +230,9 @@ export class Zone {
 
   private send(sessionId: number, message: ServerMessageInit): void {
     const bytes = encodeServerMessage(message);
-    if (this.frames.tryWrite(sessionId, bytes)) {
+    // A frame larger than the ring could ever hold (OUTBOUND_RING_BYTES too small for the
+    // zone's population) is treated like a full ring rather than thrown.
+    if (bytes.length <= this.frames.maxPayloadBytes && this.frames.tryWrite(sessionId, bytes)) {
       this.counters.framesOut++;
       this.counters.bytesOut += bytes.length;
       return;

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ConfigError, DEV_TOKEN_SECRET, loadConfig, parseZones } from '../../src/config/config.ts';
+
+it('has the documented defaults', () => {
+  const config = loadConfig({}, false);
+  assert.equal(config.port, 7777);
+  assert.equal(config.metricsPort, 9464);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.zones.length, 4);
+  assert.equal(config.tickHz, 20);
+  assert.equal(config.tokenSecret, DEV_TOKEN_SECRET);
+  assert.equal(config.usingDevSecret, true);
+  assert.equal(config.logFormat, 'json');
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.zones));
+});
+
+it('reads zones as a count or an id:WIDTHxHEIGHT list', () => {
+  assert.deepEqual(parseZones('2'), [
+    { id: 1, widthM: 1000, heightM: 1000 },
+    { id: 2, widthM: 1000, heightM: 1000 },
+  ]);
+  assert.deepEqual(parseZones('5:200x300, 9:50.5x60'), [
+    { id: 5, widthM: 200, heightM: 300 },
+    { id: 9, widthM: 50.5, heightM: 60 },
+  ]);
+});
+
+it('refuses bad values with an error that names the variable', () => {
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
+    [{ TICK_HZ: '20.5' }, /TICK_HZ must be a whole number/],
+    [{ ZONES: '0' }, /ZONES must be between 1 and 64/],
+    [{ ZONES: '1:10x10,1:20x20' }, /lists zone 1 twice/],
+    [{ ZONES: 'forest' }, /not id:WIDTHxHEIGHT/],
+    [{ INBOUND_RING_BYTES: '100000' }, /INBOUND_RING_BYTES must be a power of two/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ TOKEN_SECRET: 'short' }, /at least 16 characters/],
+    [{ NODE_ENV: 'production' }, /TOKEN_SECRET must be set when NODE_ENV=production/],
+    [{ SPEED_TOLERANCE: 'abc' }, /SPEED_TOLERANCE must be a number/],
+  ];
+  for (const [env, message] of bad) assert.throws(() => loadConfig(env, false), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
+});
+
+it('logs pretty in development and on a terminal, JSON in production', () => {
+  assert.equal(loadConfig({ NODE_ENV: 'development' }, false).logFormat, 'pretty');
+  assert.equal(loadConfig({}, true).logFormat, 'pretty');
+  assert.equal(loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32) }, true).logFormat, 'json');
+  assert.equal(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat, 'json');
+});

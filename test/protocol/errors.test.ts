@@ -1,0 +1,25 @@
+/** Error codes and close codes stay unique, and the protocol docs list every one of them. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { SessionEnds } from '../../src/protocol/errors.ts';
+import { ErrorCode } from '../../src/protocol/messages.ts';
+
+const protoReadme = readFileSync(new URL('../../proto/README.md', import.meta.url), 'utf8');
+
+it('pins the set of error codes: adding one means documenting it', () => {
+  const names = Object.keys(ErrorCode).filter((name) => Number.isNaN(Number(name)) && name !== 'ERROR_CODE_UNSPECIFIED');
+  assert.equal(names.length, 18);
+  for (const name of names) {
+    const row = new RegExp(`\\| \`${name}\` \\(${ErrorCode[name as keyof typeof ErrorCode]}\\) \\|`);
+    assert.match(protoReadme, row, `${name} is listed in proto/README.md with its number`);
+  }
+});
+
+it('gives every session end its own kind, and every close code its own meaning', () => {
+  const ends = Object.values(SessionEnds);
+  assert.equal(new Set(ends.map((end) => end.kind)).size, ends.length, 'metric kinds are unique');
+  const private4xxx = ends.filter((end) => end.closeCode >= 4000);
+  assert.equal(new Set(private4xxx.map((end) => end.closeCode)).size, private4xxx.length, 'application close codes are unique');
+  for (const end of private4xxx) assert.match(protoReadme, new RegExp(`\\| ${end.closeCode} \\|`), `close code ${end.closeCode} is documented`);
+});

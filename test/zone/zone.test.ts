@@ -1,0 +1,191 @@
+/** Zone logic driven by hand: real rings, `tick()` called directly, no threads, no timers. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JobWriter } from '../../src/protocol/jobs.ts';
+import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
+import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { EveryoneView } from '../../src/zone/view.ts';
+import { Zone } from '../../src/zone/zone.ts';
+
+const TICK_MS = 50;
+
+class Harness {
+  readonly inbound = RingBuffer.create(1 << 16);
+  readonly outbound: RingBuffer;
+  readonly jobs = new JobWriter();
+  readonly dropped: number[] = [];
+  readonly zone: Zone;
+  nowMs = 1000;
+
+  constructor(outboundBytes = 1 << 20) {
+    this.outbound = RingBuffer.create(outboundBytes);
+    this.zone = new Zone(
+      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25 },
+      this.inbound,
+      this.outbound,
+      new EveryoneView(),
+      (sessionId) => this.dropped.push(sessionId),
+    );
+  }
+
+  join(sessionId: number, playerId: number): void {
+    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.join(playerId)));
+  }
+
+  leave(sessionId: number): void {
+    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.leave()));
+  }
+
+  move(sessionId: number, seq: number, x: number, y: number, heading = 0): void {
+    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.move(seq, x, y, heading, 0)));
+  }
+
+  /** Runs one tick and returns what each session was sent. */
+  tick(): Map<number, ServerMessage[]> {
+    this.nowMs += TICK_MS;
+    this.zone.tick(this.nowMs);
+    const sent = new Map<number, ServerMessage[]>();
+    this.outbound.drain((sessionId, payload) => {
+      const list = sent.get(sessionId) ?? [];
+      list.push(ServerMessage.decode(payload.slice()));
+      sent.set(sessionId, list);
+    });
+    return sent;
+  }
+}
+
+function entityIdOf(messages: ServerMessage[] | undefined): number {
+  const accepted = messages?.find((m) => m.login?.accepted)?.login?.accepted;
+  assert.ok(accepted, 'a login response');
+  return accepted.entityId as number;
+}
+
+describe('zone', () => {
+  it('answers a join with the player’s state, shows a newcomer the world and the world the newcomer', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    const first = h.tick();
+    const accepted = first.get(1)?.[0]?.login?.accepted;
+    assert.equal(accepted?.playerId, 100);
+    assert.equal(accepted?.zoneId, 7);
+    assert.deepEqual([accepted?.xCm, accepted?.yCm], [5000, 5000]);
+    assert.equal(first.get(1)?.length, 1, 'alone: nothing else to tell');
+
+    h.join(2, 200);
+    const second = h.tick();
+    const aId = entityIdOf(first.get(1));
+    const bId = entityIdOf(second.get(2));
+    const bWorld = second.get(2)?.[1]?.update;
+    assert.deepEqual(bWorld?.spawns?.map((s) => s.entityId), [aId]);
+    const aNews = second.get(1)?.[0]?.update;
+    assert.deepEqual(aNews?.spawns?.map((s) => [s.entityId, s.playerId]), [[bId, 200]]);
+    assert.equal(second.get(1)?.length, 1, 'one frame per viewer per tick');
+  });
+
+  it('sends moves with a change mask of only what changed, and nothing when nothing changed', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    h.join(2, 200);
+    const joined = h.tick();
+    const bId = entityIdOf(joined.get(2));
+
+    h.move(2, 1, 50.5, 50, 0);
+    const moved = h.tick().get(1)?.[0]?.update?.moves?.[0];
+    assert.equal(moved?.entityId, bId);
+    assert.equal(moved?.mask, MoveField.MOVE_FIELD_POSITION);
+    assert.deepEqual([moved?.xCm, moved?.yCm], [5050, 5000]);
+
+    h.move(2, 2, 50.5, 50, 1.5);
+    const turned = h.tick().get(1)?.[0]?.update?.moves?.[0];
+    assert.equal(turned?.mask, MoveField.MOVE_FIELD_HEADING);
+    assert.equal(turned?.heading, 1.5);
+    assert.equal(turned?.xCm, 0, 'position left out');
+
+    assert.equal(h.tick().size, 0, 'a quiet tick sends nothing');
+    h.move(2, 3, 50.5, 50, 1.5);
+    assert.equal(h.tick().size, 0, 'a move to where it already is changes nothing');
+  });
+
+  it('corrects moves that are too fast, out of bounds, out of sequence or not finite', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    h.tick();
+    const cases: [number, number, number, MoveRejectReason][] = [
+      [5, 80, 50, MoveRejectReason.MOVE_REJECT_REASON_TOO_FAST],
+      [6, 101, 50, MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_BOUNDS],
+      [6, 51, 50, MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_SEQUENCE],
+      [3, 51, 50, MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_SEQUENCE],
+      [7, Number.NaN, 50, MoveRejectReason.MOVE_REJECT_REASON_INVALID_VALUE],
+    ];
+    for (const [seq, x, y, reason] of cases) {
+      h.move(1, seq, x, y);
+      const correction = h.tick().get(1)?.[0]?.correction;
+      assert.equal(correction?.reason, reason, `seq ${seq} to (${x}, ${y})`);
+      assert.equal(correction?.seq, seq);
+      assert.deepEqual([correction?.xCm, correction?.yCm], [5000, 5000], 'the authoritative position');
+    }
+    h.move(1, 8, 51, 50);
+    assert.equal(h.tick().get(1), undefined, 'a valid move after corrections is accepted silently');
+    assert.equal(h.zone.counters.movesRejected, cases.length);
+  });
+
+  it('lets a player move at full speed for a long time, even when moves bunch into one tick', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    h.tick();
+    let x = 10;
+    let seq = 0;
+    h.move(1, ++seq, 45, 50); // 5 m: within the one-second budget
+    assert.equal(h.tick().get(1), undefined);
+    x = 45;
+    for (let t = 0; t < 40; t++) {
+      // 10 m/s: 0.5 m per tick, sent as two moves in odd ticks and none in even ones.
+      if (t % 2 === 1) {
+        h.move(1, ++seq, (x += 0.5), 50);
+        h.move(1, ++seq, (x += 0.5), 50);
+      }
+      assert.equal(h.tick().get(1), undefined, `tick ${t}`);
+    }
+  });
+
+  it('despawns a leaver for the others, and a join and leave in one tick shows nothing', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    h.join(2, 200);
+    const joined = h.tick();
+    const bId = entityIdOf(joined.get(2));
+    h.leave(2);
+    assert.deepEqual(h.tick().get(1)?.[0]?.update?.despawns, [bId]);
+    h.join(3, 300);
+    h.leave(3);
+    const quiet = h.tick();
+    assert.equal(quiet.get(1), undefined, 'nobody was told about the visitor');
+    assert.equal(h.zone.world.entities.size, 1);
+  });
+
+  it('keeps one entity per player when the same player joins again', () => {
+    const h = new Harness();
+    h.join(1, 100);
+    h.join(2, 999);
+    h.tick();
+    h.join(3, 100);
+    const rejoined = h.tick();
+    assert.equal(h.zone.world.playersById.size, 2);
+    assert.equal(h.zone.world.entities.size, 2);
+    const news = rejoined.get(2)?.[0]?.update;
+    assert.equal(news?.despawns?.length, 1);
+    assert.equal(news?.spawns?.length, 1);
+    h.leave(1); // the replaced session's leave finds nothing
+    h.tick();
+    assert.equal(h.zone.world.entities.size, 2);
+  });
+
+  it('drops a session whose frames do not fit in the outbound ring', () => {
+    const h = new Harness(1024);
+    for (let i = 1; i <= 40; i++) h.join(i, i);
+    h.tick();
+    assert.ok(h.dropped.length > 0, 'some sessions were dropped');
+    assert.ok(h.zone.counters.framesRejected > 0);
+    for (const sessionId of h.dropped) assert.equal(h.zone.world.playersBySession.has(sessionId), false);
+  });
+});
