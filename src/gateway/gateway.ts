@@ -112,19 +112,19 @@ export class Gateway {
     while (zone.generation === generation && zone.state === 'running') {
       // The timeout only lets a pump whose zone died notice and end; frames ring the doorbell.
       await ring.waitForRecords(PUMP_RECHECK_MS);
-      ring.drain(this.deliverFrame);
+      ring.drainRaw(this.deliverFrame);
       this.retryPendingLeaves(zone);
     }
   }
 
-  private readonly deliverFrame = (sessionId: number, payload: Uint8Array): void => {
+  private readonly deliverFrame = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
     const session = this.sessions.get(sessionId);
     if (!session || session.state !== 'in-zone') {
       this.metrics.traffic.framesOrphaned++;
       return;
     }
     // Copied: the ring reuses this memory, and ws may hold the buffer until the socket drains.
-    this.sendBytes(session, Buffer.from(payload));
+    this.sendBytes(session, Buffer.copyBytesFrom(data, offset, length));
   };
 
   // ---------------------------------------------------------------- sessions

@@ -53,32 +53,38 @@ export class JobWriter {
 }
 
 /**
- * Reads jobs out of payload views handed out by the ring (valid only during the drain call).
- * One DataView over the ring's whole buffer, so reading a job allocates nothing.
+ * Reads jobs in place from a ring's data area (`RingBuffer.drainRaw` hands out the area, an
+ * offset and a length), so reading a job allocates nothing. The DataView is made once per data
+ * area, which is the same object on every call.
  */
 export class JobReader {
-  private readonly view: DataView;
+  private data: Uint8Array | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
 
-  constructor(ringBuffer: ArrayBufferLike) {
-    this.view = new DataView(ringBuffer);
+  private viewOf(data: Uint8Array): DataView {
+    if (data !== this.data) {
+      this.data = data;
+      this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return this.view;
   }
 
-  kind(payload: Uint8Array): number {
-    return payload.length === 0 ? 0 : (payload[0] as number);
+  kind(data: Uint8Array, offset: number, length: number): number {
+    return length === 0 ? 0 : this.viewOf(data).getUint8(offset);
   }
 
-  joinPlayerId(payload: Uint8Array): number {
-    return this.view.getFloat64(payload.byteOffset + 8, true);
+  joinPlayerId(data: Uint8Array, offset: number): number {
+    return this.viewOf(data).getFloat64(offset + 8, true);
   }
 
-  /** Fills `into` (reused by the caller) from a MOVE payload. */
-  move(payload: Uint8Array, into: MoveJob): MoveJob {
-    const at = payload.byteOffset;
-    into.seq = this.view.getUint32(at + 4, true);
-    into.x = this.view.getFloat32(at + 8, true);
-    into.y = this.view.getFloat32(at + 12, true);
-    into.heading = this.view.getFloat32(at + 16, true);
-    into.clientTimeMs = this.view.getFloat64(at + 24, true);
+  /** Fills `into` (reused by the caller) from a MOVE job. */
+  move(data: Uint8Array, offset: number, into: MoveJob): MoveJob {
+    const view = this.viewOf(data);
+    into.seq = view.getUint32(offset + 4, true);
+    into.x = view.getFloat32(offset + 8, true);
+    into.y = view.getFloat32(offset + 12, true);
+    into.heading = view.getFloat32(offset + 16, true);
+    into.clientTimeMs = view.getFloat64(offset + 24, true);
     return into;
   }
 }

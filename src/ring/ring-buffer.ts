@@ -7,8 +7,9 @@
  *   into the reserved bytes, then commit the record by an atomic store of its header. Each record
  *   header is its own commit word (Vyukov's per-slot sequence, applied to variable-length
  *   records), so the consumer never reads a record that is reserved but not yet written.
- * - Exactly one thread at a time may consume (`drain`, `waitForRecords`). Two consumers would
- *   read and free the same records; nothing here detects that.
+ * - Exactly one thread at a time may consume (`drain`, `drainRaw`, `waitForRecords`). Two
+ *   consumers would read and free the same records; nothing here detects that. A consumer that
+ *   stops may be replaced by another thread attaching the same buffer (the head lives in it).
  * - `usedBytes` may be called from any thread.
  *
  * "Full" means that the bytes reserved and not yet consumed, plus the bytes the new record needs
@@ -184,13 +185,18 @@ export class RingBuffer {
       const head = Atomics.load(control, I_HEAD);
       const used = (tail - head) >>> 0;
       if (used + padBytes + recordBytes > capacity) {
-        // used <= capacity with a fresh tail: the head was loaded after the tail, so the real
-        // occupancy at that moment was at least `used`; there really was no room.
-        if (fresh && used <= capacity) return false;
-        // Otherwise the tail is a stale guess, or so stale that the consumer has since passed
-        // it (used wrapped "negative"): load the current tail and check again. This repeats
-        // only while other producers make progress.
-        // Seq-cst load; any value will do, the CAS re-validates it.
+        if (fresh) {
+          // The head was loaded after the tail, so the real occupancy at that moment was at
+          // least `used`: with used <= capacity there really was no room.
+          if (used <= capacity) return false;
+          // A fresh tail can only be behind the head by what others reserved between our two
+          // loads (used wrapped "negative", far above 2^31). A tail more than a capacity
+          // ahead of the head is impossible: fail loudly instead of retrying forever.
+          if (used <= 0x7fffffff) throw new Error(`RingBuffer: corrupt indices (tail ${tail >>> 0}, head ${head >>> 0})`);
+        }
+        // The tail is a stale guess, or so stale that the consumer has since passed it: load
+        // the current tail and check again. This repeats only while other producers make
+        // progress. Seq-cst load; any value will do, the CAS re-validates it.
         tail = Atomics.load(control, I_TAIL);
         fresh = true;
         continue;
@@ -265,7 +271,8 @@ export class RingBuffer {
    * `drain` without the per-record view: calls handler(key, data, offset, length), where `data`
    * is the ring's whole data area (the same object every time) and the payload is
    * data[offset, offset + length), valid only during the call. Allocates nothing per record;
-   * creating the view `drain` passes is about a third of its cost per small record.
+   * creating the view `drain` passes is half or more of its cost per small record (measured,
+   * bench/README.md).
    */
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords = Infinity): number {
     return this.#consume(null, handler, maxRecords);
@@ -295,12 +302,16 @@ export class RingBuffer {
         if (header === 0) break; // free, or reserved and not yet committed: stop here
         if (header < 0) {
           // Padding to the end of the data area. Only its header word was ever written.
+          if (-header !== this.capacityBytes - position) throw corrupt(position, header);
           words[position >> 2] = 0;
           head = (head - header) | 0;
           unpublished -= header;
           continue;
         }
         const length = header - 1;
+        // A header no producer could have written means the ring's memory was overwritten:
+        // fail loudly rather than hand over garbage or loop over it.
+        if (length > this.maxPayloadBytes) throw corrupt(position, header);
         const payloadAt = position + HEADER_BYTES;
         const key = (words[(position >> 2) + 1] as number) >>> 0;
         const recordBytes = (HEADER_BYTES + length + 7) & ~7;
@@ -392,3 +403,7 @@ export class RingBuffer {
 }
 
 function onWaitSettled(): void {}
+
+function corrupt(position: number, header: number): Error {
+  return new Error(`RingBuffer: corrupt record header ${header} at data offset ${position}; the ring is unusable`);
+}

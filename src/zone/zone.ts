@@ -26,8 +26,7 @@ import { World, type Entity, type Player } from './world.ts';
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
-  readonly buffer: ArrayBufferLike;
-  drain(handler: (key: number, payload: Uint8Array) => void, maxRecords?: number): number;
+  drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
 }
 
 /** Where frames go: the producer side of the outbound ring. False means full. */
@@ -63,7 +62,7 @@ export class Zone {
   tickNumber = 0;
 
   private readonly rules: MoveRules;
-  private readonly reader: JobReader;
+  private readonly reader = new JobReader();
   private readonly move: MoveJob = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
   /** Moves drained this tick, in arrival order: session ids and the decoded fields. */
   private readonly queuedSessions: number[] = [];
@@ -96,7 +95,6 @@ export class Zone {
       widthM: settings.zone.widthM,
       heightM: settings.zone.heightM,
     };
-    this.reader = new JobReader(jobs.buffer);
   }
 
   get id(): number {
@@ -106,7 +104,7 @@ export class Zone {
   tick(nowMs: number): void {
     this.nowMs = nowMs;
     this.tickNumber++;
-    this.counters.jobs += this.jobs.drain(this.onJob, MAX_JOBS_PER_TICK);
+    this.counters.jobs += this.jobs.drainRaw(this.onJob, MAX_JOBS_PER_TICK);
     this.applyQueuedMoves();
     this.view.collect(this.world, this.sendUpdate);
     this.dropFailedSessions();
@@ -115,20 +113,17 @@ export class Zone {
 
   // ---------------------------------------------------------------- phase 1: drain jobs
 
-  private readonly onJob = (sessionId: number, payload: Uint8Array): void => {
-    switch (this.reader.kind(payload)) {
-      case JobKind.JOIN:
-        if (payload.length >= JOIN_JOB_BYTES) this.join(sessionId, this.reader.joinPlayerId(payload));
-        return;
-      case JobKind.LEAVE:
-        this.leave(sessionId);
-        return;
-      case JobKind.MOVE:
-        if (payload.length >= MOVE_JOB_BYTES) this.queueMove(sessionId, payload);
-        return;
-      default:
-        // The gateway writes only the kinds above; anything else is a bug there, not a client's.
-        throw new Error(`zone ${this.id}: unknown job kind ${this.reader.kind(payload)} from session ${sessionId}`);
+  private readonly onJob = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
+    const kind = this.reader.kind(data, offset, length);
+    if (kind === JobKind.JOIN && length >= JOIN_JOB_BYTES) {
+      this.join(sessionId, this.reader.joinPlayerId(data, offset));
+    } else if (kind === JobKind.LEAVE) {
+      this.leave(sessionId);
+    } else if (kind === JobKind.MOVE && length >= MOVE_JOB_BYTES) {
+      this.queueMove(sessionId, data, offset);
+    } else {
+      // The gateway writes only the jobs above; anything else is a bug there, not a client's.
+      throw new Error(`zone ${this.id}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
     }
   };
 
@@ -174,14 +169,14 @@ export class Zone {
     if (player) this.world.removePlayer(player);
   }
 
-  private queueMove(sessionId: number, payload: Uint8Array): void {
+  private queueMove(sessionId: number, data: Uint8Array, offset: number): void {
     const index = this.queuedCount++;
     let slot = this.queuedMoves[index];
     if (!slot) {
       slot = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
       this.queuedMoves.push(slot);
     }
-    this.reader.move(payload, slot);
+    this.reader.move(data, offset, slot);
     this.queuedSessions[index] = sessionId;
   }
 

@@ -1,0 +1,73 @@
+/** What the ring benchmark's driver and its two worker threads exchange. */
+import type { MessagePort } from 'node:worker_threads';
+
+/**
+ * Which way jobs go. "ring" consumes with drain (a Uint8Array view per record), "ring-raw" with
+ * drainRaw (no allocation); "none" makes and discards jobs, to measure the loops' own cost.
+ */
+export type Transport = 'none' | 'ring' | 'ring-raw' | 'postMessage';
+
+export function usesRing(transport: Transport): boolean {
+  return transport === 'ring' || transport === 'ring-raw';
+}
+
+/** Int32 word [PHASE] of the control buffer: the driver moves it forward, workers watch it. */
+export const PHASE = 0;
+export const PHASE_WARMUP = 0;
+export const PHASE_MEASURE = 1;
+export const PHASE_STOP = 2;
+
+export interface WorkerConfig {
+  readonly transport: Transport;
+  /** Control buffer: Int32Array, word PHASE. */
+  readonly control: SharedArrayBuffer;
+  /** The ring's buffer (transport "ring"). */
+  readonly ring: SharedArrayBuffer | null;
+  /** One end of a MessageChannel (transport "postMessage"). */
+  readonly port: MessagePort | null;
+}
+
+export interface ProducerConfig extends WorkerConfig {
+  /** Target jobs per second. */
+  readonly rate: number;
+  readonly jobBytes: number;
+  /** Pause between batches (setTimeout), ms. */
+  readonly batchIntervalMs: number;
+  /** At most this many ms worth of jobs in one batch; a producer further behind drops the rest. */
+  readonly maxCatchUpMs: number;
+}
+
+export interface ConsumerConfig extends WorkerConfig {
+  readonly tickMs: number;
+}
+
+/** Counters over the measured window (between the first batch/tick in MEASURE and the first in STOP). */
+export interface WindowResult {
+  readonly wallMs: number;
+  /** process.threadCpuUsage() of this thread over the window, user + system, µs. */
+  readonly cpuMicros: number;
+  readonly jobs: number;
+}
+
+export interface ProducerResult extends WindowResult {
+  readonly role: 'producer';
+  /** Jobs the ring refused (full) in the window; they count in `jobs` (offered). */
+  readonly rejected: number;
+  /** Jobs dropped because the producer fell more than maxCatchUpMs behind. */
+  readonly behind: number;
+}
+
+export interface ConsumerResult extends WindowResult {
+  readonly role: 'consumer';
+  readonly ticks: number;
+  /** How late ticks started against their drift-free schedule, ms. */
+  readonly tickLateMaxMs: number;
+  readonly tickLateMeanMs: number;
+  /** Sum over the jobs' bytes, so that the work cannot be optimised away. */
+  readonly checksum: number;
+}
+
+export function threadCpuMicros(): number {
+  const usage = process.threadCpuUsage();
+  return usage.user + usage.system;
+}

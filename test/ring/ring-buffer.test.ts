@@ -1,0 +1,371 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import type { ConsumerWorkerData, ConsumerWorkerMessage } from './consumer-worker.ts';
+import { expectedPayload } from './doorbell-records.ts';
+import type { ProducerWorkerData, ProducerWorkerResult } from './producer-worker.ts';
+import { decodeRecord, prng } from './records.ts';
+
+interface Expected {
+  readonly key: number;
+  readonly payload: Uint8Array;
+}
+
+function randomPayload(random: () => number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (random() * 256) | 0;
+  return out;
+}
+
+/**
+ * Drains up to `maxRecords` (default: one more than expected, so a phantom record fails rather
+ * than loops), checking each record against the front of `queue`; returns the count. With `raw`,
+ * consumes through drainRaw instead of drain.
+ */
+function drainExpecting(ring: RingBuffer, queue: Expected[], maxRecords = queue.length + 1, raw = false): number {
+  let index = 0;
+  const check = (key: number, payload: Uint8Array): void => {
+    const want = queue[index++];
+    assert.ok(want, 'drained a record that was never written');
+    assert.equal(key, want.key);
+    assert.deepEqual(payload, want.payload);
+  };
+  const n = raw
+    ? ring.drainRaw((key, data, offset, length) => check(key, data.slice(offset, offset + length)), maxRecords)
+    : ring.drain(check, maxRecords);
+  assert.equal(n, index);
+  // One thread: every written record is committed, so a drain must make progress.
+  assert.ok(queue.length === 0 || maxRecords === 0 || n > 0, 'written records are not drainable');
+  queue.splice(0, n);
+  return n;
+}
+
+/**
+ * White-box: puts both counters of a fresh, empty ring at `value`, which is a valid state (head ==
+ * tail, data area all zero). Offsets are the layout in ring-buffer.ts's module comment.
+ */
+function startCountersAt(ring: RingBuffer, value: number): void {
+  const control = new Int32Array(ring.buffer, 0, 128);
+  control[128 >> 2] = value | 0; // tail
+  control[256 >> 2] = value | 0; // head
+}
+
+function roundTrip(ring: RingBuffer, seed: number, minBytes: number): { records: number; bytes: number } {
+  const random = prng(seed);
+  const queue: Expected[] = [];
+  let records = 0;
+  let bytes = 0;
+  // Sizes: mostly random, with the edges (0 and max) forced in regularly.
+  const pickLength = (i: number): number => {
+    if (i % 17 === 0) return 0;
+    if (i % 23 === 0) return ring.maxPayloadBytes;
+    return Math.floor(random() * (ring.maxPayloadBytes + 1));
+  };
+  let i = 0;
+  while (bytes < minBytes) {
+    // Write a random burst (stopping early on full), then drain a random number of records, so
+    // head and tail land everywhere relative to the end of the data area.
+    const burst = 1 + Math.floor(random() * 12);
+    for (let b = 0; b < burst; b++) {
+      const payload = randomPayload(random, pickLength(i));
+      const key = (random() * 0x1_0000_0000) >>> 0;
+      if (!ring.tryWrite(key, payload)) break;
+      queue.push({ key, payload });
+      i++;
+      bytes += payload.length;
+    }
+    records += drainExpecting(ring, queue, 1 + Math.floor(random() * 8), random() < 0.5);
+    if (queue.length === 0) assert.equal(ring.usedBytes(), 0, 'occupancy left after draining every record written');
+  }
+  records += drainExpecting(ring, queue);
+  assert.equal(queue.length, 0);
+  assert.equal(ring.usedBytes(), 0);
+  return { records, bytes };
+}
+
+describe('RingBuffer, one thread', () => {
+  it('round-trips records of random sizes (0 to max) with their keys, in order, across many wrap-arounds', () => {
+    const ring = RingBuffer.create(1024);
+    assert.equal(ring.capacityBytes, 1024);
+    assert.equal(ring.maxPayloadBytes, 1024 / 4 - 8);
+    const { records, bytes } = roundTrip(ring, 1, 500 * ring.capacityBytes);
+    assert.ok(bytes >= 500 * ring.capacityBytes, 'wrapped at least 500 times');
+    assert.ok(records > 1000);
+  });
+
+  it('keeps working when the u32 counters wrap past 2^32', () => {
+    const ring = RingBuffer.create(4096);
+    startCountersAt(ring, -3 * 1024); // 2^32 - 3 KiB: wraps within the first few laps
+    roundTrip(ring, 2, 50 * ring.capacityBytes);
+  });
+
+  it('copies only payload[start, end) and defaults to the whole payload', () => {
+    const ring = RingBuffer.create(1024);
+    const source = Uint8Array.from({ length: 200 }, (_, i) => i);
+    assert.ok(ring.tryWrite(1, source, 10, 20)); // small partial copy
+    assert.ok(ring.tryWrite(2, source, 5, 150)); // large partial copy
+    assert.ok(ring.tryWrite(3, source.subarray(190))); // whole view with an offset
+    assert.ok(ring.tryWrite(4, source, 7, 7)); // empty
+    const queue: Expected[] = [
+      { key: 1, payload: source.slice(10, 20) },
+      { key: 2, payload: source.slice(5, 150) },
+      { key: 3, payload: source.slice(190) },
+      { key: 4, payload: new Uint8Array(0) },
+    ];
+    assert.equal(drainExpecting(ring, queue), 4);
+  });
+
+  it('returns false when full, writing nothing, and accepts writes again after a drain', () => {
+    const ring = RingBuffer.create(1024);
+    const payload = new Uint8Array(100).fill(7); // record: 8 + 104 = 112 bytes
+    let written = 0;
+    while (ring.tryWrite(written, payload)) written++;
+    assert.equal(written, Math.floor(1024 / 112));
+    assert.equal(ring.usedBytes(), written * 112);
+
+    const before = new Uint8Array(ring.buffer).slice();
+    assert.equal(ring.tryWrite(99, payload), false);
+    assert.equal(ring.tryWrite(99, new Uint8Array(1024 - written * 112)), false); // 16 free, needs 8 + 16
+    assert.deepEqual(new Uint8Array(ring.buffer), before, 'a refused write changed the buffer');
+
+    // A record that would need padding at the end and does not fit at 0 either: refused too.
+    assert.equal(drainExpecting(ring, Array.from({ length: 2 }, (_, key) => ({ key, payload })), 2), 2);
+    // Free: 1024 - 7 * 112 = 240 in total; 1024 - 9 * 112 = 16 at the end, 224 at the start.
+    const big = new Uint8Array(230);
+    const before2 = new Uint8Array(ring.buffer).slice();
+    assert.equal(ring.tryWrite(5, big), false);
+    assert.deepEqual(new Uint8Array(ring.buffer), before2, 'a refused wrapping write changed the buffer');
+    // One that fits at 0 after 16 bytes of padding: accepted.
+    assert.ok(ring.tryWrite(6, new Uint8Array(200)));
+    assert.equal(ring.usedBytes(), 7 * 112 + 16 + 208);
+
+    let drained = 0;
+    ring.drain(() => drained++);
+    assert.equal(drained, written - 2 + 1);
+    assert.equal(ring.usedBytes(), 0);
+    assert.ok(new Uint8Array(ring.buffer, 512).every((b) => b === 0), 'data area is zeroed after consumption');
+    assert.ok(ring.tryWrite(0, payload));
+  });
+
+  it('throws RangeError for programming errors, not backpressure', () => {
+    const ring = RingBuffer.create(1024);
+    assert.ok(ring.tryWrite(0, new Uint8Array(ring.maxPayloadBytes)));
+    assert.throws(() => ring.tryWrite(0, new Uint8Array(ring.maxPayloadBytes + 1)), RangeError);
+    assert.throws(() => ring.tryWrite(-1, new Uint8Array(1)), RangeError);
+    assert.throws(() => ring.tryWrite(2 ** 32, new Uint8Array(1)), RangeError);
+    assert.throws(() => ring.tryWrite(1.5, new Uint8Array(1)), RangeError);
+    assert.throws(() => ring.tryWrite(0, new Uint8Array(4), 3, 2), RangeError);
+    assert.throws(() => ring.tryWrite(0, new Uint8Array(4), 0, 5), RangeError);
+    assert.throws(() => ring.tryWrite(0, new Uint8Array(4), -1), RangeError);
+    for (const bad of [0, 512, 1000, 1536, 2 ** 31, Number.NaN]) {
+      assert.throws(() => RingBuffer.create(bad), RangeError, `capacity ${bad}`);
+    }
+    assert.throws(() => RingBuffer.attach(new SharedArrayBuffer(2048)), TypeError);
+    assert.equal(ring.usedBytes(), ring.maxPayloadBytes + 8, 'only the valid write took space');
+  });
+
+  it('attaches to an existing buffer and sees the same records', () => {
+    const ring = RingBuffer.create(2048);
+    const other = RingBuffer.attach(ring.buffer);
+    assert.equal(other.capacityBytes, 2048);
+    assert.equal(other.maxPayloadBytes, ring.maxPayloadBytes);
+    assert.ok(other.tryWrite(42, Uint8Array.of(1, 2, 3)));
+    assert.equal(ring.usedBytes(), 16);
+    assert.equal(drainExpecting(ring, [{ key: 42, payload: Uint8Array.of(1, 2, 3) }]), 1);
+  });
+
+  it("two producer handles on one buffer: each one's tail guess is stale on every write", () => {
+    const ring = RingBuffer.create(1024);
+    const producers = [RingBuffer.attach(ring.buffer), RingBuffer.attach(ring.buffer)];
+    const random = prng(3);
+    const queue: Expected[] = [];
+    for (let round = 0; round < 200; round++) {
+      // Alternate handles until the ring refuses; both must agree that it is full.
+      for (let i = 0; ; i++) {
+        const payload = randomPayload(random, Math.floor(random() * 120));
+        const key = round * 1000 + i;
+        const producer = producers[i % 2] as RingBuffer;
+        if (!producer.tryWrite(key, payload)) {
+          assert.equal((producers[(i + 1) % 2] as RingBuffer).tryWrite(key, payload), false, 'handles disagree on full');
+          break;
+        }
+        queue.push({ key, payload });
+      }
+      drainExpecting(ring, queue, 1 + Math.floor(random() * 10), round % 2 === 0);
+    }
+    drainExpecting(ring, queue);
+    assert.equal(ring.usedBytes(), 0);
+  });
+
+  it("drainRaw hands over the ring's data area itself, with the payload's offset and length", () => {
+    const ring = RingBuffer.create(1024);
+    ring.tryWrite(1, Uint8Array.of(1, 2, 3));
+    ring.tryWrite(2, new Uint8Array(0));
+    const seen: Array<{ key: number; data: Uint8Array; bytes: number[] }> = [];
+    assert.equal(ring.drainRaw((key, data, offset, length) => seen.push({ key, data, bytes: [...data.subarray(offset, offset + length)] })), 2);
+    assert.deepEqual(seen.map((s) => [s.key, s.bytes]), [[1, [1, 2, 3]], [2, []]]);
+    assert.equal(seen[0]?.data, seen[1]?.data, 'same object for every record');
+    assert.equal(seen[0]?.data.buffer, ring.buffer);
+  });
+
+  it('fails loudly on a header no producer could have written (overwritten memory)', () => {
+    // White-box: the data area starts at byte 512 (see the layout in ring-buffer.ts).
+    const ring = RingBuffer.create(1024);
+    const data = new Int32Array(ring.buffer, 512);
+    ring.tryWrite(1, new Uint8Array(4));
+    data[0] = ring.maxPayloadBytes + 2; // a length above maxPayloadBytes
+    assert.throws(() => ring.drain(() => {}), /corrupt record header/);
+    data[0] = -8; // padding that does not reach the end of the data area
+    assert.throws(() => ring.drain(() => {}), /corrupt record header/);
+  });
+
+  it('counts a record whose handler throws as consumed', () => {
+    const ring = RingBuffer.create(1024);
+    ring.tryWrite(1, Uint8Array.of(1));
+    ring.tryWrite(2, Uint8Array.of(2));
+    assert.throws(() => ring.drain(() => { throw new Error('boom'); }), /boom/);
+    assert.equal(drainExpecting(ring, [{ key: 2, payload: Uint8Array.of(2) }]), 1);
+    assert.equal(ring.usedBytes(), 0);
+  });
+
+  it('doorbell: resolves at once when not empty, on a write when empty, and on its timeout', async () => {
+    const ring = RingBuffer.create(1024);
+    ring.tryWrite(1, new Uint8Array(0));
+    await ring.waitForRecords(); // not empty: resolves without any write
+
+    ring.drain(() => {});
+    let woke = false;
+    const waiting = ring.waitForRecords().then(() => { woke = true; });
+    // A full turn of the event loop with no write: the doorbell must not have rung.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(woke, false);
+    assert.ok(ring.tryWrite(2, Uint8Array.of(9)));
+    await waiting;
+    assert.equal(drainExpecting(ring, [{ key: 2, payload: Uint8Array.of(9) }]), 1);
+
+    await ring.waitForRecords(1); // empty, nobody writes: the timeout ends it
+  });
+});
+
+function startWorker<T>(file: string, workerData: T): Worker {
+  return new Worker(new URL(file, import.meta.url), { workerData });
+}
+
+/** Rejects when the worker errors or exits with a non-zero code. */
+function failureOf(worker: Worker): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+    });
+  });
+}
+
+describe('RingBuffer, across threads', () => {
+  it('4 producer threads into a small ring, consumer on the main thread: nothing lost, duplicated, reordered or damaged', { timeout: 30_000 }, async (t) => {
+    const producers = 4;
+    const perProducer = 20_000;
+    const ring = RingBuffer.create(4096);
+    const maxLength = 200;
+    const signals = new Int32Array(new SharedArrayBuffer(8));
+    const workers = Array.from({ length: producers }, (_, producer) =>
+      startWorker<ProducerWorkerData>('./producer-worker.ts', {
+        ring: ring.buffer,
+        signals: signals.buffer as SharedArrayBuffer,
+        producer,
+        count: perProducer,
+        maxLength,
+        seed: 1000 + producer,
+      }),
+    );
+    const failures = Promise.race(workers.map(failureOf));
+    failures.catch(() => {}); // observed through the race below
+    const results = workers.map(
+      (w) => new Promise<ProducerWorkerResult>((resolve) => w.on('message', (m: unknown) => { if (m !== 'ready') resolve(m as ProducerWorkerResult); })),
+    );
+    try {
+      await Promise.race([
+        failures,
+        Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', () => resolve())))),
+      ]);
+      Atomics.store(signals, 0, 1); // open the start gate
+      Atomics.notify(signals, 0);
+
+      const nextSeq = new Array<number>(producers).fill(0);
+      let received = 0;
+      let drains = 0;
+      // Fails at the first anomaly (the throw leaves drain and rejects consume()), so a broken
+      // ring fails fast instead of waiting for records that will never come.
+      const onRecord = (key: number, payload: Uint8Array): void => {
+        const record = decodeRecord(payload);
+        assert.ok(record.intact, `damaged payload (key ${key}, ${payload.length} bytes)`);
+        assert.equal(record.producer, key, 'key does not match the producer in the payload');
+        assert.equal(record.seq, nextSeq[key], `producer ${key}: lost, duplicated or reordered record`);
+        nextSeq[key] = record.seq + 1;
+        received++;
+      };
+      const consume = async (): Promise<void> => {
+        while (received < producers * perProducer) {
+          await ring.waitForRecords();
+          ring.drain(onRecord);
+          drains++;
+          // Tell producers parked on a full ring that space was freed.
+          Atomics.add(signals, 1, 1);
+          Atomics.notify(signals, 1);
+        }
+      };
+      await Promise.race([failures, consume()]);
+      const stats = await Promise.race([failures, Promise.all(results)]);
+
+      assert.equal(received, producers * perProducer);
+      assert.deepEqual(nextSeq, new Array<number>(producers).fill(perProducer));
+      assert.deepEqual(stats.map((s) => s.written), new Array<number>(producers).fill(perProducer));
+      assert.equal(ring.drain(() => {}), 0, 'nothing left over');
+      assert.equal(ring.usedBytes(), 0);
+      t.diagnostic(`drains: ${drains}; producer retries on a full ring: ${stats.map((s) => s.fullRetries).join(', ')}`);
+    } finally {
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+  });
+
+  it('consumer in a worker is woken by the doorbell when the main thread writes', { timeout: 30_000 }, async (t) => {
+    const ring = RingBuffer.create(1024);
+    const expected = 2_000;
+    const worker = startWorker<ConsumerWorkerData>('./consumer-worker.ts', { ring: ring.buffer, expected });
+    const failure = failureOf(worker);
+    failure.catch(() => {});
+    try {
+      let written = 0;
+      let batches = 0;
+      const done = new Promise<Extract<ConsumerWorkerMessage, { type: 'done' }>>((resolve) => {
+        worker.on('message', (message: ConsumerWorkerMessage) => {
+          if (message.type === 'done') {
+            resolve(message);
+            return;
+          }
+          // Write only when the worker has consumed everything written so far and armed its
+          // wait: the ring is empty, so its waitForRecords call went to sleep in waitAsync and
+          // only the doorbell can wake it. (A message from a spurious wake repeats an old count
+          // and is ignored.)
+          if (message.consumed !== written || written === expected) return;
+          const batch = Math.min(1 + (batches % 7), expected - written);
+          for (let i = 0; i < batch; i++) {
+            assert.ok(ring.tryWrite(written, expectedPayload(written)));
+            written++;
+          }
+          batches++;
+        });
+      });
+      const result = await Promise.race([failure, done]);
+      assert.equal(result.consumed, expected);
+      assert.equal(result.bad, 0, 'records damaged or out of order');
+      // Each wake follows a write (a polling consumer would wake without one); a batch can cause
+      // at most one extra, empty wake (see waitForRecords: "may resolve with nothing to drain").
+      assert.ok(result.wakes <= 2 * batches, `wakes ${result.wakes} for ${batches} batches`);
+      t.diagnostic(`batches: ${batches}, wakes: ${result.wakes}, empty wakes: ${result.emptyWakes}`);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
