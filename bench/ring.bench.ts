@@ -1,7 +1,8 @@
 /**
  * Ring benchmark (DESIGN.md R3, R12): the SharedArrayBuffer ring against postMessage, in the same
  * run, as a gateway feeds a zone. A producer thread offers 32-byte jobs at a target rate in one
- * batch per ~1 ms; a consumer thread handles them on a 50 ms tick. For each transport and rate it
+ * batch per ~1 ms (through the ring one tryWrite per job, or one tryWriteBatch per batch for
+ * "ring-batch"); a consumer thread handles them on a 50 ms tick. For each transport and rate it
  * measures each thread's CPU per job (process.threadCpuUsage, user + system), the rate delivered
  * and how late the consumer's ticks ran. A "none" transport (jobs made and discarded, consumer
  * ticking idle) measures the loops' own cost, which the "net" columns subtract.
@@ -41,11 +42,13 @@ const config = {
   measureMs: numberArg('--measure-ms', 3000),
   /** Room for four ticks of jobs at the highest rate (1M/s × 0.2 s × 40 B ≈ 8 MB). */
   ringCapacityBytes: 8 * 1024 * 1024,
+  /** "ring-batch" staging: 1638 40-byte records, more than a 1 ms batch at 1M/s. */
+  recordBatchBytes: 64 * 1024,
   /** How long to wait for the workers' results after STOP before giving up on a run. */
   resultTimeoutMs: 30_000,
 };
 
-const TRANSPORTS: readonly Transport[] = ['none', 'ring', 'ring-raw', 'postMessage'];
+const TRANSPORTS: readonly Transport[] = ['none', 'ring', 'ring-raw', 'ring-batch', 'postMessage'];
 
 interface RunResult {
   readonly transport: Transport;
@@ -97,6 +100,7 @@ async function run(transport: Transport, rate: number): Promise<RunResult> {
     jobBytes: config.jobBytes,
     batchIntervalMs: config.batchIntervalMs,
     maxCatchUpMs: config.maxCatchUpMs,
+    recordBatchBytes: config.recordBatchBytes,
   };
   const producer = startWorker('./ring/producer-worker.ts', producerData, channel ? [channel.port1] : []);
   try {
@@ -167,13 +171,15 @@ async function main(): Promise<void> {
     const pm = costs.get('postMessage');
     const sum = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? a + b : null);
     const k = rate >= 1_000_000 ? `${rate / 1_000_000}M` : `${rate / 1000}k`;
-    for (const variant of ['ring', 'ring-raw'] as const) {
+    for (const variant of ['ring', 'ring-raw', 'ring-batch'] as const) {
       const ring = costs.get(variant);
       if (!ring || !pm) continue;
       const label = `@${k}/s postMessage/${variant} per job`;
       summary[`${label}, producer`] = round(ratio(pm.producer, ring.producer), 1);
       summary[`${label}, consumer`] = round(ratio(pm.consumer, ring.consumer), 1);
       summary[`${label}, both threads`] = round(ratio(sum(pm.producer, pm.consumer), sum(ring.producer, ring.consumer)), 1);
+      summary[`${label}, producer net`] = round(ratio(pm.netProducer, ring.netProducer), 1);
+      summary[`${label}, consumer net`] = round(ratio(pm.netConsumer, ring.netConsumer), 1);
       summary[`${label}, both threads net`] = round(
         ratio(sum(pm.netProducer, pm.netConsumer), sum(ring.netProducer, ring.netConsumer)),
         1,
@@ -192,6 +198,8 @@ async function main(): Promise<void> {
       warmupMs: config.warmupMs,
       measureMs: config.measureMs,
       ringCapacityBytes: config.ringCapacityBytes,
+      recordBatchBytes: config.recordBatchBytes,
+      ringBatch: 'each 1 ms batch of jobs staged in a RecordBatch, one tryWriteBatch per batch; consumer drainRaw',
       cpuMeasure: 'process.threadCpuUsage() per thread, user+system',
       postMessage: 'one message per job (Uint8Array(32), structured clone), MessageChannel between the two workers',
     },

@@ -2,13 +2,20 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * Which way jobs go. "ring" consumes with drain (a Uint8Array view per record), "ring-raw" with
- * drainRaw (no allocation); "none" makes and discards jobs, to measure the loops' own cost.
+ * Which way jobs go. "ring" writes each job with tryWrite and consumes with drain (a Uint8Array
+ * view per record), "ring-raw" consumes with drainRaw (no allocation); "ring-batch" stages each
+ * producer batch's jobs in a RecordBatch, writes them with one tryWriteBatch and consumes with
+ * drainRaw; "none" makes and discards jobs, to measure the loops' own cost.
  */
-export type Transport = 'none' | 'ring' | 'ring-raw' | 'postMessage';
+export type Transport = 'none' | 'ring' | 'ring-raw' | 'ring-batch' | 'postMessage';
 
 export function usesRing(transport: Transport): boolean {
-  return transport === 'ring' || transport === 'ring-raw';
+  return transport === 'ring' || transport === 'ring-raw' || transport === 'ring-batch';
+}
+
+/** Consumers of these transports use drainRaw rather than drain. */
+export function drainsRaw(transport: Transport): boolean {
+  return transport === 'ring-raw' || transport === 'ring-batch';
 }
 
 /** Int32 word [PHASE] of the control buffer: the driver moves it forward, workers watch it. */
@@ -35,6 +42,8 @@ export interface ProducerConfig extends WorkerConfig {
   readonly batchIntervalMs: number;
   /** At most this many ms worth of jobs in one batch; a producer further behind drops the rest. */
   readonly maxCatchUpMs: number;
+  /** Staging size of the RecordBatch (transport "ring-batch"), bytes; a full one is flushed early. */
+  readonly recordBatchBytes: number;
 }
 
 export interface ConsumerConfig extends WorkerConfig {

@@ -4,6 +4,8 @@
  * and sends the frames zones put in their outbound rings. Anything a client does wrong ends
  * that client's session only.
  *
+ * Jobs are staged per zone and written to the ring once per event-loop turn (job-stager.ts).
+ *
  * Backpressure: a full inbound ring refuses the job and the client gets ERROR_CODE_SERVER_BUSY
  * for that request (a refused login also closes with 1013). A LEAVE that does not fit is kept
  * in a per-zone queue and retried after every drain of that zone's frames, so no player is left
@@ -17,7 +19,7 @@ import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
-import { JobWriter } from '../protocol/jobs.ts';
+import { JobKind, JobWriter } from '../protocol/jobs.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -29,6 +31,7 @@ import {
 } from '../protocol/messages.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
+import { JobStager, type RefusedJob } from './job-stager.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -45,6 +48,8 @@ export class Gateway {
   /** LEAVE jobs that found their zone's inbound ring full, oldest first. */
   private readonly pendingLeaves = new Map<ZoneHandle, number[]>();
   private readonly jobs = new JobWriter();
+  /** Each zone's jobs of the current event-loop turn, written to its ring as one batch. */
+  private readonly stagers = new Map<ZoneHandle, JobStager>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private nextSessionId = 1;
@@ -55,6 +60,9 @@ export class Gateway {
     this.log = log;
     this.zones = zones;
     this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
+    for (const zone of zones) {
+      this.stagers.set(zone, new JobStager(() => zone.inbound, (written, refused) => this.onJobsFlushed(zone, written, refused)));
+    }
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
     });
@@ -96,6 +104,7 @@ export class Gateway {
   /** The zone died: every session in it is told and closed. */
   zoneDown(zone: ZoneHandle): void {
     this.pendingLeaves.delete(zone);
+    this.stagerOf(zone).discard();
     for (const session of [...this.sessions.values()]) {
       if (session.zone === zone) this.end(session, SessionEnds.zoneRestarted);
     }
@@ -202,7 +211,9 @@ export class Gateway {
     session.playerId = playerId;
     const zone = this.zoneForPlayer(playerId);
     if (zone.state !== 'running') return this.refuseLogin(session, seq, SessionEnds.zoneUnavailable);
-    // JOIN goes first: if it does not fit, an older session of this player is left untouched.
+    // JOIN is written now, behind what this turn staged: if it does not fit, the log-in is
+    // refused at once and an older session of this player is left untouched.
+    this.stagerOf(zone).flush();
     if (!zone.inbound.tryWrite(session.id, this.jobs.join(playerId))) {
       zone.traffic.jobsRejected++;
       return this.refuseLogin(session, seq, SessionEnds.serverBusy);
@@ -221,14 +232,26 @@ export class Gateway {
   }
 
   private move(session: Session, seq: number, move: MoveRequest): void {
-    const zone = session.zone as ZoneHandle;
     const job = this.jobs.move(seq, move.x, move.y, move.heading, move.clientTimeMs);
-    if (zone.inbound.tryWrite(session.id, job)) {
-      zone.traffic.jobsEnqueued++;
-      return;
+    this.stagerOf(session.zone as ZoneHandle).add(session.id, JobKind.MOVE, seq, job);
+  }
+
+  private stagerOf(zone: ZoneHandle): JobStager {
+    return this.stagers.get(zone) as JobStager;
+  }
+
+  /** A staged batch went to the zone's ring; the jobs it had no room for are answered here. */
+  private onJobsFlushed(zone: ZoneHandle, written: number, refused: readonly RefusedJob[]): void {
+    zone.traffic.jobsEnqueued += written;
+    zone.traffic.jobsRejected += refused.length;
+    for (const job of refused) {
+      if (job.kind === JobKind.LEAVE) {
+        this.keepPendingLeave(zone, job.sessionId);
+        continue;
+      }
+      const session = this.sessions.get(job.sessionId);
+      if (session?.state === 'in-zone') this.refuse(session, job.seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: move not taken');
     }
-    zone.traffic.jobsRejected++;
-    this.refuse(session, seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: move not taken');
   }
 
   /** Answers one request with an error; the session goes on. */
@@ -288,12 +311,13 @@ export class Gateway {
   }
 
   private leave(zone: ZoneHandle, sessionId: number): void {
+    // Behind earlier pending LEAVEs, to keep their order; otherwise staged like any job.
+    if (this.pendingLeaves.has(zone)) this.keepPendingLeave(zone, sessionId);
+    else this.stagerOf(zone).add(sessionId, JobKind.LEAVE, 0, this.jobs.leave());
+  }
+
+  private keepPendingLeave(zone: ZoneHandle, sessionId: number): void {
     const pending = this.pendingLeaves.get(zone);
-    // Behind earlier pending LEAVEs, to keep their order; otherwise straight into the ring.
-    if (!pending && zone.inbound.tryWrite(sessionId, this.jobs.leave())) {
-      zone.traffic.jobsEnqueued++;
-      return;
-    }
     if (pending) pending.push(sessionId);
     else this.pendingLeaves.set(zone, [sessionId]);
   }

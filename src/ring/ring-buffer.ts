@@ -7,6 +7,10 @@
  *   into the reserved bytes, then commit the record by an atomic store of its header. Each record
  *   header is its own commit word (Vyukov's per-slot sequence, applied to variable-length
  *   records), so the consumer never reads a record that is reserved but not yet written.
+ * - A producer may also write many records at once (`tryWriteBatch`, from a `RecordBatch` staged
+ *   in the ring's own record layout): one reservation CAS for all of them, one copy per contiguous
+ *   part, and one commit store, that of the first header word of the reservation, which the
+ *   consumer must pass before it can reach any of the others.
  * - Exactly one thread at a time may consume (`drain`, `drainRaw`, `waitForRecords`). Two
  *   consumers would read and free the same records; nothing here detects that. A consumer that
  *   stops may be replaced by another thread attaching the same buffer (the head lives in it).
@@ -17,12 +21,15 @@
  * the data area when the record would not fit there), exceed the capacity. A full ring is
  * backpressure: `tryWrite` returns false having written nothing, and the caller decides (count
  * it, reject the job, drop the session). It never blocks and never waits for the consumer.
+ * `tryWriteBatch` writes the longest prefix of the batch that fits, and returns 0 having written
+ * nothing when not even its first record fits.
  *
  * Records are consumed in reservation order. A producer that has reserved but not yet committed
- * holds up the records behind it until it commits; it does so within the same `tryWrite` call, so
- * the stall is bounded by one payload copy, unless that thread dies mid-call (a producer thread
- * killed by `worker.terminate()` between reservation and commit wedges the ring for good: stop
- * producers by asking them, not by terminating them while they write).
+ * holds up the records behind it until it commits; it does so within the same `tryWrite` (or
+ * `tryWriteBatch`) call, so the stall is bounded by one payload (or one batch) copy, unless that
+ * thread dies mid-call (a producer thread killed by `worker.terminate()` between reservation and
+ * commit wedges the ring for good: stop producers by asking them, not by terminating them while
+ * they write).
  *
  * Memory layout (byte offsets in the SharedArrayBuffer):
  *
@@ -49,12 +56,17 @@
  * Invariant: every byte of the data area outside committed-and-unconsumed records is zero. The
  * consumer restores it by zeroing what it consumed before it publishes the new head; that is what
  * lets "header word == 0" mean "not committed" at any 8-aligned position a future record may
- * start at.
+ * start at. A reservation holds non-zero bytes before its commit (a batch's holds whole records,
+ * headers included, and maybe a padding header), but all of them lie behind its first header word,
+ * which stays 0 until the commit, and the consumer reads records in order, so it never reaches
+ * them early; once it has consumed them it zeroes them like any other record.
  *
  * All `Atomics` operations are sequentially consistent, so each one both publishes the plain
  * writes its thread made before it and makes visible, to a thread that later reads the value it
  * stored, everything that came before it. The comments at each call name the pairing relied on.
  */
+
+import type { RecordBatch } from './record-batch.ts';
 
 const MAGIC = 0x52494e47; // "RING"
 const MIN_CAPACITY = 1024;
@@ -244,6 +256,142 @@ export class RingBuffer {
     return true;
   }
 
+  /**
+   * Writes records [from, batch.count) of `batch`, in order, with one reservation: the longest
+   * prefix of them that fits. Returns how many it wrote, 0 (writing nothing) when not even the
+   * first fits; the caller writes the rest later with `from` advanced by the result, or refuses
+   * them (backpressure, as with `tryWrite`). Records that do not fit before the end of the data
+   * area continue at 0 after padding, by the same rule as `tryWrite`, so a batch may be split in
+   * two parts. Throws RangeError, writing nothing, for a `from` outside [0, count] or when one of
+   * the records to write has a payload above `maxPayloadBytes` (the batch does not know which ring
+   * it is for). Never blocks; the CAS retry loop repeats only when another producer reserved.
+   *
+   * Costs one head load, one tail CAS, one commit store, one waiting-flag load and one or two
+   * copies, however many records the batch holds (against four atomics and a copy per record
+   * with `tryWrite`).
+   */
+  tryWriteBatch(batch: RecordBatch, from = 0): number {
+    const count = batch.count;
+    if (!(from >= 0 && from <= count) || (from | 0) !== from) {
+      throw new RangeError(`from must be an integer in [0, ${count}], got ${from}`);
+    }
+    if (from === count) return 0;
+    // Checked for the whole batch once; only a batch that holds an oversized record scans.
+    if (batch.maxPayloadLength > this.maxPayloadBytes) this.#checkPayloadLengths(batch, from);
+    const control = this.#control;
+    const capacity = this.capacityBytes;
+    const mask = this.#mask;
+    const base = batch.offsetOf(from);
+
+    // Reservation: as in tryWrite (tail guess, "full" only decided on a fresh tail, the head
+    // loaded on every attempt), but for as many records as fit. Part A: records from `from`
+    // up to endA, at the tail's position, before the end of the data area. Part B: records
+    // endA up to endB, at position 0, after padding the rest of the area. Either may be empty.
+    let tail = this.#tailGuess;
+    let fresh = false;
+    let position: number;
+    let endA: number;
+    let endB: number;
+    let next: number;
+    for (;;) {
+      position = tail & mask;
+      // Seq-cst load, paired with the consumer's Atomics.store of the head (see tryWrite):
+      // space we see as free is zeroed and no longer read by the consumer.
+      const head = Atomics.load(control, I_HEAD);
+      const used = (tail - head) >>> 0;
+      if (used <= capacity) {
+        const free = capacity - used;
+        const untilEnd = capacity - position;
+        if (free < untilEnd) {
+          // The free space ends before the end of the data area: no wrap possible.
+          endA = batch.fitting(from, free);
+          endB = endA;
+        } else {
+          endA = batch.fitting(from, untilEnd);
+          // Record endA does not fit before the end: it and those after it go at 0, behind
+          // padding of the rest (none if part A ends exactly at the end), if they fit there.
+          // free - untilEnd <= capacity - untilEnd = position, so part B ends at or before
+          // the tail's position, never at the end of the area again: at most two parts.
+          endB = endA < count ? batch.fitting(endA, free - untilEnd) : endA;
+        }
+        if (endB > from) {
+          // Padding is reserved only together with a part B to skip to (as in tryWrite).
+          const reserved = endB > endA ? untilEnd + batch.offsetOf(endB) - batch.offsetOf(endA) : batch.offsetOf(endA) - base;
+          next = (tail + reserved) | 0;
+          // CAS the reservation: [tail, next) is ours alone if no other producer moved the
+          // tail since we read it. On failure it returns the tail that beat us; recompute.
+          const seen = Atomics.compareExchange(control, I_TAIL, tail, next);
+          if (seen === tail) break;
+          tail = seen;
+          fresh = true;
+          continue;
+        }
+        // Not even the first record fits. On a fresh tail that is the answer (see tryWrite
+        // for why a fresh tail with used <= capacity proves it).
+        if (fresh) return 0;
+      } else if (fresh) {
+        // As in tryWrite: a fresh tail more than a capacity ahead of the head is impossible.
+        if (used <= 0x7fffffff) throw corruptIndices(tail, head);
+        // The head is ahead of a fresh tail: legitimate only if other producers moved the tail
+        // between our two loads (and the consumer consumed what they wrote). If the tail has
+        // not moved since, the head passed it, which no consumer of this ring can do: fail
+        // loudly rather than retry for ever.
+        const current = Atomics.load(control, I_TAIL); // seq-cst, after the head load
+        if (current === tail) throw corruptIndices(tail, head);
+        tail = current;
+        continue;
+      }
+      // A stale guess: load the current tail and recompute. Seq-cst load; any value will do,
+      // the CAS re-validates it.
+      tail = Atomics.load(control, I_TAIL);
+      fresh = true;
+    }
+    this.#tailGuess = next;
+
+    // Copy. The reserved bytes are zero (ring invariant) and nobody else writes them, and the
+    // consumer cannot reach any of them before it reads a non-zero header at `position` (it
+    // stops at the first zero header, and every record and the padding here lie behind that
+    // word). So everything but that word is written with plain writes, in any order; that word
+    // stays 0 until the commit below.
+    const bytes = this.#bytes;
+    const words = this.#words;
+    const bytesA = batch.offsetOf(endA) - base;
+    // Part A without its first header word: the key and payload of record `from`, then whole
+    // records, whose header words go in with the copy.
+    if (bytesA !== 0) batch.copyTo(bytes, position + 4, base + 4, base + bytesA);
+    const padBytes = capacity - position - bytesA;
+    if (endB > endA) {
+      // Padding header (plain write), unless part A ends exactly at the end of the area, or the
+      // padding is the reservation's first word (part A empty), which is the commit word.
+      if (bytesA !== 0 && padBytes !== 0) words[(position + bytesA) >> 2] = -padBytes;
+      batch.copyTo(bytes, 0, batch.offsetOf(endA), batch.offsetOf(endB));
+    }
+
+    // Commit: one seq-cst store of the reservation's first header word, the record's header
+    // (or, when part A is empty, the padding's). It comes after every plain write above in
+    // this thread, so it publishes them: the consumer's Atomics.load of this word sees either
+    // 0 (stop, not yet) or this value and then, for every later word of the reservation it
+    // reads (headers by Atomics.load, keys and payloads by plain reads), the value written
+    // above, not the zero it wrote itself on an earlier lap (that zeroing came before its head
+    // store, which came before our head load, which came before these writes).
+    Atomics.store(words, position >> 2, bytesA !== 0 ? batch.headerOf(from) : -padBytes);
+
+    // Doorbell, once per batch: the same argument as in tryWrite, with the commit store above
+    // as step (1).
+    if (Atomics.load(control, I_WAITING) !== 0) this.#ring();
+    return endB - from;
+  }
+
+  /** Throws RangeError if a record of batch[from, count) has a payload above maxPayloadBytes. */
+  #checkPayloadLengths(batch: RecordBatch, from: number): void {
+    for (let i = from; i < batch.count; i++) {
+      const length = batch.headerOf(i) - 1;
+      if (length > this.maxPayloadBytes) {
+        throw new RangeError(`batch record ${i}: payload of ${length} bytes exceeds maxPayloadBytes ${this.maxPayloadBytes}`);
+      }
+    }
+  }
+
   #ring(): void {
     const control = this.#control;
     // CAS 1 -> 0 so that of several producers committing at once only one bumps and notifies.
@@ -403,6 +551,10 @@ export class RingBuffer {
 }
 
 function onWaitSettled(): void {}
+
+function corruptIndices(tail: number, head: number): Error {
+  return new Error(`RingBuffer: corrupt indices (tail ${tail >>> 0}, head ${head >>> 0}); the ring is unusable`);
+}
 
 function corrupt(position: number, header: number): Error {
   return new Error(`RingBuffer: corrupt record header ${header} at data offset ${position}; the ring is unusable`);

@@ -215,3 +215,34 @@ describe('session limits', { timeout: 30_000 }, () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe('a full inbound ring', { timeout: 30_000 }, () => {
+  let server: TestServer;
+  before(async () => {
+    // A 4 KiB ring holds about a hundred moves; at one tick a second a burst of 400 overflows it.
+    server = await startTestServer({ ZONES: '1', TICK_HZ: '1', INBOUND_RING_BYTES: '4096', MSG_BURST: '2000', MSG_RATE_PER_SEC: '2000' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('refuses the moves that do not fit with SERVER_BUSY and their seq, keeps the session, and counts them', async () => {
+    const client = await server.player(1);
+    const busy: ServerError[] = [];
+    client.on('error', (error) => busy.push(error));
+    const seqs = new Set<number>();
+    const here = { x: client.self?.x as number, y: client.self?.y as number };
+    for (let i = 0; i < 400; i++) seqs.add(client.move(here.x, here.y, 0));
+    await client.ping(); // the server has read the whole burst once this is answered
+    // A scrape runs in a later turn of the server's event loop than the burst's last batch.
+    const rejected = sampleValue(await server.metricsText(), 'gateway_jobs_rejected_total', { zone: '1' }) ?? 0;
+    assert.ok(rejected >= 100, `${rejected} moves refused`);
+    await until(client, () => busy.length === rejected, 'a refusal for every refused move');
+    for (const error of busy) {
+      assert.equal(error.code, ErrorCode.ERROR_CODE_SERVER_BUSY);
+      assert.ok(seqs.has(error.seq), 'each refusal names the move it refuses');
+    }
+    assert.equal(client.closed, undefined, 'the session stays open');
+    await client.close();
+  });
+});

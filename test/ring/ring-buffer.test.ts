@@ -1,55 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import type { ConsumerWorkerData, ConsumerWorkerMessage } from './consumer-worker.ts';
-import { expectedPayload } from './doorbell-records.ts';
-import type { ProducerWorkerData, ProducerWorkerResult } from './producer-worker.ts';
-import { decodeRecord, prng } from './records.ts';
-
-interface Expected {
-  readonly key: number;
-  readonly payload: Uint8Array;
-}
-
-function randomPayload(random: () => number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (random() * 256) | 0;
-  return out;
-}
-
-/**
- * Drains up to `maxRecords` (default: one more than expected, so a phantom record fails rather
- * than loops), checking each record against the front of `queue`; returns the count. With `raw`,
- * consumes through drainRaw instead of drain.
- */
-function drainExpecting(ring: RingBuffer, queue: Expected[], maxRecords = queue.length + 1, raw = false): number {
-  let index = 0;
-  const check = (key: number, payload: Uint8Array): void => {
-    const want = queue[index++];
-    assert.ok(want, 'drained a record that was never written');
-    assert.equal(key, want.key);
-    assert.deepEqual(payload, want.payload);
-  };
-  const n = raw
-    ? ring.drainRaw((key, data, offset, length) => check(key, data.slice(offset, offset + length)), maxRecords)
-    : ring.drain(check, maxRecords);
-  assert.equal(n, index);
-  // One thread: every written record is committed, so a drain must make progress.
-  assert.ok(queue.length === 0 || maxRecords === 0 || n > 0, 'written records are not drainable');
-  queue.splice(0, n);
-  return n;
-}
-
-/**
- * White-box: puts both counters of a fresh, empty ring at `value`, which is a valid state (head ==
- * tail, data area all zero). Offsets are the layout in ring-buffer.ts's module comment.
- */
-function startCountersAt(ring: RingBuffer, value: number): void {
-  const control = new Int32Array(ring.buffer, 0, 128);
-  control[128 >> 2] = value | 0; // tail
-  control[256 >> 2] = value | 0; // head
-}
+import { drainExpecting, randomPayload, startCountersAt, type Expected } from './expect.ts';
+import { prng } from './records.ts';
+import { runDoorbellConsumer, runProducers } from './threads.ts';
 
 function roundTrip(ring: RingBuffer, seed: number, minBytes: number): { records: number; bytes: number } {
   const random = prng(seed);
@@ -248,124 +202,12 @@ describe('RingBuffer, one thread', () => {
   });
 });
 
-function startWorker<T>(file: string, workerData: T): Worker {
-  return new Worker(new URL(file, import.meta.url), { workerData });
-}
-
-/** Rejects when the worker errors or exits with a non-zero code. */
-function failureOf(worker: Worker): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`worker exited with code ${code}`));
-    });
-  });
-}
-
 describe('RingBuffer, across threads', () => {
   it('4 producer threads into a small ring, consumer on the main thread: nothing lost, duplicated, reordered or damaged', { timeout: 30_000 }, async (t) => {
-    const producers = 4;
-    const perProducer = 20_000;
-    const ring = RingBuffer.create(4096);
-    const maxLength = 200;
-    const signals = new Int32Array(new SharedArrayBuffer(8));
-    const workers = Array.from({ length: producers }, (_, producer) =>
-      startWorker<ProducerWorkerData>('./producer-worker.ts', {
-        ring: ring.buffer,
-        signals: signals.buffer as SharedArrayBuffer,
-        producer,
-        count: perProducer,
-        maxLength,
-        seed: 1000 + producer,
-      }),
-    );
-    const failures = Promise.race(workers.map(failureOf));
-    failures.catch(() => {}); // observed through the race below
-    const results = workers.map(
-      (w) => new Promise<ProducerWorkerResult>((resolve) => w.on('message', (m: unknown) => { if (m !== 'ready') resolve(m as ProducerWorkerResult); })),
-    );
-    try {
-      await Promise.race([
-        failures,
-        Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', () => resolve())))),
-      ]);
-      Atomics.store(signals, 0, 1); // open the start gate
-      Atomics.notify(signals, 0);
-
-      const nextSeq = new Array<number>(producers).fill(0);
-      let received = 0;
-      let drains = 0;
-      // Fails at the first anomaly (the throw leaves drain and rejects consume()), so a broken
-      // ring fails fast instead of waiting for records that will never come.
-      const onRecord = (key: number, payload: Uint8Array): void => {
-        const record = decodeRecord(payload);
-        assert.ok(record.intact, `damaged payload (key ${key}, ${payload.length} bytes)`);
-        assert.equal(record.producer, key, 'key does not match the producer in the payload');
-        assert.equal(record.seq, nextSeq[key], `producer ${key}: lost, duplicated or reordered record`);
-        nextSeq[key] = record.seq + 1;
-        received++;
-      };
-      const consume = async (): Promise<void> => {
-        while (received < producers * perProducer) {
-          await ring.waitForRecords();
-          ring.drain(onRecord);
-          drains++;
-          // Tell producers parked on a full ring that space was freed.
-          Atomics.add(signals, 1, 1);
-          Atomics.notify(signals, 1);
-        }
-      };
-      await Promise.race([failures, consume()]);
-      const stats = await Promise.race([failures, Promise.all(results)]);
-
-      assert.equal(received, producers * perProducer);
-      assert.deepEqual(nextSeq, new Array<number>(producers).fill(perProducer));
-      assert.deepEqual(stats.map((s) => s.written), new Array<number>(producers).fill(perProducer));
-      assert.equal(ring.drain(() => {}), 0, 'nothing left over');
-      assert.equal(ring.usedBytes(), 0);
-      t.diagnostic(`drains: ${drains}; producer retries on a full ring: ${stats.map((s) => s.fullRetries).join(', ')}`);
-    } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
-    }
+    await runProducers(t, { producers: 4, perProducer: 20_000, capacityBytes: 4096, maxLength: 200, maxBatchRecords: 0, batchBytes: 0 });
   });
 
   it('consumer in a worker is woken by the doorbell when the main thread writes', { timeout: 30_000 }, async (t) => {
-    const ring = RingBuffer.create(1024);
-    const expected = 2_000;
-    const worker = startWorker<ConsumerWorkerData>('./consumer-worker.ts', { ring: ring.buffer, expected });
-    const failure = failureOf(worker);
-    failure.catch(() => {});
-    try {
-      let written = 0;
-      let batches = 0;
-      const done = new Promise<Extract<ConsumerWorkerMessage, { type: 'done' }>>((resolve) => {
-        worker.on('message', (message: ConsumerWorkerMessage) => {
-          if (message.type === 'done') {
-            resolve(message);
-            return;
-          }
-          // Write only when the worker has consumed everything written so far and armed its
-          // wait: the ring is empty, so its waitForRecords call went to sleep in waitAsync and
-          // only the doorbell can wake it. (A message from a spurious wake repeats an old count
-          // and is ignored.)
-          if (message.consumed !== written || written === expected) return;
-          const batch = Math.min(1 + (batches % 7), expected - written);
-          for (let i = 0; i < batch; i++) {
-            assert.ok(ring.tryWrite(written, expectedPayload(written)));
-            written++;
-          }
-          batches++;
-        });
-      });
-      const result = await Promise.race([failure, done]);
-      assert.equal(result.consumed, expected);
-      assert.equal(result.bad, 0, 'records damaged or out of order');
-      // Each wake follows a write (a polling consumer would wake without one); a batch can cause
-      // at most one extra, empty wake (see waitForRecords: "may resolve with nothing to drain").
-      assert.ok(result.wakes <= 2 * batches, `wakes ${result.wakes} for ${batches} batches`);
-      t.diagnostic(`batches: ${batches}, wakes: ${result.wakes}, empty wakes: ${result.emptyWakes}`);
-    } finally {
-      await worker.terminate();
-    }
+    await runDoorbellConsumer(t, false);
   });
 });

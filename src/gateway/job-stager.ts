@@ -1,0 +1,87 @@
+/**
+ * The jobs one zone receives during one turn of the main thread's event loop, staged and then
+ * written to the zone's inbound ring as one batch: one reservation, one copy and one commit for
+ * all of them, instead of four atomic operations per job (bench/README.md, "Ring").
+ *
+ * The batch goes out at the end of the turn (setImmediate), or at once when it is full or when
+ * the gateway needs the ring's order right now (a log-in's JOIN is written directly, after
+ * flushing what was staged before it). The zone reads its ring only once per tick, so waiting
+ * for the end of the turn adds no latency a player could notice.
+ *
+ * The ring takes a prefix of the batch when it is nearly full; the jobs it did not take are
+ * handed back, in order, to the gateway, which answers each one (a move gets SERVER_BUSY, a
+ * LEAVE is kept and retried).
+ */
+import { RecordBatch } from '../ring/record-batch.ts';
+import type { RingBuffer } from '../ring/ring-buffer.ts';
+
+/** Staging room per zone; a full batch is flushed at once. */
+const BATCH_BYTES = 64 * 1024;
+
+export interface RefusedJob {
+  readonly sessionId: number;
+  readonly kind: number;
+  /** The client request's seq (0 for jobs a client did not ask for). */
+  readonly seq: number;
+}
+
+export class JobStager {
+  private readonly batch = new RecordBatch(BATCH_BYTES);
+  private readonly kinds: number[] = [];
+  private readonly seqs: number[] = [];
+  private readonly sessions: number[] = [];
+  private scheduled = false;
+  private readonly ring: () => RingBuffer;
+  private readonly onFlushed: (written: number, refused: readonly RefusedJob[]) => void;
+
+  /**
+   * `ring` returns the zone's current inbound ring; `onFlushed` hears how many jobs went in and
+   * which were refused.
+   */
+  constructor(ring: () => RingBuffer, onFlushed: (written: number, refused: readonly RefusedJob[]) => void) {
+    this.ring = ring;
+    this.onFlushed = onFlushed;
+  }
+
+  get size(): number {
+    return this.batch.count;
+  }
+
+  add(sessionId: number, kind: number, seq: number, job: Uint8Array): void {
+    if (!this.batch.add(sessionId, job)) {
+      this.flush();
+      this.batch.add(sessionId, job);
+    }
+    const index = this.batch.count - 1;
+    this.kinds[index] = kind;
+    this.seqs[index] = seq;
+    this.sessions[index] = sessionId;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAtEndOfTurn);
+    }
+  }
+
+  /** Writes what is staged; jobs the ring has no room for are refused, in order. */
+  flush(): void {
+    const count = this.batch.count;
+    if (count === 0) return;
+    const written = this.ring().tryWriteBatch(this.batch, 0);
+    const refused: RefusedJob[] = [];
+    for (let i = written; i < count; i++) {
+      refused.push({ sessionId: this.sessions[i] as number, kind: this.kinds[i] as number, seq: this.seqs[i] as number });
+    }
+    this.batch.clear();
+    this.onFlushed(written, refused);
+  }
+
+  /** Forgets what is staged (the zone died; its sessions are being closed). */
+  discard(): void {
+    this.batch.clear();
+  }
+
+  private readonly flushAtEndOfTurn = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
+}

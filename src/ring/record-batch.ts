@@ -1,0 +1,186 @@
+/**
+ * Producer-side staging for `RingBuffer.tryWriteBatch` (DESIGN.md R3): records laid out exactly
+ * as the ring lays them out, so that the ring takes many of them with one reservation, one or two
+ * `Uint8Array.set` calls and one commit store, instead of four atomic operations and a copy per
+ * record (bench/README.md, "Ring").
+ *
+ * Layout (the ring's record layout, see ring-buffer.ts): each record is 8-byte aligned, an i32
+ * header word (payload length + 1), a u32 key, the payload, then zero padding to 8 bytes. Records
+ * follow each other with no gaps, so any run of consecutive records is one contiguous byte range
+ * that can be copied into the ring as it is. The staging memory is a plain ArrayBuffer owned by
+ * one thread: a batch is not shared, and needs no atomics.
+ *
+ * A batch holds at most `capacityBytes` of records. `add` returns false when the next record
+ * does not fit (flush with `tryWriteBatch`, `clear`, add again); it never grows the staging area.
+ * Nothing here is allocated per record once the offset table has grown to the batch's record
+ * count (it starts at 64 entries and doubles, up to one entry per 8 bytes of capacity).
+ */
+
+const HEADER_BYTES = 8;
+/** Same bound as the ring's capacity: keeps every offset within a positive i32. */
+const MAX_CAPACITY = 1 << 30;
+const INITIAL_RECORDS = 64;
+/**
+ * Up to this many bytes a byte loop is cheaper than `Uint8Array.set` for a whole payload
+ * (measured on V8 13.6, per add: 29-36 ns with the loop against 42 with set at 4-8 bytes; at 16
+ * bytes the loop already costs about twice as much, and at 32, the benchmark's job size, set
+ * wins: 41-85 ns against 85-110).
+ */
+const LOOP_COPY_MAX_BYTES = 8;
+/** Up to this many bytes a byte loop is cheaper than `subarray` + `set` (an allocation) for a partial copy. */
+const LOOP_PARTIAL_COPY_MAX_BYTES = 64;
+
+export class RecordBatch {
+  /** Size of the staging area, bytes (headers and alignment included). */
+  readonly capacityBytes: number;
+  /** Largest payload `add` can ever accept: `capacityBytes` minus the 8-byte header. */
+  readonly maxPayloadBytes: number;
+
+  readonly #bytes: Uint8Array;
+  readonly #words: Int32Array;
+  /**
+   * #starts[i] = byte offset of record i, for i in [0, count]; #starts[count] = byteLength (where
+   * the next record goes). The ring reads it to find how many records fit.
+   */
+  #starts: Int32Array;
+  #count = 0;
+  /** Largest payload length added since the last clear(), so the ring checks its limit once. */
+  #maxPayloadLength = 0;
+
+  /** capacityBytes: staging size, a multiple of 8 in [8, 2^30]. */
+  constructor(capacityBytes: number) {
+    if (!Number.isInteger(capacityBytes) || capacityBytes < HEADER_BYTES || capacityBytes > MAX_CAPACITY || capacityBytes % 8 !== 0) {
+      throw new RangeError(`capacityBytes must be a multiple of 8 in [${HEADER_BYTES}, ${MAX_CAPACITY}], got ${capacityBytes}`);
+    }
+    this.capacityBytes = capacityBytes;
+    this.maxPayloadBytes = capacityBytes - HEADER_BYTES;
+    const buffer = new ArrayBuffer(capacityBytes);
+    this.#bytes = new Uint8Array(buffer);
+    this.#words = new Int32Array(buffer);
+    this.#starts = new Int32Array(Math.min(INITIAL_RECORDS, capacityBytes / HEADER_BYTES) + 1);
+  }
+
+  /** Records staged since the last clear(). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Bytes staged (headers and alignment included): what writing them all takes in the ring, padding aside. */
+  get byteLength(): number {
+    return this.#starts[this.#count] as number;
+  }
+
+  /** Largest payload staged since the last clear(), bytes (0 when empty). */
+  get maxPayloadLength(): number {
+    return this.#maxPayloadLength;
+  }
+
+  /**
+   * Appends a copy of payload[start, end) as one record tagged with `key` (u32). Returns false,
+   * staging nothing, when the batch has no room left for it: flush, clear and add again. Throws
+   * RangeError for a payload larger than `maxPayloadBytes` (it could never fit), a bad range or a
+   * key that is not a u32. Limits of the ring it will go to (its `maxPayloadBytes`) are checked by
+   * `tryWriteBatch`.
+   */
+  add(key: number, payload: Uint8Array, start = 0, end = payload.length): boolean {
+    if ((key >>> 0) !== key) throw new RangeError(`key must be a u32, got ${key}`);
+    if (!(start >= 0 && start <= end && end <= payload.length) || (start | 0) !== start || (end | 0) !== end) {
+      throw new RangeError(`bad payload range [${start}, ${end}) of ${payload.length} bytes`);
+    }
+    const length = end - start;
+    if (length > this.maxPayloadBytes) {
+      throw new RangeError(`payload of ${length} bytes exceeds the batch's maxPayloadBytes ${this.maxPayloadBytes}`);
+    }
+    const count = this.#count;
+    const at = this.#starts[count] as number;
+    const recordBytes = (HEADER_BYTES + length + 7) & ~7;
+    if (at + recordBytes > this.capacityBytes) return false;
+    if (count + 1 >= this.#starts.length) this.#grow();
+
+    const words = this.#words;
+    const w = at >> 2;
+    // The staging area is reused after clear(), so the alignment tail may hold old bytes: zero
+    // it, as the ring's invariant wants every byte outside records' header, key and payload to
+    // be zero. It is under 8 bytes, so within the record's last two words; the header, key and
+    // payload written next overwrite whatever else those two zeroed.
+    const last = w + (recordBytes >> 2) - 1;
+    words[last - 1] = 0;
+    words[last] = 0;
+    words[w] = length + 1;
+    words[w + 1] = key | 0;
+    const bytes = this.#bytes;
+    const payloadAt = at + HEADER_BYTES;
+    const whole = start === 0 && end === payload.length;
+    if (length <= LOOP_COPY_MAX_BYTES || (!whole && length <= LOOP_PARTIAL_COPY_MAX_BYTES)) {
+      // Small copy: a loop is cheaper than a set() call, and for a partial one it saves the
+      // subarray view (an allocation).
+      for (let i = 0; i < length; i++) bytes[payloadAt + i] = payload[start + i] as number;
+    } else if (whole) {
+      bytes.set(payload, payloadAt);
+    } else {
+      bytes.set(payload.subarray(start, end), payloadAt);
+    }
+
+    this.#starts[count + 1] = at + recordBytes;
+    this.#count = count + 1;
+    if (length > this.#maxPayloadLength) this.#maxPayloadLength = length;
+    return true;
+  }
+
+  /** Forgets every staged record (the staging memory is reused as it is; `add` rewrites it). */
+  clear(): void {
+    this.#count = 0;
+    this.#maxPayloadLength = 0;
+  }
+
+  // ------------------------------------------------------------ read by RingBuffer.tryWriteBatch
+  // Read-only views of the staged layout; nothing here lets a caller change staged records, so
+  // every header the ring copies is one `add` wrote.
+
+  /** Byte offset of record `index` in the staging area; offsetOf(count) === byteLength. */
+  offsetOf(index: number): number {
+    if (!(index >= 0 && index <= this.#count)) throw new RangeError(`record index ${index} outside [0, ${this.#count}]`);
+    return this.#starts[index] as number;
+  }
+
+  /**
+   * Largest j in [from, count] such that records [from, j) take at most `limitBytes`
+   * (offsetOf(j) - offsetOf(from) <= limitBytes). Binary search over the offset table.
+   */
+  fitting(from: number, limitBytes: number): number {
+    if (!(from >= 0 && from <= this.#count)) throw new RangeError(`record index ${from} outside [0, ${this.#count}]`);
+    const starts = this.#starts;
+    const limit = (starts[from] as number) + limitBytes;
+    let lo = from;
+    let hi = this.#count;
+    if ((starts[hi] as number) <= limit) return hi;
+    // Invariant: starts[lo] <= limit < starts[hi].
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if ((starts[mid] as number) <= limit) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The header word of record `index`: its payload length + 1 (the ring's commit value). */
+  headerOf(index: number): number {
+    if (!(index >= 0 && index < this.#count)) throw new RangeError(`record index ${index} outside [0, ${this.#count})`);
+    return this.#words[(this.#starts[index] as number) >> 2] as number;
+  }
+
+  /**
+   * Copies staging bytes [fromOffset, toOffset) to target[targetOffset...], with one set() call.
+   * Offsets are bytes in the staging area (see offsetOf); nothing past byteLength is meaningful.
+   */
+  copyTo(target: Uint8Array, targetOffset: number, fromOffset: number, toOffset: number): void {
+    target.set(this.#bytes.subarray(fromOffset, toOffset), targetOffset);
+  }
+
+  #grow(): void {
+    const longest = this.capacityBytes / HEADER_BYTES + 1; // every record takes 8 bytes or more
+    const grown = new Int32Array(Math.min(longest, 2 * (this.#starts.length - 1) + 1));
+    grown.set(this.#starts);
+    this.#starts = grown;
+  }
+}
