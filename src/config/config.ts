@@ -31,6 +31,8 @@ export interface Config {
   readonly msgBurst: number;
   readonly loginTimeoutMs: number;
   readonly maxSessions: number;
+  /** 0: no limit per address. */
+  readonly maxSessionsPerIp: number;
   readonly maxBufferedBytes: number;
   readonly inboundRingBytes: number;
   readonly outboundRingBytes: number;
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     msgBurst: readInt(env, 'MSG_BURST', 120, 1, 100_000),
     loginTimeoutMs: readInt(env, 'LOGIN_TIMEOUT_MS', 10_000, 100, 600_000),
     maxSessions: readInt(env, 'MAX_SESSIONS', 5000, 1, 1_000_000),
+    maxSessionsPerIp: readInt(env, 'MAX_SESSIONS_PER_IP', 0, 0, 1_000_000),
     maxBufferedBytes: readInt(env, 'MAX_BUFFERED_BYTES', 1 << 20, 1024, 1 << 30),
     inboundRingBytes: readPowerOfTwo(env, 'INBOUND_RING_BYTES', 1 << 20, 1 << 12, 1 << 30),
     outboundRingBytes: readPowerOfTwo(env, 'OUTBOUND_RING_BYTES', 1 << 24, 1 << 16, 1 << 30),

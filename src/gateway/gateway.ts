@@ -45,6 +45,8 @@ export class Gateway {
   private readonly sessions = new Map<number, Session>();
   private readonly sessionsByPlayer = new Map<number, Session>();
   private readonly openSockets = new Set<WebSocket>();
+  /** Open sessions per remote address, kept only when MAX_SESSIONS_PER_IP is set. */
+  private readonly sessionsPerAddress = new Map<string, number>();
   /** LEAVE jobs that found their zone's inbound ring full, oldest first. */
   private readonly pendingLeaves = new Map<ZoneHandle, number[]>();
   private readonly jobs = new JobWriter();
@@ -157,6 +159,15 @@ export class Gateway {
       this.end(session, SessionEnds.serverFull);
       return;
     }
+    const perAddressLimit = this.config.maxSessionsPerIp;
+    if (perAddressLimit > 0) {
+      const fromAddress = this.sessionsPerAddress.get(session.remoteAddress) ?? 0;
+      if (fromAddress >= perAddressLimit) {
+        this.end(session, SessionEnds.addressFull);
+        return;
+      }
+      this.sessionsPerAddress.set(session.remoteAddress, fromAddress + 1);
+    }
     this.sessions.set(session.id, session);
     session.loginTimer = setTimeout(() => this.end(session, SessionEnds.loginTimeout), this.config.loginTimeoutMs);
     socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(session, data as Buffer, isBinary));
@@ -228,7 +239,7 @@ export class Gateway {
     session.zoneGeneration = zone.generation;
     session.state = 'in-zone';
     this.sessionsByPlayer.set(playerId, session);
-    this.log.debug({ sessionId: session.id, playerId, zone: zone.id }, 'logged in');
+    this.log.debug({ sessionId: session.id, playerId, zone: zone.id, address: session.remoteAddress }, 'logged in');
   }
 
   private move(session: Session, seq: number, move: MoveRequest): void {
@@ -302,10 +313,16 @@ export class Gateway {
   /** Takes the session out of every table and its player out of its zone. */
   private detach(session: Session): void {
     clearTimeout(session.loginTimer);
-    this.sessions.delete(session.id);
+    if (!this.sessions.delete(session.id)) return;
+    if (this.config.maxSessionsPerIp > 0) {
+      const left = (this.sessionsPerAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (left > 0) this.sessionsPerAddress.set(session.remoteAddress, left);
+      else this.sessionsPerAddress.delete(session.remoteAddress);
+    }
     if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
     const zone = session.zone;
-    if (zone && (session.state === 'in-zone' || session.state === 'authenticated') && zone.generation === session.zoneGeneration) {
+    // A zone that died or is stopping has forgotten its players: nothing to leave.
+    if (zone && session.state === 'in-zone' && zone.state === 'running' && zone.generation === session.zoneGeneration) {
       this.leave(zone, session.id);
     }
   }

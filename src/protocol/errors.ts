@@ -39,6 +39,7 @@ export const SessionEnds = Object.freeze({
   zoneOverloaded: end('zone_overloaded', ErrorCode.ERROR_CODE_ZONE_OVERLOADED, 4010, 'zone could not keep up', false),
   serverBusy: end('server_busy', ErrorCode.ERROR_CODE_SERVER_BUSY, 1013, 'server busy, try again later', false),
   serverFull: end('server_full', ErrorCode.ERROR_CODE_SERVER_FULL, 1013, 'server full', false),
+  addressFull: end('address_full', ErrorCode.ERROR_CODE_TOO_MANY_SESSIONS_FROM_ADDRESS, 4011, 'too many sessions from this address', false),
   shuttingDown: end('shutting_down', ErrorCode.ERROR_CODE_SHUTTING_DOWN, 1001, 'server shutting down', false),
   logout: end('logout', ErrorCode.ERROR_CODE_UNSPECIFIED, 1000, 'logged out', false),
 });

@@ -216,6 +216,33 @@ describe('session limits', { timeout: 30_000 }, () => {
   });
 });
 
+describe('sessions per address', { timeout: 30_000 }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ZONES: '1', MAX_SESSIONS_PER_IP: '2' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('refuses a third session from one address, and takes one again once a session has gone', async () => {
+    const a = await server.player(1);
+    const b = await rawClient(server.url);
+    const third = await rawClient(server.url);
+    assert.equal((await third.closed).code, 4011);
+    assert.equal(third.messages[0]?.error?.code, ErrorCode.ERROR_CODE_TOO_MANY_SESSIONS_FROM_ADDRESS);
+    // A logout frees the slot before the server closes the socket (a client-side close would
+    // race the server noticing it).
+    const closed = a.next('close');
+    await a.logout();
+    await closed;
+    const again = await server.player(3);
+    assert.equal(again.self?.playerId, 3);
+    b.socket.close();
+    await Promise.all([b.closed, again.close()]);
+  });
+});
+
 describe('a full inbound ring', { timeout: 30_000 }, () => {
   let server: TestServer;
   before(async () => {
