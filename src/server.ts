@@ -56,9 +56,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     async stop() {
       if (stopping) return;
       stopping = true;
-      const deadline = Date.now() + config.shutdownDeadlineMs;
+      const startedAt = Date.now();
+      const deadline = startedAt + config.shutdownDeadlineMs;
       log.info('shutting down: closing sessions');
-      await gateway.close(deadline);
+      // Clients get half the time for their close handshakes (a silent one is then cut off);
+      // the other half is the zones'.
+      await gateway.close(startedAt + config.shutdownDeadlineMs / 2);
       await supervisor.stop(deadline);
       await ops.close();
       if (Date.now() > deadline) throw new Error(`shutdown took longer than SHUTDOWN_DEADLINE_MS (${config.shutdownDeadlineMs} ms)`);

@@ -93,7 +93,7 @@ export class ZoneClient {
   private readonly socket: WebSocket;
   private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
   private seq = 0;
-  private readonly pendingPings = new Map<number, (rttMs: number) => void>();
+  private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
   private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void } | undefined;
   private pendingLogout: (() => void) | undefined;
 
@@ -157,12 +157,12 @@ export class ZoneClient {
     return seq;
   }
 
-  /** Round-trip time to the gateway, ms. */
+  /** Round-trip time to the gateway, ms. Rejects if the connection closes first. */
   ping(): Promise<number> {
     const sentAt = performance.now();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const seq = this.send({ ping: { clientTimeMs: sentAt } });
-      this.pendingPings.set(seq, resolve);
+      this.pendingPings.set(seq, { resolve, reject });
     });
   }
 
@@ -239,10 +239,10 @@ export class ZoneClient {
       case 'pong': {
         const pong = message.pong as Pong;
         // Pongs echo the client time of their ping; the matching seq is the oldest pending one.
-        const [seq, resolve] = this.pendingPings.entries().next().value ?? [];
-        if (seq !== undefined && resolve && pong) {
+        const [seq, pending] = this.pendingPings.entries().next().value ?? [];
+        if (seq !== undefined && pending) {
           this.pendingPings.delete(seq);
-          resolve(performance.now() - pong.clientTimeMs);
+          pending.resolve(performance.now() - pong.clientTimeMs);
         }
         return;
       }
@@ -291,8 +291,11 @@ export class ZoneClient {
 
   private onClose(info: CloseInfo): void {
     this.closed = info;
-    this.pendingLogin?.reject(new Error(`connection closed (${info.code} ${info.reason})`));
+    const closed = new Error(`connection closed (${info.code} ${info.reason})`);
+    this.pendingLogin?.reject(closed);
     this.pendingLogin = undefined;
+    for (const pending of this.pendingPings.values()) pending.reject(closed);
+    this.pendingPings.clear();
     this.emit('close', info);
   }
 }

@@ -8,8 +8,8 @@
  *
  * Backpressure: a full inbound ring refuses the job and the client gets ERROR_CODE_SERVER_BUSY
  * for that request (a refused login also closes with 1013). A LEAVE that does not fit is kept
- * in a per-zone queue and retried after every drain of that zone's frames, so no player is left
- * behind in a zone. A client whose send buffer passes MAX_BUFFERED_BYTES is dropped.
+ * in a per-zone queue and retried whenever the gateway next drains that zone's frames (at least
+ * once a second), so no player is left behind in a zone. A client whose send buffer passes MAX_BUFFERED_BYTES is dropped.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -151,6 +151,11 @@ export class Gateway {
       request.socket.remoteAddress ?? '',
       new TokenBucket(this.config.msgRatePerSec, this.config.msgBurst, now),
     );
+    // Listeners first: a refused socket still reads until its close handshake ends, and an
+    // 'error' with no listener would throw out of the process.
+    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(session, data as Buffer, isBinary));
+    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(session, err));
+    socket.on('close', () => this.onSocketClosed(session));
     if (!this.accepting) {
       this.end(session, SessionEnds.shuttingDown);
       return;
@@ -170,9 +175,6 @@ export class Gateway {
     }
     this.sessions.set(session.id, session);
     session.loginTimer = setTimeout(() => this.end(session, SessionEnds.loginTimeout), this.config.loginTimeoutMs);
-    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(session, data as Buffer, isBinary));
-    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(session, err));
-    socket.on('close', () => this.onSocketClosed(session));
   }
 
   private onFrame(session: Session, data: Buffer, isBinary: boolean): void {
@@ -287,9 +289,7 @@ export class Gateway {
   }
 
   private onSocketClosed(session: Session): void {
-    if (session.state === 'closing') return;
-    this.detach(session);
-    session.state = 'closing';
+    if (session.state !== 'closing') this.retire(session);
   }
 
   /**
@@ -300,8 +300,7 @@ export class Gateway {
     if (session.state === 'closing') return;
     if (reason.protocolError) this.metrics.protocolErrors.inc({ kind: reason.kind });
     this.metrics.sessionCloses.inc({ kind: reason.kind });
-    this.detach(session);
-    session.state = 'closing';
+    this.retire(session);
     const socket = session.socket;
     if (socket.readyState !== WebSocket.OPEN) return;
     if (notify && reason.code !== ErrorCode.ERROR_CODE_UNSPECIFIED) {
@@ -310,8 +309,13 @@ export class Gateway {
     socket.close(reason.closeCode, reason.reason);
   }
 
-  /** Takes the session out of every table and its player out of its zone. */
-  private detach(session: Session): void {
+  /**
+   * Marks the session closing (first, so that anything this sets off cannot end it again), takes
+   * it out of every table and its player out of its zone.
+   */
+  private retire(session: Session): void {
+    const wasInZone = session.state === 'in-zone';
+    session.state = 'closing';
     clearTimeout(session.loginTimer);
     if (!this.sessions.delete(session.id)) return;
     if (this.config.maxSessionsPerIp > 0) {
@@ -322,7 +326,7 @@ export class Gateway {
     if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
     const zone = session.zone;
     // A zone that died or is stopping has forgotten its players: nothing to leave.
-    if (zone && session.state === 'in-zone' && zone.state === 'running' && zone.generation === session.zoneGeneration) {
+    if (zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration) {
       this.leave(zone, session.id);
     }
   }
@@ -372,8 +376,9 @@ export class Gateway {
   // ---------------------------------------------------------------- shutdown
 
   /**
-   * Stops accepting, tells every client the server is going away, and waits (until the
-   * deadline) for their sockets to close; any still open then are cut.
+   * Stops accepting, tells every client the server is going away, and waits until
+   * `deadlineMs` for their sockets to close; any still open then are cut, which is not a
+   * failure: a client that does not answer its close frame must not hold up the shutdown.
    */
   async close(deadlineMs: number): Promise<void> {
     this.accepting = false;

@@ -25,6 +25,11 @@ export interface RefusedJob {
   readonly seq: number;
 }
 
+interface Flushed {
+  readonly written: number;
+  readonly refused: readonly RefusedJob[];
+}
+
 export class JobStager {
   private readonly batch = new RecordBatch(BATCH_BYTES);
   private readonly kinds: number[] = [];
@@ -48,8 +53,12 @@ export class JobStager {
   }
 
   add(sessionId: number, kind: number, seq: number, job: Uint8Array): void {
+    let flushed: Flushed | undefined;
     if (!this.batch.add(sessionId, job)) {
-      this.flush();
+      // Write what is staged, but answer its refusals only once this job is staged too:
+      // answering can re-enter the gateway (a refusal can end a session, which stages its
+      // LEAVE), and `job` lives in a scratch buffer that such a re-entry would overwrite.
+      flushed = this.writeStaged();
       this.batch.add(sessionId, job);
     }
     const index = this.batch.count - 1;
@@ -60,19 +69,25 @@ export class JobStager {
       this.scheduled = true;
       setImmediate(this.flushAtEndOfTurn);
     }
+    if (flushed) this.onFlushed(flushed.written, flushed.refused);
   }
 
   /** Writes what is staged; jobs the ring has no room for are refused, in order. */
   flush(): void {
+    const flushed = this.writeStaged();
+    if (flushed) this.onFlushed(flushed.written, flushed.refused);
+  }
+
+  private writeStaged(): Flushed | undefined {
     const count = this.batch.count;
-    if (count === 0) return;
+    if (count === 0) return undefined;
     const written = this.ring().tryWriteBatch(this.batch, 0);
     const refused: RefusedJob[] = [];
     for (let i = written; i < count; i++) {
       refused.push({ sessionId: this.sessions[i] as number, kind: this.kinds[i] as number, seq: this.seqs[i] as number });
     }
     this.batch.clear();
-    this.onFlushed(written, refused);
+    return { written, refused };
   }
 
   /** Forgets what is staged (the zone died; its sessions are being closed). */

@@ -31,14 +31,14 @@ export class EveryoneView implements ViewSystem {
       spawns.length = 0;
       despawns.length = 0;
       moves.length = 0;
-      if (viewer.joinedThisTick) {
+      if (viewer.addedThisTick) {
         for (const entity of world.entities.values()) if (entity !== viewer) spawns.push(entity);
       } else {
         for (const entity of world.added) if (entity !== viewer) spawns.push(entity);
         for (const id of world.removed) despawns.push(id);
         // An entity added this tick is already sent whole as a spawn.
         for (const entity of world.changed) {
-          if (entity !== viewer && !isAddedThisTick(entity, world)) moves.push(entity);
+          if (entity !== viewer && !entity.addedThisTick) moves.push(entity);
         }
       }
       if (spawns.length + despawns.length + moves.length > 0) emit(viewer, this.update);
@@ -46,6 +46,3 @@ export class EveryoneView implements ViewSystem {
   }
 }
 
-function isAddedThisTick(entity: Entity, world: World): boolean {
-  return world.added.includes(entity);
-}

@@ -16,6 +16,8 @@ export interface Entity {
   heading: number;
   /** MoveField bits changed during the current tick. */
   changed: number;
+  /** True from its addition until the end of that tick: it is news as a whole (a spawn). */
+  addedThisTick: boolean;
 }
 
 export interface Player extends Entity {
@@ -26,8 +28,6 @@ export interface Player extends Entity {
   moveBudgetM: number;
   /** Zone time when the budget was last topped up, ms. */
   budgetAtMs: number;
-  /** True until the end of the tick it joined in: it still has to be shown the whole world. */
-  joinedThisTick: boolean;
 }
 
 export class World {
@@ -72,16 +72,10 @@ export class World {
 
   /** Dirty bookkeeping at the end of a tick: forget this tick's changes. */
   endTick(): void {
-    for (const entity of this.added) {
-      if (isPlayer(entity)) entity.joinedThisTick = false;
-    }
+    for (const entity of this.added) entity.addedThisTick = false;
     for (const entity of this.changed) entity.changed = 0;
     this.changed.length = 0;
     this.added.length = 0;
     this.removed.length = 0;
   }
-}
-
-export function isPlayer(entity: Entity): entity is Player {
-  return entity.kind === EntityKind.ENTITY_KIND_PLAYER;
 }

@@ -9,7 +9,7 @@
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
-import { JobKind, JobReader, MOVE_JOB_BYTES, JOIN_JOB_BYTES, type MoveJob } from '../protocol/jobs.ts';
+import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type MoveJob } from '../protocol/jobs.ts';
 import {
   EntityKind,
   MoveField,
@@ -115,11 +115,11 @@ export class Zone {
 
   private readonly onJob = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
     const kind = this.reader.kind(data, offset, length);
-    if (kind === JobKind.JOIN && length >= JOIN_JOB_BYTES) {
+    if (kind === JobKind.JOIN && length === JOIN_JOB_BYTES) {
       this.join(sessionId, this.reader.joinPlayerId(data, offset));
-    } else if (kind === JobKind.LEAVE) {
+    } else if (kind === JobKind.LEAVE && length === LEAVE_JOB_BYTES) {
       this.leave(sessionId);
-    } else if (kind === JobKind.MOVE && length >= MOVE_JOB_BYTES) {
+    } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
       this.queueMove(sessionId, data, offset);
     } else {
       // The gateway writes only the jobs above; anything else is a bug there, not a client's.
@@ -144,7 +144,7 @@ export class Zone {
       lastMoveSeq: 0,
       moveBudgetM: fullMoveBudget(this.rules),
       budgetAtMs: this.nowMs,
-      joinedThisTick: true,
+      addedThisTick: true,
     };
     this.world.addPlayer(player);
     this.send(sessionId, {

@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { issueToken } from '../../src/auth/token.ts';
 import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { ClientMessage, ErrorCode, MoveRejectReason, PROTOCOL_VERSION, ServerMessage, type ServerError } from '../../src/protocol/messages.ts';
+import { handshakenSocket } from '../helpers/raw-socket.ts';
 import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -211,6 +212,11 @@ describe('session limits', { timeout: 30_000 }, () => {
     const third = await rawClient(server.url);
     assert.equal((await third.closed).code, 1013);
     assert.equal(third.messages[0]?.error?.code, ErrorCode.ERROR_CODE_SERVER_FULL);
+    // A refused connection that then sends garbage (an unmasked frame) harms nobody.
+    const rude = await handshakenSocket(server.port);
+    rude.socket.write(Buffer.from([0x82, 0x01, 0x00]));
+    await rude.closed;
+    assert.ok((await a.ping()) >= 0, 'the server still serves');
     assert.equal(a.closed, undefined);
     await Promise.all([a.close(), b.close()]);
   });

@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
+import { handshakenSocket } from '../helpers/raw-socket.ts';
 import { TEST_SECRET } from '../helpers/server.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
@@ -31,9 +32,10 @@ function startProcess(env: Record<string, string>) {
   return { child, ready, lines, stderr: () => stderr };
 }
 
-it('drains on SIGTERM: clients are told, zones stop, exit code 0', { timeout: 20_000 }, async () => {
-  const server = startProcess({});
+it('drains on SIGTERM: clients are told, a silent client is cut off, zones stop, exit code 0', { timeout: 20_000 }, async () => {
+  const server = startProcess({ SHUTDOWN_DEADLINE_MS: '2000' });
   const { port } = await server.ready;
+  const silent = await handshakenSocket(port); // never answers the close frame
   const client = await ZoneClient.connect(`ws://127.0.0.1:${port}`);
   await client.login(issueToken(TEST_SECRET, 1, 60));
   const told = client.next('error');
@@ -44,6 +46,7 @@ it('drains on SIGTERM: clients are told, zones stop, exit code 0', { timeout: 20
   assert.equal((await closed).code, 1001);
   const [code] = await exited;
   assert.equal(code, 0, server.stderr());
+  await silent.closed;
   const messages = server.lines.map((line) => line.msg);
   assert.ok(messages.includes('stopped'));
   assert.equal(messages.filter((msg) => msg === 'zone stopped').length, 2);
