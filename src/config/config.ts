@@ -31,6 +31,8 @@ export interface Config {
   readonly msgBurst: number;
   readonly loginTimeoutMs: number;
   readonly maxSessions: number;
+  /** Sessions that have connected but not yet logged in. */
+  readonly maxPendingLogins: number;
   /** 0: no limit per address. */
   readonly maxSessionsPerIp: number;
   readonly maxBufferedBytes: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     loginTimeoutMs: readInt(env, 'LOGIN_TIMEOUT_MS', 10_000, 100, 600_000),
     maxSessions: readInt(env, 'MAX_SESSIONS', 5000, 1, 1_000_000),
     maxSessionsPerIp: readInt(env, 'MAX_SESSIONS_PER_IP', 0, 0, 1_000_000),
+    maxPendingLogins: readInt(env, 'MAX_PENDING_LOGINS', 1000, 1, 1_000_000),
     maxBufferedBytes: readInt(env, 'MAX_BUFFERED_BYTES', 1 << 20, 1024, 1 << 30),
     inboundRingBytes: readPowerOfTwo(env, 'INBOUND_RING_BYTES', 1 << 20, 1 << 12, 1 << 30),
     outboundRingBytes: readPowerOfTwo(env, 'OUTBOUND_RING_BYTES', 1 << 24, 1 << 16, 1 << 30),

@@ -45,6 +45,8 @@ export class Gateway {
   private readonly sessions = new Map<number, Session>();
   private readonly sessionsByPlayer = new Map<number, Session>();
   private readonly openSockets = new Set<WebSocket>();
+  /** Sessions in state `connected`: they hold a slot without having shown a token. */
+  private pendingLogins = 0;
   /** Open sessions per remote address, kept only when MAX_SESSIONS_PER_IP is set. */
   private readonly sessionsPerAddress = new Map<string, number>();
   /** LEAVE jobs that found their zone's inbound ring full, oldest first. */
@@ -160,7 +162,9 @@ export class Gateway {
       this.end(session, SessionEnds.shuttingDown);
       return;
     }
-    if (this.sessions.size >= this.config.maxSessions) {
+    // Connections that never log in may take MAX_PENDING_LOGINS slots at most, so a flood of
+    // them cannot lock players out.
+    if (this.sessions.size >= this.config.maxSessions || this.pendingLogins >= this.config.maxPendingLogins) {
       this.end(session, SessionEnds.serverFull);
       return;
     }
@@ -174,6 +178,7 @@ export class Gateway {
       this.sessionsPerAddress.set(session.remoteAddress, fromAddress + 1);
     }
     this.sessions.set(session.id, session);
+    this.pendingLogins++;
     session.loginTimer = setTimeout(() => this.end(session, SessionEnds.loginTimeout), this.config.loginTimeoutMs);
   }
 
@@ -221,6 +226,7 @@ export class Gateway {
     if (!check.ok) return this.refuseLogin(session, seq, check.reason === 'expired' ? SessionEnds.tokenExpired : SessionEnds.invalidToken);
     const playerId = check.claims.playerId;
     session.state = 'authenticated';
+    this.pendingLogins--;
     session.playerId = playerId;
     const zone = this.zoneForPlayer(playerId);
     if (zone.state !== 'running') return this.refuseLogin(session, seq, SessionEnds.zoneUnavailable);
@@ -315,9 +321,11 @@ export class Gateway {
    */
   private retire(session: Session): void {
     const wasInZone = session.state === 'in-zone';
+    const wasPending = session.state === 'connected';
     session.state = 'closing';
     clearTimeout(session.loginTimer);
     if (!this.sessions.delete(session.id)) return;
+    if (wasPending) this.pendingLogins--;
     if (this.config.maxSessionsPerIp > 0) {
       const left = (this.sessionsPerAddress.get(session.remoteAddress) ?? 1) - 1;
       if (left > 0) this.sessionsPerAddress.set(session.remoteAddress, left);

@@ -222,18 +222,34 @@ describe('session limits', { timeout: 30_000 }, () => {
   });
 });
 
-describe('sessions per address', { timeout: 30_000 }, () => {
+describe('sessions per address and pending log-ins', { timeout: 30_000 }, () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ ZONES: '1', MAX_SESSIONS_PER_IP: '2' });
+    server = await startTestServer({ ZONES: '1', MAX_SESSIONS_PER_IP: '2', MAX_PENDING_LOGINS: '1' });
   });
   after(async () => {
     await server.stop();
   });
 
+  it('refuses a second connection that has not logged in while one is pending, but not players', async () => {
+    const idle = await rawClient(server.url);
+    const second = await rawClient(server.url);
+    assert.equal((await second.closed).code, 1013);
+    assert.equal(second.messages[0]?.error?.code, ErrorCode.ERROR_CODE_SERVER_FULL);
+    idle.socket.send(ClientMessage.encode({ seq: 1, login: { token: server.token(5), protocolVersion: PROTOCOL_VERSION } }).finish());
+    await new Promise<void>((resolve) => idle.socket.once('message', () => resolve()));
+    const player = await server.player(7); // the pending slot is free again once `idle` logged in
+    assert.equal(player.self?.playerId, 7);
+    // Logouts, so that the server has let both go before the next test counts addresses.
+    idle.socket.send(ClientMessage.encode({ seq: 2, logout: {} }).finish());
+    const playerClosed = player.next('close');
+    await player.logout();
+    await Promise.all([idle.closed, playerClosed]);
+  });
+
   it('refuses a third session from one address, and takes one again once a session has gone', async () => {
     const a = await server.player(1);
-    const b = await rawClient(server.url);
+    const b = await server.player(3);
     const third = await rawClient(server.url);
     assert.equal((await third.closed).code, 4011);
     assert.equal(third.messages[0]?.error?.code, ErrorCode.ERROR_CODE_TOO_MANY_SESSIONS_FROM_ADDRESS);
@@ -242,10 +258,9 @@ describe('sessions per address', { timeout: 30_000 }, () => {
     const closed = a.next('close');
     await a.logout();
     await closed;
-    const again = await server.player(3);
-    assert.equal(again.self?.playerId, 3);
-    b.socket.close();
-    await Promise.all([b.closed, again.close()]);
+    const again = await server.player(9);
+    assert.equal(again.self?.playerId, 9);
+    await Promise.all([b.close(), again.close()]);
   });
 });
 
