@@ -1,7 +1,8 @@
 /**
  * Ring benchmark, producer thread (plays the gateway): offers 32-byte jobs at a target rate, in one
  * batch per ~1 ms timer, through the ring (tryWrite per job, or for "ring-batch" the batch's jobs
- * staged in a RecordBatch and written with one tryWriteBatch), or postMessage (one message per
+ * written in place into a RecordBatch, as the gateway does, and then into the ring with one
+ * tryWriteBatch), or postMessage (one message per
  * job), or nowhere (baseline). Measures its own thread CPU over the window the driver marks.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,6 +17,7 @@ const port = config.transport === 'postMessage' ? config.port : null;
 const staging = config.transport === 'ring-batch' ? new RecordBatch(config.recordBatchBytes) : null;
 const job = new Uint8Array(config.jobBytes);
 const jobView = new DataView(job.buffer);
+const stagingView = staging === null ? null : new DataView(staging.bytes.buffer, staging.bytes.byteOffset, staging.bytes.byteLength);
 const maxBatch = Math.ceil((config.rate * config.maxCatchUpMs) / 1000);
 
 let seq = 0;
@@ -50,15 +52,23 @@ function batch(): void {
     owed -= n;
   }
   for (let i = 0; i < n; i++) {
-    jobView.setUint32(0, seq, true);
     const key = seq & 0xffff; // session-like key
-    seq = (seq + 1) >>> 0;
-    if (staging !== null) {
-      if (!staging.add(key, job)) {
+    if (staging !== null && stagingView !== null) {
+      let at = staging.append(key, config.jobBytes);
+      if (at < 0) {
         flush(); // staging full (a catch-up batch): write what it holds, then stage this job
-        staging.add(key, job);
+        at = staging.append(key, config.jobBytes);
       }
-    } else if (ring !== null) {
+      // The same job bytes as the other transports send (seq, then zeros), written in place:
+      // every payload word, as append's contract asks.
+      stagingView.setUint32(at, seq, true);
+      for (let word = 4; word < config.jobBytes; word += 4) stagingView.setUint32(at + word, 0, true);
+      seq = (seq + 1) >>> 0;
+      continue;
+    }
+    jobView.setUint32(0, seq, true);
+    seq = (seq + 1) >>> 0;
+    if (ring !== null) {
       if (!ring.tryWrite(key, job)) rejected++;
     } else if (port !== null) {
       port.postMessage(job);

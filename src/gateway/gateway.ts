@@ -251,8 +251,7 @@ export class Gateway {
   }
 
   private move(session: Session, seq: number, move: MoveRequest): void {
-    const job = this.jobs.move(seq, move.x, move.y, move.heading, move.clientTimeMs);
-    this.stagerOf(session.zone as ZoneHandle).add(session.id, JobKind.MOVE, seq, job);
+    this.stagerOf(session.zone as ZoneHandle).addMove(session.id, seq, move.x, move.y, move.heading, move.clientTimeMs);
   }
 
   private stagerOf(zone: ZoneHandle): JobStager {
@@ -342,7 +341,7 @@ export class Gateway {
   private leave(zone: ZoneHandle, sessionId: number): void {
     // Behind earlier pending LEAVEs, to keep their order; otherwise staged like any job.
     if (this.pendingLeaves.has(zone)) this.keepPendingLeave(zone, sessionId);
-    else this.stagerOf(zone).add(sessionId, JobKind.LEAVE, 0, this.jobs.leave());
+    else this.stagerOf(zone).addLeave(sessionId);
   }
 
   private keepPendingLeave(zone: ZoneHandle, sessionId: number): void {

@@ -12,6 +12,7 @@
  * handed back, in order, to the gateway, which answers each one (a move gets SERVER_BUSY, a
  * LEAVE is kept and retried).
  */
+import { JobKind, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, writeLeave, writeMove } from '../protocol/jobs.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
 
@@ -32,6 +33,10 @@ interface Flushed {
 
 export class JobStager {
   private readonly batch = new RecordBatch(BATCH_BYTES);
+  /** Jobs are written straight into the batch's memory, with no copy. */
+  private readonly view = new DataView(this.batch.bytes.buffer, this.batch.bytes.byteOffset, this.batch.bytes.byteLength);
+  /** A flush made to free room, whose refusals wait until the job that needed the room is staged. */
+  private unanswered: Flushed | undefined;
   private readonly kinds: number[] = [];
   private readonly seqs: number[] = [];
   private readonly sessions: number[] = [];
@@ -52,14 +57,28 @@ export class JobStager {
     return this.batch.count;
   }
 
-  add(sessionId: number, kind: number, seq: number, job: Uint8Array): void {
-    let flushed: Flushed | undefined;
-    if (!this.batch.add(sessionId, job)) {
-      // Write what is staged, but answer its refusals only once this job is staged too:
-      // answering can re-enter the gateway (a refusal can end a session, which stages its
-      // LEAVE), and `job` lives in a scratch buffer that such a re-entry would overwrite.
-      flushed = this.writeStaged();
-      this.batch.add(sessionId, job);
+  addMove(sessionId: number, seq: number, x: number, y: number, heading: number, clientTimeMs: number): void {
+    const at = this.stage(sessionId, JobKind.MOVE, seq, MOVE_JOB_BYTES);
+    writeMove(this.view, at, seq, x, y, heading, clientTimeMs);
+    this.answerRefusals();
+  }
+
+  addLeave(sessionId: number): void {
+    writeLeave(this.view, this.stage(sessionId, JobKind.LEAVE, 0, LEAVE_JOB_BYTES));
+    this.answerRefusals();
+  }
+
+  /**
+   * Makes room for one job and returns where its bytes go. When the batch is full it is
+   * written first, but its refusals are answered only once the new job is complete
+   * (`answerRefusals`): answering can re-enter the gateway (a refusal can end a session, which
+   * stages its LEAVE) and must find every staged job whole.
+   */
+  private stage(sessionId: number, kind: number, seq: number, length: number): number {
+    let at = this.batch.append(sessionId, length);
+    if (at < 0) {
+      this.unanswered = this.writeStaged();
+      at = this.batch.append(sessionId, length);
     }
     const index = this.batch.count - 1;
     this.kinds[index] = kind;
@@ -69,7 +88,14 @@ export class JobStager {
       this.scheduled = true;
       setImmediate(this.flushAtEndOfTurn);
     }
-    if (flushed) this.onFlushed(flushed.written, flushed.refused);
+    return at;
+  }
+
+  private answerRefusals(): void {
+    const flushed = this.unanswered;
+    if (!flushed) return;
+    this.unanswered = undefined;
+    this.onFlushed(flushed.written, flushed.refused);
   }
 
   /** Writes what is staged; jobs the ring has no room for are refused, in order. */

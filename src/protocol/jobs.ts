@@ -24,31 +24,53 @@ export interface MoveJob {
   clientTimeMs: number;
 }
 
-/** A reusable scratch buffer for writing one job; returns the bytes to copy into the ring. */
+/**
+ * Job writers: each fills one job's bytes at `at` through `view`, every byte of its layout
+ * (padding included), so they can write straight into reused staging memory
+ * (RecordBatch.append) with no copy.
+ */
+export function writeJoin(view: DataView, at: number, playerId: number): void {
+  view.setUint32(at, JobKind.JOIN, true);
+  view.setUint32(at + 4, 0, true);
+  view.setFloat64(at + 8, playerId, true);
+}
+
+export function writeLeave(view: DataView, at: number): void {
+  view.setUint8(at, JobKind.LEAVE);
+}
+
+export function writeMove(view: DataView, at: number, seq: number, x: number, y: number, heading: number, clientTimeMs: number): void {
+  view.setUint32(at, JobKind.MOVE, true);
+  view.setUint32(at + 4, seq, true);
+  view.setFloat32(at + 8, x, true);
+  view.setFloat32(at + 12, y, true);
+  view.setFloat32(at + 16, heading, true);
+  view.setUint32(at + 20, 0, true);
+  view.setFloat64(at + 24, clientTimeMs, true);
+}
+
+/** A scratch buffer for one job at a time, for writing single jobs with `RingBuffer.tryWrite`. */
 export class JobWriter {
   private readonly bytes = new Uint8Array(MAX_JOB_BYTES);
   private readonly view = new DataView(this.bytes.buffer);
+  private readonly joinBytes = this.bytes.subarray(0, JOIN_JOB_BYTES);
+  private readonly leaveBytes = this.bytes.subarray(0, LEAVE_JOB_BYTES);
+  private readonly moveBytes = this.bytes.subarray(0, MOVE_JOB_BYTES);
 
+  /** The returned bytes are valid until the next call. */
   join(playerId: number): Uint8Array {
-    this.view.setUint8(0, JobKind.JOIN);
-    this.view.setUint32(4, 0, true);
-    this.view.setFloat64(8, playerId, true);
-    return this.bytes.subarray(0, JOIN_JOB_BYTES);
+    writeJoin(this.view, 0, playerId);
+    return this.joinBytes;
   }
 
   leave(): Uint8Array {
-    this.view.setUint8(0, JobKind.LEAVE);
-    return this.bytes.subarray(0, LEAVE_JOB_BYTES);
+    writeLeave(this.view, 0);
+    return this.leaveBytes;
   }
 
   move(seq: number, x: number, y: number, heading: number, clientTimeMs: number): Uint8Array {
-    this.view.setUint8(0, JobKind.MOVE);
-    this.view.setUint32(4, seq, true);
-    this.view.setFloat32(8, x, true);
-    this.view.setFloat32(12, y, true);
-    this.view.setFloat32(16, heading, true);
-    this.view.setFloat64(24, clientTimeMs, true);
-    return this.bytes.subarray(0, MOVE_JOB_BYTES);
+    writeMove(this.view, 0, seq, x, y, heading, clientTimeMs);
+    return this.moveBytes;
   }
 }
 

@@ -127,6 +127,41 @@ export class RecordBatch {
     return true;
   }
 
+  /**
+   * Appends a record of `length` payload bytes for the caller to fill in place, with no copy:
+   * returns the payload's byte offset in `bytes`, or -1, staging nothing, when the batch has no
+   * room left. The payload bytes hold whatever was staged there before: the caller writes every
+   * one of them, and nothing outside them, before the batch is written to a ring.
+   */
+  append(key: number, length: number): number {
+    if ((key >>> 0) !== key) throw new RangeError(`key must be a u32, got ${key}`);
+    if (!Number.isInteger(length) || length < 0 || length > this.maxPayloadBytes) {
+      throw new RangeError(`payload length must be a whole number in [0, ${this.maxPayloadBytes}], got ${length}`);
+    }
+    const count = this.#count;
+    const at = this.#starts[count] as number;
+    const recordBytes = (HEADER_BYTES + length + 7) & ~7;
+    if (at + recordBytes > this.capacityBytes) return -1;
+    if (count + 1 >= this.#starts.length) this.#grow();
+    const words = this.#words;
+    const w = at >> 2;
+    // Zero the alignment tail, as in add(); the header and key are written next.
+    const last = w + (recordBytes >> 2) - 1;
+    words[last - 1] = 0;
+    words[last] = 0;
+    words[w] = length + 1;
+    words[w + 1] = key | 0;
+    this.#starts[count + 1] = at + recordBytes;
+    this.#count = count + 1;
+    if (length > this.#maxPayloadLength) this.#maxPayloadLength = length;
+    return at + HEADER_BYTES;
+  }
+
+  /** The staging memory, for filling the payloads `append` hands out; the same object always. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
   /** Forgets every staged record (the staging memory is reused as it is; `add` rewrites it). */
   clear(): void {
     this.#count = 0;
@@ -134,8 +169,9 @@ export class RecordBatch {
   }
 
   // ------------------------------------------------------------ read by RingBuffer.tryWriteBatch
-  // Read-only views of the staged layout; nothing here lets a caller change staged records, so
-  // every header the ring copies is one `add` wrote.
+  // Read-only views of the staged layout. Headers and keys are written only by `add` and
+  // `append` (a caller of `append` writes only inside the payload it was handed), so every
+  // header the ring copies is one this class wrote.
 
   /** Byte offset of record `index` in the staging area; offsetOf(count) === byteLength. */
   offsetOf(index: number): number {

@@ -2,25 +2,24 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { JobStager, type RefusedJob } from '../../src/gateway/job-stager.ts';
-import { JobKind, JobReader, JobWriter, type MoveJob } from '../../src/protocol/jobs.ts';
+import { JobKind, JobReader, type MoveJob } from '../../src/protocol/jobs.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 
 const LEAVER_BASE = 100_000;
 
-it('keeps a job intact when answering refusals re-enters the stager and reuses the job scratch buffer', () => {
+it('keeps every job whole and in order when answering refusals re-enters the stager', () => {
   const ring = RingBuffer.create(1024);
-  const jobs = new JobWriter();
   const refusedMoves: RefusedJob[] = [];
   const stager: JobStager = new JobStager(
     () => ring,
     (_written, refused) => {
       const moves = refused.filter((job) => job.kind === JobKind.MOVE);
       refusedMoves.push(...moves);
-      // What the gateway does when a refusal ends a slow session: stage its LEAVE, through the
-      // same JobWriter scratch buffer the caller's MOVE lives in. One per flush, so that the
-      // job staged right after it fits in the small ring at the next flush and can be checked.
+      // What the gateway does when a refusal ends a slow session: stage its LEAVE, from inside
+      // the add() that triggered the flush. One per flush, so that the job staged right after
+      // it fits in the small ring at the next flush and can be checked.
       const first = moves[0];
-      if (first) stager.add(LEAVER_BASE + first.sessionId, JobKind.LEAVE, 0, jobs.leave());
+      if (first) stager.addLeave(LEAVER_BASE + first.sessionId);
     },
   );
 
@@ -36,7 +35,7 @@ it('keeps a job intact when answering refusals re-enters the stager and reuses t
 
   // Enough moves that the 64 KiB batch fills (and flushes from inside add) more than once.
   for (let session = 1; session <= 4000; session++) {
-    stager.add(session, JobKind.MOVE, session, jobs.move(session, 1, 2, 0, 0));
+    stager.addMove(session, session, 1, 2, 0, 0);
     if (session % 500 === 0) drain();
   }
   drain();

@@ -108,6 +108,38 @@ describe('RecordBatch', () => {
     for (let i = 0; i <= 1024; i++) assert.equal(many.offsetOf(i), 8 * i);
   });
 
+  it('append hands out payload room to fill in place, laid out exactly as add would stage it', () => {
+    const records: Expected[] = [
+      { key: 7, payload: Uint8Array.from([1, 2, 3, 4, 5]) },
+      { key: 0xffff_ffff, payload: new Uint8Array(0) },
+      { key: 42, payload: Uint8Array.from({ length: 32 }, (_, i) => 200 - i) },
+    ];
+    const added = new RecordBatch(128);
+    const appended = new RecordBatch(128);
+    // Dirty the staging memory first: append must still produce clean padding.
+    appended.add(1, new Uint8Array(100).fill(0xee));
+    appended.clear();
+    for (const { key, payload } of records) {
+      assert.ok(added.add(key, payload));
+      const at = appended.append(key, payload.length);
+      assert.ok(at >= 0);
+      appended.bytes.set(payload, at);
+    }
+    assert.deepEqual(stagedBytes(appended), stagedBytes(added));
+    assert.deepEqual(stagedBytes(appended), layoutOf(records));
+    assert.equal(appended.maxPayloadLength, 32);
+    const before = appended.count;
+    assert.equal(appended.append(9, 64), -1, 'no room: -1, nothing staged');
+    assert.equal(appended.count, before);
+    assert.throws(() => appended.append(9, 121), RangeError);
+    assert.throws(() => appended.append(-1, 4), RangeError);
+    assert.throws(() => appended.append(9, 1.5), RangeError);
+
+    const ring = RingBuffer.create(1024);
+    assert.equal(ring.tryWriteBatch(appended), records.length);
+    drainExpecting(ring, records);
+  });
+
   it('throws RangeError for programming errors', () => {
     for (const bad of [0, 4, 12, 1.5, Number.NaN, 2 ** 31]) {
       assert.throws(() => new RecordBatch(bad), RangeError, `capacity ${bad}`);
