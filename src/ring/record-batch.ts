@@ -83,33 +83,13 @@ export class RecordBatch {
    * `tryWriteBatch`.
    */
   add(key: number, payload: Uint8Array, start = 0, end = payload.length): boolean {
-    if ((key >>> 0) !== key) throw new RangeError(`key must be a u32, got ${key}`);
     if (!(start >= 0 && start <= end && end <= payload.length) || (start | 0) !== start || (end | 0) !== end) {
       throw new RangeError(`bad payload range [${start}, ${end}) of ${payload.length} bytes`);
     }
     const length = end - start;
-    if (length > this.maxPayloadBytes) {
-      throw new RangeError(`payload of ${length} bytes exceeds the batch's maxPayloadBytes ${this.maxPayloadBytes}`);
-    }
-    const count = this.#count;
-    const at = this.#starts[count] as number;
-    const recordBytes = (HEADER_BYTES + length + 7) & ~7;
-    if (at + recordBytes > this.capacityBytes) return false;
-    if (count + 1 >= this.#starts.length) this.#grow();
-
-    const words = this.#words;
-    const w = at >> 2;
-    // The staging area is reused after clear(), so the alignment tail may hold old bytes: zero
-    // it, as the ring's invariant wants every byte outside records' header, key and payload to
-    // be zero. It is under 8 bytes, so within the record's last two words; the header, key and
-    // payload written next overwrite whatever else those two zeroed.
-    const last = w + (recordBytes >> 2) - 1;
-    words[last - 1] = 0;
-    words[last] = 0;
-    words[w] = length + 1;
-    words[w + 1] = key | 0;
+    const payloadAt = this.append(key, length);
+    if (payloadAt < 0) return false;
     const bytes = this.#bytes;
-    const payloadAt = at + HEADER_BYTES;
     const whole = start === 0 && end === payload.length;
     if (length <= LOOP_COPY_MAX_BYTES || (!whole && length <= LOOP_PARTIAL_COPY_MAX_BYTES)) {
       // Small copy: a loop is cheaper than a set() call, and for a partial one it saves the
@@ -120,10 +100,6 @@ export class RecordBatch {
     } else {
       bytes.set(payload.subarray(start, end), payloadAt);
     }
-
-    this.#starts[count + 1] = at + recordBytes;
-    this.#count = count + 1;
-    if (length > this.#maxPayloadLength) this.#maxPayloadLength = length;
     return true;
   }
 
@@ -135,8 +111,9 @@ export class RecordBatch {
    */
   append(key: number, length: number): number {
     if ((key >>> 0) !== key) throw new RangeError(`key must be a u32, got ${key}`);
-    if (!Number.isInteger(length) || length < 0 || length > this.maxPayloadBytes) {
-      throw new RangeError(`payload length must be a whole number in [0, ${this.maxPayloadBytes}], got ${length}`);
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`payload length must be a whole number, got ${length}`);
+    if (length > this.maxPayloadBytes) {
+      throw new RangeError(`payload of ${length} bytes exceeds the batch's maxPayloadBytes ${this.maxPayloadBytes}`);
     }
     const count = this.#count;
     const at = this.#starts[count] as number;
@@ -145,7 +122,10 @@ export class RecordBatch {
     if (count + 1 >= this.#starts.length) this.#grow();
     const words = this.#words;
     const w = at >> 2;
-    // Zero the alignment tail, as in add(); the header and key are written next.
+    // The staging area is reused after clear(), so the alignment tail may hold old bytes: zero
+    // it, as the ring's invariant wants every byte outside records' header, key and payload to
+    // be zero. It is under 8 bytes, so within the record's last two words; the header and key
+    // written next, and the payload the caller writes, overwrite whatever else those zeroed.
     const last = w + (recordBytes >> 2) - 1;
     words[last - 1] = 0;
     words[last] = 0;
