@@ -60,3 +60,19 @@ it('restarts a killed zone worker while the other zones keep ticking and serving
   assert.equal(back.self?.zoneId, 2);
   await Promise.all([watcher.close(), mover.close(), bystander.close(), back.close()]);
 });
+
+it('restarts a zone whose tick throws, and tells its players', { timeout: 20_000 }, async () => {
+  const victim = await server.player(3); // zone 3
+  const zone3 = server.supervisor.zones[2] as ZoneHandle;
+  const closed = victim.next('close');
+  const down = once(server.supervisor, 'zone-down');
+  // A job no gateway would write: the zone's drain phase throws on it, inside the tick.
+  assert.ok(zone3.inbound.tryWrite(victim.self?.entityId ?? 1, Uint8Array.of(99)));
+  await down;
+  assert.equal((await closed).code, 4009);
+  const [upZone] = (await once(server.supervisor, 'zone-up')) as [ZoneHandle];
+  assert.equal(upZone, zone3);
+  const back = await server.player(3);
+  assert.equal(back.self?.zoneId, 3);
+  await back.close();
+});
