@@ -95,7 +95,7 @@ export class ZoneClient {
   private seq = 0;
   private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
   private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void } | undefined;
-  private pendingLogout: (() => void) | undefined;
+  private pendingLogout: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
@@ -141,6 +141,7 @@ export class ZoneClient {
 
   login(token: string): Promise<Self> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.closedError(this.closed));
       this.pendingLogin = { resolve, reject };
       this.send({ login: { token, protocolVersion: PROTOCOL_VERSION } });
     });
@@ -161,15 +162,17 @@ export class ZoneClient {
   ping(): Promise<number> {
     const sentAt = performance.now();
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.closedError(this.closed));
       const seq = this.send({ ping: { clientTimeMs: sentAt } });
       this.pendingPings.set(seq, { resolve, reject });
     });
   }
 
-  /** Logs out; resolves when the server has confirmed. */
+  /** Logs out; resolves when the server has confirmed, rejects if the connection closes first. */
   logout(): Promise<void> {
-    return new Promise((resolve) => {
-      this.pendingLogout = resolve;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.closedError(this.closed));
+      this.pendingLogout = { resolve, reject };
       this.send({ logout: {} });
     });
   }
@@ -250,7 +253,7 @@ export class ZoneClient {
         this.emit('error', message.error as ServerError);
         return;
       case 'logout':
-        this.pendingLogout?.();
+        this.pendingLogout?.resolve();
         this.pendingLogout = undefined;
         return;
     }
@@ -289,11 +292,17 @@ export class ZoneClient {
     this.emit('update', update);
   }
 
+  private closedError(info: CloseInfo): Error {
+    return new Error(`connection closed (${info.code} ${info.reason})`);
+  }
+
   private onClose(info: CloseInfo): void {
     this.closed = info;
-    const closed = new Error(`connection closed (${info.code} ${info.reason})`);
+    const closed = this.closedError(info);
     this.pendingLogin?.reject(closed);
     this.pendingLogin = undefined;
+    this.pendingLogout?.reject(closed);
+    this.pendingLogout = undefined;
     for (const pending of this.pendingPings.values()) pending.reject(closed);
     this.pendingPings.clear();
     this.emit('close', info);

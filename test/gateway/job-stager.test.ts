@@ -7,7 +7,7 @@ import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 
 const LEAVER_BASE = 100_000;
 
-it('keeps every job whole and in order when answering refusals re-enters the stager', () => {
+it('writes every job whole and in order, and refuses the rest, when answering refusals re-enters the stager', () => {
   const ring = RingBuffer.create(1024);
   const refusedMoves: RefusedJob[] = [];
   const stager: JobStager = new JobStager(
@@ -25,17 +25,17 @@ it('keeps every job whole and in order when answering refusals re-enters the sta
 
   const reader = new JobReader();
   const move: MoveJob = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
-  const seen: { key: number; kind: number; seq: number }[] = [];
+  const seen: { key: number; kind: number; length: number; move: MoveJob | undefined }[] = [];
   const drain = (): void => {
     ring.drainRaw((key, data, offset, length) => {
       const kind = reader.kind(data, offset, length);
-      seen.push({ key, kind, seq: kind === JobKind.MOVE ? reader.move(data, offset, move).seq : 0 });
+      seen.push({ key, kind, length, move: kind === JobKind.MOVE ? { ...reader.move(data, offset, move) } : undefined });
     });
   };
 
   // Enough moves that the 64 KiB batch fills (and flushes from inside add) more than once.
   for (let session = 1; session <= 4000; session++) {
-    stager.addMove(session, session, 1, 2, 0, 0);
+    stager.addMove(session, session, 1.5, 2.5, 0.25, session * 10);
     if (session % 500 === 0) drain();
   }
   drain();
@@ -49,9 +49,11 @@ it('keeps every job whole and in order when answering refusals re-enters the sta
   for (const record of seen) {
     if (record.key < LEAVER_BASE) {
       assert.equal(record.kind, JobKind.MOVE, `session ${record.key} sent a move, and a move arrived`);
-      assert.equal(record.seq, record.key);
+      assert.equal(record.length, 32);
+      assert.deepEqual(record.move, { seq: record.key, x: 1.5, y: 2.5, heading: 0.25, clientTimeMs: record.key * 10 });
     } else {
       assert.equal(record.kind, JobKind.LEAVE);
+      assert.equal(record.length, 1);
     }
   }
   const written = seen.filter((record) => record.key < LEAVER_BASE).map((record) => record.key);

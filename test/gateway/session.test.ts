@@ -247,6 +247,17 @@ describe('sessions per address and pending log-ins', { timeout: 30_000 }, () => 
     await Promise.all([idle.closed, playerClosed]);
   });
 
+  it('frees the pending slot of a connection whose log-in was refused', async () => {
+    const refused = await ZoneClient.connect(server.url);
+    await assert.rejects(refused.login('not-a-token'), LoginRefusedError);
+    await assert.rejects(refused.ping(), /connection closed/, 'a closed client refuses at once');
+    const next = await server.player(11); // would get SERVER_FULL if the slot were still held
+    assert.equal(next.self?.playerId, 11);
+    const closed = next.next('close');
+    await next.logout();
+    await closed;
+  });
+
   it('refuses a third session from one address, and takes one again once a session has gone', async () => {
     const a = await server.player(1);
     const b = await server.player(3);

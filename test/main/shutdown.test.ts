@@ -48,6 +48,7 @@ it('drains on SIGTERM: clients are told, a silent client is cut off, zones stop,
   assert.equal(code, 0, server.stderr());
   await silent.closed;
   const messages = server.lines.map((line) => line.msg);
+  assert.ok(messages.includes('clients did not close in time: cutting them'), 'the silent client was cut off');
   assert.ok(messages.includes('stopped'));
   assert.equal(messages.filter((msg) => msg === 'zone stopped').length, 2);
 });

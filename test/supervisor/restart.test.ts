@@ -34,6 +34,7 @@ it('restarts a killed zone worker while the other zones keep ticking and serving
   const victimError = victim.next('error');
   const victimClosed = victim.next('close');
   const down = once(server.supervisor, 'zone-down');
+  const up = once(server.supervisor, 'zone-up');
   await zone2.worker?.terminate();
   await down;
   assert.equal(((await victimError) as ServerError).code, ErrorCode.ERROR_CODE_ZONE_RESTARTED);
@@ -44,7 +45,7 @@ it('restarts a killed zone worker while the other zones keep ticking and serving
   mover.move((mover.self?.x as number) + 1, mover.self?.y as number, 0);
   await until(watcher, () => watcher.entities.get(mover.self?.entityId as number)?.x === mover.self?.x, 'zone 1 to keep serving');
 
-  const [upZone] = (await once(server.supervisor, 'zone-up')) as [ZoneHandle];
+  const [upZone] = (await up) as [ZoneHandle];
   assert.equal(upZone, zone2);
   const afterText = await server.metricsText();
   assert.ok(ticks(afterText, 1) > ticks(before, 1), 'zone 1 ticked through the restart');
@@ -66,11 +67,12 @@ it('restarts a zone whose tick throws, and tells its players', { timeout: 20_000
   const zone3 = server.supervisor.zones[2] as ZoneHandle;
   const closed = victim.next('close');
   const down = once(server.supervisor, 'zone-down');
+  const up = once(server.supervisor, 'zone-up');
   // A job no gateway would write: the zone's drain phase throws on it, inside the tick.
   assert.ok(zone3.inbound.tryWrite(victim.self?.entityId ?? 1, Uint8Array.of(99)));
   await down;
   assert.equal((await closed).code, 4009);
-  const [upZone] = (await once(server.supervisor, 'zone-up')) as [ZoneHandle];
+  const [upZone] = (await up) as [ZoneHandle];
   assert.equal(upZone, zone3);
   const back = await server.player(3);
   assert.equal(back.self?.zoneId, 3);
