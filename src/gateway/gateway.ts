@@ -204,11 +204,11 @@ export class Gateway {
         this.login(session, seq, message.login as LoginRequest);
         return;
       case 'move':
-        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first');
+        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
         this.move(session, seq, message.move as MoveRequest);
         return;
       case 'logout':
-        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first');
+        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
         this.send(session, { logout: {} });
         this.end(session, SessionEnds.logout);
         return;
@@ -219,7 +219,7 @@ export class Gateway {
 
   private login(session: Session, seq: number, request: LoginRequest): void {
     if (session.state !== 'connected') {
-      return this.refuse(session, seq, ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED, 'already logged in');
+      return this.refuse(session, seq, ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED, 'already logged in', 'already_authenticated');
     }
     if (request.protocolVersion !== PROTOCOL_VERSION) return this.refuseLogin(session, seq, SessionEnds.unsupportedVersion);
     const check = verifyToken(this.config.tokenSecret, request.token);
@@ -272,11 +272,12 @@ export class Gateway {
     }
   }
 
-  /** Answers one request with an error; the session goes on. */
-  private refuse(session: Session, seq: number, code: ErrorCode, message: string): void {
-    if (code === ErrorCode.ERROR_CODE_NOT_AUTHENTICATED || code === ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED) {
-      this.metrics.protocolErrors.inc({ kind: code === ErrorCode.ERROR_CODE_NOT_AUTHENTICATED ? 'not_authenticated' : 'already_authenticated' });
-    }
+  /**
+   * Answers one request with an error; the session goes on. `protocolError` names the kind when
+   * the client broke the protocol (counted), rather than hit a limit of the server.
+   */
+  private refuse(session: Session, seq: number, code: ErrorCode, message: string, protocolError?: string): void {
+    if (protocolError) this.metrics.protocolErrors.inc({ kind: protocolError });
     this.send(session, { error: { code, seq, message } });
   }
 
