@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       measureMs: config.measureMs,
       ringCapacityBytes: config.ringCapacityBytes,
       recordBatchBytes: config.recordBatchBytes,
-      ringBatch: 'each 1 ms batch of jobs staged in a RecordBatch, one tryWriteBatch per batch; consumer drainRaw',
+      ringBatch: 'each 1 ms batch of jobs written in place into a RecordBatch (append), one tryWriteBatch per batch; consumer drainRaw',
       cpuMeasure: 'process.threadCpuUsage() per thread, user+system',
       postMessage: 'one message per job (Uint8Array(32), structured clone), MessageChannel between the two workers',
     },

@@ -70,6 +70,8 @@ export class Zone {
   private queuedCount = 0;
   private nowMs = 0;
   private readonly droppedSessions: number[] = [];
+  private readonly spawnMessages = new Map<Entity, EntitySpawnInit>();
+  private readonly moveMessages = new Map<Entity, EntityMoveInit>();
   private readonly settings: ZoneSettings;
   private readonly jobs: JobSource;
   private readonly frames: FrameSink;
@@ -108,6 +110,8 @@ export class Zone {
     this.applyQueuedMoves();
     this.view.collect(this.world, this.sendUpdate);
     this.dropFailedSessions();
+    this.spawnMessages.clear();
+    this.moveMessages.clear();
     this.world.endTick();
   }
 
@@ -216,11 +220,24 @@ export class Zone {
     this.send(viewer.sessionId, {
       update: {
         tick: this.tickNumber,
-        spawns: update.spawns.map(spawnOf),
+        spawns: update.spawns.map(this.spawnMessage),
         despawns: update.despawns,
-        moves: update.moves.map(moveOf),
+        moves: update.moves.map(this.moveMessage),
       },
     });
+  };
+
+  // An entity's spawn and move messages are the same for every viewer in a tick: built once.
+  private readonly spawnMessage = (entity: Entity): EntitySpawnInit => {
+    let message = this.spawnMessages.get(entity);
+    if (!message) this.spawnMessages.set(entity, (message = spawnOf(entity)));
+    return message;
+  };
+
+  private readonly moveMessage = (entity: Entity): EntityMoveInit => {
+    let message = this.moveMessages.get(entity);
+    if (!message) this.moveMessages.set(entity, (message = moveOf(entity)));
+    return message;
   };
 
   private send(sessionId: number, message: ServerMessageInit): void {
