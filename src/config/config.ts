@@ -42,6 +42,29 @@ export interface Config {
   readonly speedTolerance: number;
   readonly shutdownDeadlineMs: number;
   readonly zoneRestartDelayMs: number;
+  /** An entity comes into a player's view within this distance, metres. */
+  readonly viewRadiusM: number;
+  /** …and leaves it only beyond viewRadiusM + viewMarginM, so nothing flickers at the edge. */
+  readonly viewMarginM: number;
+  /** The most entities one player sees at once, nearest first. */
+  readonly viewMaxEntities: number;
+  /** Each player's enter/leave set is recomputed every this many ticks, staggered. */
+  readonly viewRefreshTicks: number;
+  /** Wandering NPCs spawned in every zone. */
+  readonly npcsPerZone: number;
+  /** mysql://user:password@host:port/database; empty: the embedded SQLite database. */
+  readonly mysqlUrl: string;
+  readonly mysqlPoolSize: number;
+  /** Where the embedded SQLite database lives. */
+  readonly dataDir: string;
+  /** This server's name as an owner of characters (the owner_node column). */
+  readonly nodeId: string;
+  /** Every dirty player is written back at least this often, milliseconds. */
+  readonly flushIntervalMs: number;
+  /** Rows per multi-row write-back statement. */
+  readonly flushBatchRows: number;
+  /** How long a log-out waits for the player's save before confirming anyway, milliseconds. */
+  readonly logoutSaveTimeoutMs: number;
 }
 
 /** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
@@ -109,6 +132,26 @@ export function parseZones(raw: string | undefined): ZoneConfig[] {
   return zones;
 }
 
+function readMysqlUrl(env: Env): string {
+  const raw = (env.MYSQL_URL ?? '').trim();
+  if (raw === '') return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('MYSQL_URL must be a URL like mysql://user:password@host:3306/database');
+  }
+  if (url.protocol !== 'mysql:') throw new ConfigError(`MYSQL_URL must start with mysql://, got "${url.protocol}//"`);
+  if (url.pathname.length <= 1) throw new ConfigError('MYSQL_URL must name a database, as in mysql://root@127.0.0.1:3306/zone');
+  return raw;
+}
+
+function readNodeId(env: Env): string {
+  const nodeId = env.NODE_ID || 'node-1';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${nodeId}"`);
+  return nodeId;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process.stdout.isTTY)): Config {
@@ -149,6 +192,18 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     speedTolerance: readNumber(env, 'SPEED_TOLERANCE', 1.25, 1, 10),
     shutdownDeadlineMs: readInt(env, 'SHUTDOWN_DEADLINE_MS', 10_000, 100, 600_000),
     zoneRestartDelayMs: readInt(env, 'ZONE_RESTART_DELAY_MS', 1000, 0, 60_000),
+    viewRadiusM: readNumber(env, 'VIEW_RADIUS_M', 50, 1, 10_000),
+    viewMarginM: readNumber(env, 'VIEW_MARGIN_M', 5, 0, 10_000),
+    viewMaxEntities: readInt(env, 'VIEW_MAX_ENTITIES', 100, 1, 10_000),
+    viewRefreshTicks: readInt(env, 'VIEW_REFRESH_TICKS', 4, 1, 100),
+    npcsPerZone: readInt(env, 'NPCS_PER_ZONE', 0, 0, 100_000),
+    mysqlUrl: readMysqlUrl(env),
+    mysqlPoolSize: readInt(env, 'MYSQL_POOL_SIZE', 4, 1, 256),
+    dataDir: env.DATA_DIR || './data',
+    nodeId: readNodeId(env),
+    flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
+    flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
+    logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),
   };
   return Object.freeze({ ...config, zones: Object.freeze(config.zones.map((z) => Object.freeze({ ...z }))) });
 }
