@@ -8,32 +8,19 @@
  *   const me = await client.login(token);
  *   client.move(me.x + 1, me.y, 0);
  */
+import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
   ClientMessage,
-  MoveField,
   PROTOCOL_VERSION,
   ServerMessage,
   CM_PER_METRE,
   type ClientMessageInit,
-  type EntityKind,
-  type EntityMove,
-  type EntitySpawn,
   type LoginAccepted,
   type MoveCorrection,
   type Pong,
   type ServerError,
   type WorldUpdate,
 } from '../protocol/messages.ts';
-
-/** An entity as this client last heard of it; positions in metres. */
-export interface KnownEntity {
-  readonly id: number;
-  readonly kind: EntityKind;
-  readonly playerId: number;
-  x: number;
-  y: number;
-  heading: number;
-}
 
 /** The client's own player after log-in; positions in metres. */
 export interface Self {
@@ -52,6 +39,8 @@ export interface CloseInfo {
   readonly code: number;
   readonly reason: string;
 }
+
+export type { KnownEntity } from './known-world.ts';
 
 export interface ZoneClientEvents {
   login: Self;
@@ -83,14 +72,20 @@ export interface ConnectOptions {
 }
 
 export class ZoneClient {
+  private readonly world = new KnownWorld();
   /** What this client knows of the world, by entity id. */
-  readonly entities = new Map<number, KnownEntity>();
+  readonly entities: ReadonlyMap<number, KnownEntity> = this.world.entities;
   self: Self | undefined;
   /** The last tick number heard from the zone. */
   lastTick = 0;
   closed: CloseInfo | undefined;
 
   private readonly socket: WebSocket;
+  private readonly worldEvents: WorldEvents = {
+    spawn: (entity) => this.emit('spawn', entity),
+    despawn: (entity) => this.emit('despawn', entity),
+    move: (entity) => this.emit('move', entity),
+  };
   private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
   private seq = 0;
   private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
@@ -261,34 +256,7 @@ export class ZoneClient {
 
   private applyUpdate(update: WorldUpdate): void {
     this.lastTick = update.tick;
-    for (const spawn of update.spawns as EntitySpawn[]) {
-      const entity: KnownEntity = {
-        id: spawn.entityId,
-        kind: spawn.kind,
-        playerId: spawn.playerId,
-        x: spawn.xCm / CM_PER_METRE,
-        y: spawn.yCm / CM_PER_METRE,
-        heading: spawn.heading,
-      };
-      this.entities.set(entity.id, entity);
-      this.emit('spawn', entity);
-    }
-    for (const id of update.despawns) {
-      const entity = this.entities.get(id);
-      if (!entity) continue;
-      this.entities.delete(id);
-      this.emit('despawn', entity);
-    }
-    for (const move of update.moves as EntityMove[]) {
-      const entity = this.entities.get(move.entityId);
-      if (!entity) continue;
-      if (move.mask & MoveField.MOVE_FIELD_POSITION) {
-        entity.x = move.xCm / CM_PER_METRE;
-        entity.y = move.yCm / CM_PER_METRE;
-      }
-      if (move.mask & MoveField.MOVE_FIELD_HEADING) entity.heading = move.heading;
-      this.emit('move', entity);
-    }
+    this.world.apply(update, this.worldEvents);
     this.emit('update', update);
   }
 

@@ -2,13 +2,8 @@
  * The wire protocol's generated types and codecs (package zone.v1, from proto/), re-exported
  * under short names. Runs in every thread and in browsers: nothing Node-only here.
  */
-import protobuf from 'protobufjs/minimal.js';
+import './numbers-not-longs.ts';
 import { zone } from './generated/zone.js';
-
-// 64-bit fields (player ids) decode as plain numbers, not Long objects: ids are kept within
-// Number.MAX_SAFE_INTEGER (tokens refuse larger ones), and plain numbers compare with ===.
-protobuf.util.Long = undefined as never;
-protobuf.configure();
 
 export const v1 = zone.v1;
 
@@ -24,9 +19,7 @@ export type MoveRequest = zone.v1.MoveRequest;
 export type LoginAccepted = zone.v1.LoginAccepted;
 export type WorldUpdate = zone.v1.WorldUpdate;
 export type EntitySpawn = zone.v1.EntitySpawn;
-export type EntityMove = zone.v1.EntityMove;
-export type EntitySpawnInit = zone.v1.EntitySpawn.$Properties;
-export type EntityMoveInit = zone.v1.EntityMove.$Properties;
+export type WorldUpdateInit = zone.v1.WorldUpdate.$Properties;
 export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;
 export type Pong = zone.v1.Pong;
@@ -47,6 +40,13 @@ export const CM_PER_METRE = 100;
 
 export function toCentimetres(metres: number): number {
   return Math.round(metres * CM_PER_METRE);
+}
+
+/** Headings in moves travel as whole milliradians in [-3142, 3142] (sint32, two bytes). */
+export function toMilliradians(radians: number): number {
+  // Into (-π, π] first, so that the value stays small whatever turns the client made.
+  const turns = radians / (2 * Math.PI);
+  return Math.round((turns - Math.round(turns)) * 2 * Math.PI * 1000);
 }
 
 export function encodeServerMessage(message: ServerMessageInit): Uint8Array {

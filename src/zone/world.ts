@@ -1,6 +1,11 @@
 /**
  * The entities of one zone and what changed about them during the current tick. Only the
  * zone's tick changes it; the view phase reads the per-tick lists and `endTick` clears them.
+ *
+ * Every entity has a slot: a small index into the flat per-entity tables of the view system
+ * (spatial index, visibility marks, this tick's deltas). A slot is taken on addition and given
+ * back at the end of the tick in which its entity left, so that during a tick a slot always
+ * names one entity, also after it left (the view phase still despawns it by its id).
  */
 import { EntityKind } from '../protocol/messages.ts';
 
@@ -9,6 +14,7 @@ export interface Entity {
   readonly kind: EntityKind;
   /** The player's id for player entities, 0 otherwise. */
   readonly playerId: number;
+  readonly slot: number;
   /** Metres, inside the zone's bounds. */
   x: number;
   y: number;
@@ -18,6 +24,8 @@ export interface Entity {
   changed: number;
   /** True from its addition until the end of that tick: it is news as a whole (a spawn). */
   addedThisTick: boolean;
+  /** True once it has left the zone; its slot is reused after the tick ends. */
+  removed: boolean;
 }
 
 export interface Player extends Entity {
@@ -30,39 +38,57 @@ export interface Player extends Entity {
   budgetAtMs: number;
 }
 
+/** What `World.add*` fills in itself. */
+type NewEntity<T extends Entity> = Omit<T, 'id' | 'slot' | 'changed' | 'addedThisTick' | 'removed'>;
+
 export class World {
   readonly entities = new Map<number, Entity>();
   readonly playersBySession = new Map<number, Player>();
   readonly playersById = new Map<number, Player>();
-  /** Entities added during this tick (shown as spawns). */
+  /** Entities by slot; a slot whose entity left during this tick still holds it until endTick. */
+  readonly bySlot: (Entity | undefined)[] = [];
+  /** Entities added during this tick and still here (shown as spawns). */
   readonly added: Entity[] = [];
-  /** Ids of entities removed during this tick that existed before it (shown as despawns). */
-  readonly removed: number[] = [];
+  /** Entities removed during this tick that existed before it (shown as despawns). */
+  readonly removed: Entity[] = [];
   /** Entities whose state changed during this tick (shown as moves), each once. */
   readonly changed: Entity[] = [];
   private nextEntityId = 1;
+  private readonly freeSlots: number[] = [];
+  /** Slots of entities that left during this tick: free again after endTick. */
+  private readonly releasedSlots: number[] = [];
 
-  allocateEntityId(): number {
-    const id = this.nextEntityId;
-    this.nextEntityId = id === 0xffff_ffff ? 1 : id + 1;
-    return id;
+  /** Highest slot in use plus one: the length per-slot tables must have. */
+  get slotCount(): number {
+    return this.bySlot.length;
   }
 
-  addPlayer(player: Player): void {
-    this.entities.set(player.id, player);
+  addPlayer(fields: NewEntity<Player>): Player {
+    const player = this.add<Player>(fields);
     this.playersBySession.set(player.sessionId, player);
     this.playersById.set(player.playerId, player);
-    this.added.push(player);
+    return player;
+  }
+
+  addEntity(fields: NewEntity<Entity>): Entity {
+    return this.add<Entity>(fields);
   }
 
   removePlayer(player: Player): void {
-    this.entities.delete(player.id);
     this.playersBySession.delete(player.sessionId);
     if (this.playersById.get(player.playerId) === player) this.playersById.delete(player.playerId);
-    const addedAt = this.added.indexOf(player);
-    // Joined and left within one tick: nobody was ever told about it.
+    this.removeEntity(player);
+  }
+
+  removeEntity(entity: Entity): void {
+    if (entity.removed) return;
+    entity.removed = true;
+    this.entities.delete(entity.id);
+    this.releasedSlots.push(entity.slot);
+    const addedAt = this.added.indexOf(entity);
+    // Added and removed within one tick: nobody was ever told about it.
     if (addedAt >= 0) this.added.splice(addedAt, 1);
-    else this.removed.push(player.id);
+    else this.removed.push(entity);
   }
 
   markChanged(entity: Entity, fields: number): void {
@@ -70,12 +96,34 @@ export class World {
     entity.changed |= fields;
   }
 
-  /** Dirty bookkeeping at the end of a tick: forget this tick's changes. */
+  /** Dirty bookkeeping at the end of a tick: forget this tick's changes, free left slots. */
   endTick(): void {
     for (const entity of this.added) entity.addedThisTick = false;
     for (const entity of this.changed) entity.changed = 0;
+    for (const slot of this.releasedSlots) {
+      this.bySlot[slot] = undefined;
+      this.freeSlots.push(slot);
+    }
+    this.releasedSlots.length = 0;
     this.changed.length = 0;
     this.added.length = 0;
     this.removed.length = 0;
+  }
+
+  private add<T extends Entity>(fields: NewEntity<T>): T {
+    const slot = this.freeSlots.pop() ?? this.bySlot.length;
+    const entity = { ...fields, id: this.allocateEntityId(), slot, changed: 0, addedThisTick: true, removed: false } as T;
+    this.bySlot[slot] = entity;
+    this.entities.set(entity.id, entity);
+    this.added.push(entity);
+    return entity;
+  }
+
+  private allocateEntityId(): number {
+    let id = this.nextEntityId;
+    // Ids wrap after 2^32 - 1; one still in use is skipped.
+    while (this.entities.has(id)) id = id === 0xffff_ffff ? 1 : id + 1;
+    this.nextEntityId = id === 0xffff_ffff ? 1 : id + 1;
+    return id;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { foldedCounter } from '../metrics/folded-counter.ts';
+import { FoldedHistogram } from '../metrics/folded-histogram.ts';
 import type { TickTiming } from './tick-loop.ts';
 import type { Zone, ZoneCounters } from './zone.ts';
 
@@ -14,6 +15,11 @@ export class ZoneMetrics {
   private readonly tickDuration: Histogram;
   private readonly overruns: Counter;
   private readonly ticks: Counter;
+  private readonly viewDuration: Histogram;
+  /** Size of each frame sent to a player, bytes. */
+  readonly frameBytes: FoldedHistogram;
+  /** Entities a player sees, at each recomputation of its view. */
+  readonly visibleEntities: FoldedHistogram;
 
   constructor(zone: Zone, skippedTicks: () => number) {
     const registry = this.registry;
@@ -26,6 +32,14 @@ export class ZoneMetrics {
     });
     this.overruns = new Counter({ name: 'zone_tick_overruns_total', help: 'Ticks that took longer than the tick period.', registers: [registry] });
     this.ticks = new Counter({ name: 'zone_ticks_total', help: 'Ticks run.', registers: [registry] });
+    this.viewDuration = new Histogram({
+      name: 'zone_view_duration_seconds',
+      help: 'Time spent in the view phase of one tick (who sees whom, and what each viewer is told).',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      registers: [registry],
+    });
+    this.frameBytes = new FoldedHistogram(registry, 'zone_frame_bytes', 'Size of the frames sent to players, bytes.', [32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]);
+    this.visibleEntities = new FoldedHistogram(registry, 'zone_visible_entities', 'Entities a player sees, sampled whenever its view is recomputed.', [0, 5, 10, 20, 40, 60, 80, 100, 150, 250, 500]);
     foldedCounter(registry, 'zone_ticks_skipped_total', 'Ticks skipped after the zone fell too far behind.', skippedTicks);
     new Gauge({
       name: 'zone_players',
@@ -51,8 +65,9 @@ export class ZoneMetrics {
     foldedCounter(registry, 'zone_moves_rejected_total', 'Moves rejected by validation and answered with a correction.', () => counters.movesRejected);
   }
 
-  observeTick(timing: TickTiming): void {
+  observeTick(timing: TickTiming, viewMs: number): void {
     this.ticks.inc();
+    this.viewDuration.observe(viewMs / 1000);
     this.tickDuration.observe(timing.durationMs / 1000);
     if (timing.overran) this.overruns.inc();
   }

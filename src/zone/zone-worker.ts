@@ -7,7 +7,8 @@ import { createLogger } from '../log/logger.ts';
 import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
-import { EveryoneView } from './view.ts';
+import { BruteForceIndex } from '../spatial/brute-force-index.ts';
+import { InterestView } from '../view/interest.ts';
 import { Zone } from './zone.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
 
@@ -22,20 +23,36 @@ function post(message: FromZone): void {
 
 const inbound = RingBuffer.attach(data.inbound);
 const outbound = RingBuffer.attach(data.outbound);
+const { config } = data;
+const view = new InterestView(
+  { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
+  new BruteForceIndex(),
+  (count) => metrics.visibleEntities.observe(count),
+);
 const zone = new Zone(
-  { zone: data.zone, tickHz: data.config.tickHz, maxSpeedMps: data.config.maxSpeedMps, speedTolerance: data.config.speedTolerance },
+  {
+    zone: data.zone,
+    tickHz: config.tickHz,
+    maxSpeedMps: config.maxSpeedMps,
+    speedTolerance: config.speedTolerance,
+    npcs: config.npcsPerZone,
+    npcSeed: data.zone.id,
+  },
   inbound,
   outbound,
-  new EveryoneView(),
-  (sessionId) => {
-    log.warn({ sessionId }, 'outbound ring full: dropping session');
-    post({ type: 'drop-session', sessionId, reason: 'zone_overloaded' });
+  view,
+  {
+    sessionDropped(sessionId) {
+      log.warn({ sessionId }, 'outbound ring full: dropping session');
+      post({ type: 'drop-session', sessionId, reason: 'zone_overloaded' });
+    },
+    frameSent: (bytes) => metrics.frameBytes.observe(bytes),
   },
 );
 const loop = new TickLoop(
-  data.config.tickHz,
+  config.tickHz,
   (nowMs) => zone.tick(nowMs),
-  (timing) => metrics.observeTick(timing),
+  (timing) => metrics.observeTick(timing, zone.phases.view),
 );
 const metrics = new ZoneMetrics(zone, () => loop.skippedTicks);
 
@@ -57,5 +74,5 @@ port.on('message', (message: ToZone) => {
 });
 
 loop.start();
-log.info({ widthM: data.zone.widthM, heightM: data.zone.heightM, tickHz: data.config.tickHz }, 'zone ticking');
+log.info({ widthM: data.zone.widthM, heightM: data.zone.heightM, tickHz: config.tickHz, npcs: config.npcsPerZone }, 'zone ticking');
 post({ type: 'ready' });

@@ -2,38 +2,35 @@
  * One zone's simulation. `tick(nowMs)` runs the phases in order:
  *   1. drain jobs   — take this tick's jobs from the inbound ring; joins and leaves apply at
  *                     once, moves are queued in arrival order;
- *   2. logic        — validate and apply the queued moves (corrections for rejected ones);
- *   3. view         — the view system works out each viewer's news;
- *   4. flush        — one WorldUpdate frame per viewer into the outbound ring;
+ *   2. logic        — validate and apply the queued moves (corrections for rejected ones), and
+ *                     walk the NPCs;
+ *   3. view         — the view system works out each viewer's news (view/interest.ts);
+ *   4. encode       — one WorldUpdate frame per viewer with news, written in place into a batch
+ *                     that goes into the outbound ring with one reservation per batch;
  * then the tick's change lists are cleared. Nothing here knows about threads or timers, so tests
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
 import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type MoveJob } from '../protocol/jobs.ts';
-import {
-  EntityKind,
-  MoveField,
-  MoveRejectReason,
-  encodeServerMessage,
-  toCentimetres,
-  type EntityMoveInit,
-  type EntitySpawnInit,
-  type ServerMessageInit,
-} from '../protocol/messages.ts';
+import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import { RecordBatch } from '../ring/record-batch.ts';
+import type { ViewSystem } from '../view/interest.ts';
+import { WorldUpdateWriter } from '../view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
-import type { ViewSystem, ViewUpdate } from './view.ts';
-import { World, type Entity, type Player } from './world.ts';
+import { Wanderers } from './npcs.ts';
+import { World, type Player } from './world.ts';
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
 }
 
-/** Where frames go: the producer side of the outbound ring. False means full. */
+/** Where frames go: the producer side of the outbound ring. */
 export interface FrameSink {
   /** The largest frame the sink can ever take; a larger one is never tried. */
   readonly maxPayloadBytes: number;
-  tryWrite(key: number, payload: Uint8Array): boolean;
+  /** Writes the longest prefix of batch records [from, count) that fits; returns how many. */
+  tryWriteBatch(batch: RecordBatch, from: number): number;
 }
 
 export interface ZoneSettings {
@@ -41,6 +38,9 @@ export interface ZoneSettings {
   readonly tickHz: number;
   readonly maxSpeedMps: number;
   readonly speedTolerance: number;
+  readonly npcs: number;
+  /** Seed of the NPCs' walks. */
+  readonly npcSeed: number;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -53,50 +53,71 @@ export interface ZoneCounters {
   movesRejected: number;
 }
 
+/** What the zone tells its host about, during ticks. */
+export interface ZoneHooks {
+  /** A session was dropped because its frames did not fit into the outbound ring. */
+  sessionDropped(sessionId: number): void;
+  /** A frame of `bytes` went into the outbound ring. */
+  frameSent?(bytes: number): void;
+}
+
+/** How long each phase of the last tick took, ms. */
+export interface PhaseTimes {
+  jobs: number;
+  logic: number;
+  view: number;
+  encode: number;
+}
+
 /** A cap per tick so that a flooded ring cannot stretch one tick without bound. */
 export const MAX_JOBS_PER_TICK = 50_000;
+/** Frames are staged in batches of this size before they go into the outbound ring. */
+const FRAME_BATCH_BYTES = 256 * 1024;
 
 export class Zone {
   readonly world = new World();
   readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0 };
+  readonly phases: PhaseTimes = { jobs: 0, logic: 0, view: 0, encode: 0 };
   tickNumber = 0;
 
   private readonly rules: MoveRules;
   private readonly reader = new JobReader();
-  private readonly move: MoveJob = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
   /** Moves drained this tick, in arrival order: session ids and the decoded fields. */
   private readonly queuedSessions: number[] = [];
   private readonly queuedMoves: MoveJob[] = [];
   private queuedCount = 0;
   private nowMs = 0;
-  private readonly droppedSessions: number[] = [];
-  private readonly spawnMessages = new Map<Entity, EntitySpawnInit>();
-  private readonly moveMessages = new Map<Entity, EntityMoveInit>();
+  private lastTickMs: number | undefined;
+  private readonly wanderers: Wanderers;
+  private readonly writer: WorldUpdateWriter;
+  /** This tick's frames, staged in place; the session and length of each record. */
+  private readonly frameBatch = new RecordBatch(FRAME_BATCH_BYTES);
+  private readonly batchSessions: number[] = [];
+  private readonly batchLengths: number[] = [];
+  private readonly maxFrameBytes: number;
+  /** Sessions whose frames did not fit this tick; their players leave at the next tick's start. */
+  private readonly droppedSessions = new Set<number>();
   private readonly settings: ZoneSettings;
   private readonly jobs: JobSource;
   private readonly frames: FrameSink;
   private readonly view: ViewSystem;
-  private readonly onSessionDropped: (sessionId: number) => void;
+  private readonly hooks: ZoneHooks;
 
-  /** `onSessionDropped` is told about every session dropped because its frames did not fit. */
-  constructor(
-    settings: ZoneSettings,
-    jobs: JobSource,
-    frames: FrameSink,
-    view: ViewSystem,
-    onSessionDropped: (sessionId: number) => void,
-  ) {
+  constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks) {
     this.settings = settings;
     this.jobs = jobs;
     this.frames = frames;
     this.view = view;
-    this.onSessionDropped = onSessionDropped;
+    this.hooks = hooks;
     this.rules = {
       maxSpeedMps: settings.maxSpeedMps,
       speedTolerance: settings.speedTolerance,
       widthM: settings.zone.widthM,
       heightM: settings.zone.heightM,
     };
+    this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
+    this.writer = new WorldUpdateWriter(view.results, () => view.tables, this.world.bySlot);
+    this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
   }
 
   get id(): number {
@@ -104,15 +125,28 @@ export class Zone {
   }
 
   tick(nowMs: number): void {
+    const phases = this.phases;
+    const t0 = performance.now();
     this.nowMs = nowMs;
     this.tickNumber++;
+    this.removeDroppedSessions();
     this.counters.jobs += this.jobs.drainRaw(this.onJob, MAX_JOBS_PER_TICK);
+    const t1 = performance.now();
     this.applyQueuedMoves();
-    this.view.collect(this.world, this.sendUpdate);
-    this.dropFailedSessions();
-    this.spawnMessages.clear();
-    this.moveMessages.clear();
+    const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
+    this.lastTickMs = nowMs;
+    this.wanderers.step(this.world, dtS);
+    const t2 = performance.now();
+    const results = this.view.update(this.world, this.tickNumber);
+    const t3 = performance.now();
+    this.sendUpdates(results.count);
+    this.flushFrames();
     this.world.endTick();
+    const t4 = performance.now();
+    phases.jobs = t1 - t0;
+    phases.logic = t2 - t1;
+    phases.view = t3 - t2;
+    phases.encode = t4 - t3;
   }
 
   // ---------------------------------------------------------------- phase 1: drain jobs
@@ -136,21 +170,17 @@ export class Zone {
     const previous = this.world.playersById.get(playerId);
     if (previous) this.world.removePlayer(previous);
     const { zone } = this.settings;
-    const player: Player = {
-      id: this.world.allocateEntityId(),
+    const player = this.world.addPlayer({
       kind: EntityKind.ENTITY_KIND_PLAYER,
       playerId,
       sessionId,
       x: zone.widthM / 2,
       y: zone.heightM / 2,
       heading: 0,
-      changed: 0,
       lastMoveSeq: 0,
       moveBudgetM: fullMoveBudget(this.rules),
       budgetAtMs: this.nowMs,
-      addedThisTick: true,
-    };
-    this.world.addPlayer(player);
+    });
     this.send(sessionId, {
       login: {
         accepted: {
@@ -214,73 +244,82 @@ export class Zone {
     this.world.markChanged(player, fields);
   }
 
-  // ---------------------------------------------------------------- phases 3 and 4: view, flush
+  // ---------------------------------------------------------------- phase 4: encode and flush
 
-  private readonly sendUpdate = (viewer: Player, update: ViewUpdate): void => {
-    this.send(viewer.sessionId, {
-      update: {
-        tick: this.tickNumber,
-        spawns: update.spawns.map(this.spawnMessage),
-        despawns: update.despawns,
-        moves: update.moves.map(this.moveMessage),
-      },
-    });
-  };
+  private sendUpdates(viewers: number): void {
+    const { viewerSlots } = this.view.results;
+    this.writer.beginTick(this.tickNumber, this.world.slotCount);
+    for (let i = 0; i < viewers; i++) {
+      const sessionId = (this.world.bySlot[viewerSlots[i] as number] as Player).sessionId;
+      const length = this.writer.measure(i);
+      const at = this.stage(sessionId, length);
+      if (at >= 0) this.writer.write(this.frameBatch.bytes, at);
+    }
+  }
 
-  // An entity's spawn and move messages are the same for every viewer in a tick: built once.
-  private readonly spawnMessage = (entity: Entity): EntitySpawnInit => {
-    let message = this.spawnMessages.get(entity);
-    if (!message) this.spawnMessages.set(entity, (message = spawnOf(entity)));
-    return message;
-  };
-
-  private readonly moveMessage = (entity: Entity): EntityMoveInit => {
-    let message = this.moveMessages.get(entity);
-    if (!message) this.moveMessages.set(entity, (message = moveOf(entity)));
-    return message;
-  };
-
+  /** A frame encoded by protobufjs: log-in responses and corrections. */
   private send(sessionId: number, message: ServerMessageInit): void {
     const bytes = encodeServerMessage(message);
+    const at = this.stage(sessionId, bytes.length);
+    if (at >= 0) this.frameBatch.bytes.set(bytes, at);
+  }
+
+  /**
+   * Reserves `length` bytes for a frame to `sessionId` in the batch (flushing it first when
+   * full) and returns where to write them, or -1 when the frame cannot be sent.
+   */
+  private stage(sessionId: number, length: number): number {
+    if (this.droppedSessions.has(sessionId)) return -1;
     // A frame larger than the ring could ever hold (OUTBOUND_RING_BYTES too small for the
     // zone's population) is treated like a full ring rather than thrown.
-    if (bytes.length <= this.frames.maxPayloadBytes && this.frames.tryWrite(sessionId, bytes)) {
-      this.counters.framesOut++;
-      this.counters.bytesOut += bytes.length;
-      return;
+    if (length > this.maxFrameBytes) {
+      this.reject(sessionId);
+      return -1;
     }
-    // The gateway is not keeping up: rather than send this session a world with a hole in it,
-    // the zone drops the session once the tick's view phase is over.
+    let at = this.frameBatch.append(sessionId, length);
+    if (at < 0) {
+      this.flushFrames();
+      at = this.frameBatch.append(sessionId, length);
+    }
+    this.batchSessions.push(sessionId);
+    this.batchLengths.push(length);
+    return at;
+  }
+
+  private flushFrames(): void {
+    const batch = this.frameBatch;
+    let from = 0;
+    while (from < batch.count) {
+      const written = this.frames.tryWriteBatch(batch, from);
+      for (let i = from; i < from + written; i++) {
+        const bytes = this.batchLengths[i] as number;
+        this.counters.framesOut++;
+        this.counters.bytesOut += bytes;
+        this.hooks.frameSent?.(bytes);
+      }
+      from += written;
+      // The ring is full: the next frame's session loses it, and the rest are tried again.
+      if (written === 0) this.reject(this.batchSessions[from++] as number);
+    }
+    batch.clear();
+    this.batchSessions.length = 0;
+    this.batchLengths.length = 0;
+  }
+
+  /**
+   * The gateway is not keeping up with this session: rather than send it a world with a hole
+   * in it, the zone drops the session. Its player leaves at the start of the next tick, so that
+   * the view phase tells everyone who sees it.
+   */
+  private reject(sessionId: number): void {
     this.counters.framesRejected++;
-    if (!this.droppedSessions.includes(sessionId)) this.droppedSessions.push(sessionId);
+    if (this.droppedSessions.has(sessionId)) return;
+    this.droppedSessions.add(sessionId);
+    this.hooks.sessionDropped(sessionId);
   }
 
-  private dropFailedSessions(): void {
-    for (const sessionId of this.droppedSessions) {
-      this.leave(sessionId);
-      this.onSessionDropped(sessionId);
-    }
-    this.droppedSessions.length = 0;
+  private removeDroppedSessions(): void {
+    for (const sessionId of this.droppedSessions) this.leave(sessionId);
+    this.droppedSessions.clear();
   }
-}
-
-function spawnOf(entity: Entity): EntitySpawnInit {
-  return {
-    entityId: entity.id,
-    kind: entity.kind,
-    playerId: entity.playerId,
-    xCm: toCentimetres(entity.x),
-    yCm: toCentimetres(entity.y),
-    heading: entity.heading,
-  };
-}
-
-function moveOf(entity: Entity): EntityMoveInit {
-  const move: EntityMoveInit = { entityId: entity.id, mask: entity.changed };
-  if (entity.changed & MoveField.MOVE_FIELD_POSITION) {
-    move.xCm = toCentimetres(entity.x);
-    move.yCm = toCentimetres(entity.y);
-  }
-  if (entity.changed & MoveField.MOVE_FIELD_HEADING) move.heading = entity.heading;
-  return move;
 }

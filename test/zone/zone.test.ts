@@ -4,8 +4,10 @@ import { describe, it } from 'node:test';
 import { JobWriter } from '../../src/protocol/jobs.ts';
 import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import { EveryoneView } from '../../src/zone/view.ts';
+import { BruteForceIndex } from '../../src/spatial/brute-force-index.ts';
+import { InterestView } from '../../src/view/interest.ts';
 import { Zone } from '../../src/zone/zone.ts';
+import { movesOf } from '../helpers/world-update.ts';
 
 const TICK_MS = 50;
 
@@ -20,11 +22,12 @@ class Harness {
   constructor(outboundBytes = 1 << 20) {
     this.outbound = RingBuffer.create(outboundBytes);
     this.zone = new Zone(
-      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25 },
+      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1 },
       this.inbound,
       this.outbound,
-      new EveryoneView(),
-      (sessionId) => this.dropped.push(sessionId),
+      // A view radius wider than the zone: everyone sees everyone, recomputed every tick.
+      new InterestView({ radiusM: 200, marginM: 10, maxVisible: 1000, refreshTicks: 1 }, new BruteForceIndex()),
+      { sessionDropped: (sessionId) => this.dropped.push(sessionId) },
     );
   }
 
@@ -90,16 +93,12 @@ describe('zone', () => {
     const bId = entityIdOf(joined.get(2));
 
     h.move(2, 1, 50.5, 50, 0);
-    const moved = h.tick().get(1)?.[0]?.update?.moves?.[0];
-    assert.equal(moved?.entityId, bId);
-    assert.equal(moved?.mask, MoveField.MOVE_FIELD_POSITION);
-    assert.deepEqual([moved?.xCm, moved?.yCm], [5050, 5000]);
+    const moved = movesOf(h.tick().get(1)?.[0]?.update);
+    assert.deepEqual(moved, [{ entityId: bId, mask: MoveField.MOVE_FIELD_POSITION, dxCm: 50, dyCm: 0 }], 'a delta from the spawn position');
 
     h.move(2, 2, 50.5, 50, 1.5);
-    const turned = h.tick().get(1)?.[0]?.update?.moves?.[0];
-    assert.equal(turned?.mask, MoveField.MOVE_FIELD_HEADING);
-    assert.equal(turned?.heading, 1.5);
-    assert.equal(turned?.xCm, 0, 'position left out');
+    const turned = movesOf(h.tick().get(1)?.[0]?.update);
+    assert.deepEqual(turned, [{ entityId: bId, mask: MoveField.MOVE_FIELD_HEADING, headingMrad: 1500 }], 'position left out');
 
     assert.equal(h.tick().size, 0, 'a quiet tick sends nothing');
     h.move(2, 3, 50.5, 50, 1.5);
@@ -186,6 +185,7 @@ describe('zone', () => {
     h.tick();
     assert.ok(h.dropped.length > 0, 'some sessions were dropped');
     assert.ok(h.zone.counters.framesRejected > 0);
+    h.tick();
     for (const sessionId of h.dropped) assert.equal(h.zone.world.playersBySession.has(sessionId), false);
   });
 });

@@ -1,0 +1,289 @@
+/**
+ * The view phase (DESIGN.md R5): who sees whom, and what each viewer is told this tick.
+ *
+ * Each player sees the entities within `radiusM` of it, nearest first up to `maxVisible`; an
+ * entity it already sees stays in view until it is farther than `radiusM + marginM`, so an
+ * entity pacing along the edge does not flicker in and out. A player's visible set is recomputed
+ * every `refreshTicks` ticks (staggered by slot, so a share of the players each tick) and on the
+ * tick it joins; in between, the set stays as it was except that entities gone from the zone
+ * leave it at once. Visible entities that changed are sent every tick.
+ *
+ * Per tick:
+ *   1. the tick's news about entities goes into the spatial index and into flat per-slot
+ *      tables: the position viewers know (whole centimetres), this tick's delta from it, the
+ *      heading in milliradians and the change mask after quantization. Every viewer of an entity
+ *      knows the same position for it (its spawn plus every move since), so one delta serves all;
+ *   2. each viewer's spawns, despawns and moves go into `ViewResults` for the frame writer.
+ * Nothing is allocated per tick once the tables have grown to the zone's population.
+ */
+import { MoveField, toCentimetres, toMilliradians } from '../protocol/messages.ts';
+import type { SpatialIndex } from '../spatial/spatial-index.ts';
+import type { Entity, Player, World } from '../zone/world.ts';
+import { ViewResults } from './view-results.ts';
+
+export interface ViewSettings {
+  readonly radiusM: number;
+  readonly marginM: number;
+  readonly maxVisible: number;
+  readonly refreshTicks: number;
+}
+
+/** The part of the view system the zone calls once per tick, after logic. */
+export interface ViewSystem {
+  readonly results: ViewResults;
+  /** Per-slot state of this tick, read by the frame writer. */
+  readonly tables: EntityTables;
+  update(world: World, tick: number): ViewResults;
+}
+
+/** Per-slot state shared by the view phase and the frame writer. */
+export interface EntityTables {
+  /** The position every viewer of the entity knows, whole centimetres. */
+  readonly knownXCm: Int32Array;
+  readonly knownYCm: Int32Array;
+  readonly headingMrad: Int32Array;
+  /** This tick's MoveField bits after quantization (0: nothing a viewer could see changed). */
+  readonly moveMask: Uint8Array;
+  readonly dxCm: Int32Array;
+  readonly dyCm: Int32Array;
+}
+
+export class InterestView implements ViewSystem {
+  readonly results = new ViewResults();
+  tables: EntityTables = newTables(0);
+
+  private readonly settings: ViewSettings;
+  private readonly index: SpatialIndex;
+  private readonly enterSq: number;
+  private readonly leaveSq: number;
+  private bySlot: readonly (Entity | undefined)[] = [];
+  /** Slots whose moveMask was set last tick, to clear before this one. */
+  private readonly maskedSlots: number[] = [];
+  /** Visible set of the player in each slot (its first visibleCount entries). */
+  private readonly visible: (Int32Array | undefined)[] = [];
+  private visibleCount = new Int32Array(0);
+  /** Stamps marking the viewer's old and new sets during one recomputation. */
+  private oldMark = new Uint32Array(0);
+  private newMark = new Uint32Array(0);
+  private stamp = 0;
+  private candidateSlots = new Int32Array(256);
+  private candidateDistSq = new Float64Array(256);
+  private readonly observeVisible: (count: number) => void;
+
+  /** `observeVisible` hears the size of every recomputed visible set (for the metrics). */
+  constructor(settings: ViewSettings, index: SpatialIndex, observeVisible: (count: number) => void = () => {}) {
+    this.settings = settings;
+    this.index = index;
+    this.enterSq = settings.radiusM * settings.radiusM;
+    const leave = settings.radiusM + settings.marginM;
+    this.leaveSq = leave * leave;
+    this.observeVisible = observeVisible;
+  }
+
+  /** The slots the player in `slot` sees now (a view of internal memory: copy to keep). */
+  visibleOf(slot: number): Int32Array {
+    return (this.visible[slot] ?? new Int32Array(0)).subarray(0, this.visibleCount[slot] ?? 0);
+  }
+
+  update(world: World, tick: number): ViewResults {
+    this.bySlot = world.bySlot;
+    this.ensureCapacity(world.slotCount);
+    this.applyEntityNews(world);
+    const results = this.results;
+    results.clear();
+    const refresh = this.settings.refreshTicks;
+    for (const player of world.playersBySession.values()) {
+      results.begin(player.slot);
+      if (player.addedThisTick) this.recompute(player, 0);
+      else if ((tick + player.slot) % refresh === 0) this.recompute(player, this.visibleCount[player.slot] as number);
+      else this.carryOver(player);
+      results.end();
+    }
+    return results;
+  }
+
+  // ---------------------------------------------------------------- 1. entity news
+
+  private applyEntityNews(world: World): void {
+    const { knownXCm, knownYCm, headingMrad, moveMask, dxCm, dyCm } = this.tables;
+    for (const slot of this.maskedSlots) moveMask[slot] = 0;
+    this.maskedSlots.length = 0;
+    for (const entity of world.removed) this.index.remove(entity.slot);
+    for (const entity of world.added) {
+      const slot = entity.slot;
+      this.index.insert(slot, entity.x, entity.y);
+      knownXCm[slot] = toCentimetres(entity.x);
+      knownYCm[slot] = toCentimetres(entity.y);
+      headingMrad[slot] = toMilliradians(entity.heading);
+    }
+    for (const entity of world.changed) {
+      // Removed ones are despawned; added ones are sent whole, as spawns.
+      if (entity.removed || entity.addedThisTick) continue;
+      const slot = entity.slot;
+      let mask = 0;
+      if (entity.changed & MoveField.MOVE_FIELD_POSITION) {
+        this.index.move(slot, entity.x, entity.y);
+        const xCm = toCentimetres(entity.x);
+        const yCm = toCentimetres(entity.y);
+        dxCm[slot] = xCm - (knownXCm[slot] as number);
+        dyCm[slot] = yCm - (knownYCm[slot] as number);
+        // A move smaller than the wire's precision is not news; it adds up in `known` later.
+        if (dxCm[slot] !== 0 || dyCm[slot] !== 0) {
+          mask |= MoveField.MOVE_FIELD_POSITION;
+          knownXCm[slot] = xCm;
+          knownYCm[slot] = yCm;
+        }
+      }
+      if (entity.changed & MoveField.MOVE_FIELD_HEADING) {
+        const mrad = toMilliradians(entity.heading);
+        if (mrad !== headingMrad[slot]) {
+          mask |= MoveField.MOVE_FIELD_HEADING;
+          headingMrad[slot] = mrad;
+        }
+      }
+      if (mask !== 0) {
+        moveMask[slot] = mask;
+        this.maskedSlots.push(slot);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- 2. viewers
+
+  /** A tick without recomputation: gone entities leave the set, changed ones are moves. */
+  private carryOver(viewer: Player): void {
+    const set = this.visible[viewer.slot];
+    if (!set) return;
+    const moveMask = this.tables.moveMask;
+    const results = this.results;
+    let count = this.visibleCount[viewer.slot] as number;
+    for (let i = 0; i < count; i++) {
+      const slot = set[i] as number;
+      const entity = this.bySlot[slot] as Entity;
+      if (entity.removed) {
+        results.addDespawn(entity.id);
+        set[i--] = set[--count] as number;
+      } else if (moveMask[slot] !== 0) {
+        results.addMove(slot);
+      }
+    }
+    this.visibleCount[viewer.slot] = count;
+  }
+
+  /** Recomputes the set of `viewer`, whose first `oldCount` entries are what it saw until now. */
+  private recompute(viewer: Player, oldCount: number): void {
+    const { maxVisible, radiusM, marginM } = this.settings;
+    const viewerSlot = viewer.slot;
+    const stamp = this.nextStamp();
+    const oldMark = this.oldMark;
+    const newMark = this.newMark;
+    let set = this.visible[viewerSlot];
+    if (!set) this.visible[viewerSlot] = set = new Int32Array(maxVisible);
+    for (let i = 0; i < oldCount; i++) oldMark[set[i] as number] = stamp;
+
+    // Candidates: within the enter radius, or within the leave radius and seen already.
+    const found = this.index.queryCircle(viewer.x, viewer.y, radiusM + marginM);
+    const slots = this.index.results;
+    if (found > this.candidateSlots.length) this.growCandidates(found);
+    const candidateSlots = this.candidateSlots;
+    const candidateDistSq = this.candidateDistSq;
+    let count = 0;
+    for (let j = 0; j < found; j++) {
+      const slot = slots[j] as number;
+      if (slot === viewerSlot) continue;
+      const entity = this.bySlot[slot] as Entity;
+      const dx = entity.x - viewer.x;
+      const dy = entity.y - viewer.y;
+      const distSq = dx * dx + dy * dy;
+      if (distSq <= this.enterSq || (distSq <= this.leaveSq && oldMark[slot] === stamp)) {
+        candidateSlots[count] = slot;
+        candidateDistSq[count] = distSq;
+        count++;
+      }
+    }
+    if (count > maxVisible) count = this.keepNearest(count, maxVisible);
+
+    const results = this.results;
+    const moveMask = this.tables.moveMask;
+    for (let i = 0; i < count; i++) newMark[candidateSlots[i] as number] = stamp;
+    for (let i = 0; i < oldCount; i++) {
+      const slot = set[i] as number;
+      if (newMark[slot] !== stamp) results.addDespawn((this.bySlot[slot] as Entity).id);
+    }
+    for (let i = 0; i < count; i++) {
+      const slot = candidateSlots[i] as number;
+      if (oldMark[slot] !== stamp) results.addSpawn(slot);
+      else if (moveMask[slot] !== 0) results.addMove(slot);
+      set[i] = slot;
+    }
+    this.visibleCount[viewerSlot] = count;
+    this.observeVisible(count);
+  }
+
+  /**
+   * Reorders the first `count` candidates so that the `keep` nearest come first (ties: lower
+   * entity id first) and returns `keep`. Only crowds larger than the cap pay for it.
+   */
+  private keepNearest(count: number, keep: number): number {
+    const order = Array.from({ length: count }, (_, i) => i);
+    const slots = this.candidateSlots;
+    const distSq = this.candidateDistSq;
+    order.sort((a, b) => (distSq[a] as number) - (distSq[b] as number) || (this.bySlot[slots[a] as number] as Entity).id - (this.bySlot[slots[b] as number] as Entity).id);
+    const keptSlots = order.slice(0, keep).map((i) => slots[i] as number);
+    const keptDist = order.slice(0, keep).map((i) => distSq[i] as number);
+    slots.set(keptSlots);
+    distSq.set(keptDist);
+    return keep;
+  }
+
+  private nextStamp(): number {
+    if (this.stamp === 0xffff_ffff) {
+      // Wrapped: old marks could collide with new stamps, so forget them all.
+      this.oldMark.fill(0);
+      this.newMark.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
+  }
+
+  private ensureCapacity(slotCount: number): void {
+    if (slotCount <= this.oldMark.length) return;
+    const capacity = Math.max(64, slotCount * 2);
+    const old = this.tables;
+    const tables = newTables(capacity);
+    tables.knownXCm.set(old.knownXCm);
+    tables.knownYCm.set(old.knownYCm);
+    tables.headingMrad.set(old.headingMrad);
+    tables.moveMask.set(old.moveMask);
+    tables.dxCm.set(old.dxCm);
+    tables.dyCm.set(old.dyCm);
+    this.tables = tables;
+    this.visibleCount = copyInto(new Int32Array(capacity), this.visibleCount);
+    this.oldMark = copyInto(new Uint32Array(capacity), this.oldMark);
+    this.newMark = copyInto(new Uint32Array(capacity), this.newMark);
+  }
+
+  private growCandidates(atLeast: number): void {
+    let length = this.candidateSlots.length;
+    while (length < atLeast) length *= 2;
+    this.candidateSlots = new Int32Array(length);
+    this.candidateDistSq = new Float64Array(length);
+  }
+}
+
+function newTables(capacity: number): EntityTables {
+  return {
+    knownXCm: new Int32Array(capacity),
+    knownYCm: new Int32Array(capacity),
+    headingMrad: new Int32Array(capacity),
+    moveMask: new Uint8Array(capacity),
+    dxCm: new Int32Array(capacity),
+    dyCm: new Int32Array(capacity),
+  };
+}
+
+function copyInto<T extends Int32Array | Uint32Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
+}
+

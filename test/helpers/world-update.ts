@@ -1,0 +1,28 @@
+/** Reads the packed move columns of a decoded WorldUpdate back into one record per entity. */
+import { MoveField, type WorldUpdateInit } from '../../src/protocol/messages.ts';
+
+export interface DecodedMove {
+  entityId: number;
+  mask: number;
+  dxCm?: number;
+  dyCm?: number;
+  headingMrad?: number;
+}
+
+export function movesOf(update: WorldUpdateInit | null | undefined): DecodedMove[] {
+  if (!update) return [];
+  const moves: DecodedMove[] = [];
+  let position = 0;
+  let heading = 0;
+  (update.moveEntityIds ?? []).forEach((entityId, i) => {
+    const mask = update.moveMasks?.[i] ?? 0;
+    const move: DecodedMove = { entityId, mask };
+    if (mask & MoveField.MOVE_FIELD_POSITION) {
+      move.dxCm = update.moveDxCm?.[position];
+      move.dyCm = update.moveDyCm?.[position++];
+    }
+    if (mask & MoveField.MOVE_FIELD_HEADING) move.headingMrad = update.moveHeadingMrad?.[heading++];
+    moves.push(move);
+  });
+  return moves;
+}
