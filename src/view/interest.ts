@@ -31,6 +31,8 @@ export interface ViewSettings {
 /** The part of the view system the zone calls once per tick, after logic. */
 export interface ViewSystem {
   readonly results: ViewResults;
+  /** Slots of the entities with a move this tick (moveMask set). */
+  readonly movedSlots: readonly number[];
   /** Per-slot state of this tick, read by the frame writer. */
   readonly tables: EntityTables;
   update(world: World, tick: number): ViewResults;
@@ -57,8 +59,8 @@ export class InterestView implements ViewSystem {
   private readonly enterSq: number;
   private readonly leaveSq: number;
   private bySlot: readonly (Entity | undefined)[] = [];
-  /** Slots whose moveMask was set last tick, to clear before this one. */
-  private readonly maskedSlots: number[] = [];
+  /** Slots whose moveMask is set this tick (cleared at the start of the next). */
+  readonly movedSlots: number[] = [];
   /** Visible set of the player in each slot (its first visibleCount entries). */
   private readonly visible: (Int32Array | undefined)[] = [];
   private visibleCount = new Int32Array(0);
@@ -106,8 +108,8 @@ export class InterestView implements ViewSystem {
 
   private applyEntityNews(world: World): void {
     const { knownXCm, knownYCm, headingMrad, moveMask, dxCm, dyCm } = this.tables;
-    for (const slot of this.maskedSlots) moveMask[slot] = 0;
-    this.maskedSlots.length = 0;
+    for (const slot of this.movedSlots) moveMask[slot] = 0;
+    this.movedSlots.length = 0;
     for (const entity of world.removed) this.index.remove(entity.slot);
     for (const entity of world.added) {
       const slot = entity.slot;
@@ -143,7 +145,7 @@ export class InterestView implements ViewSystem {
       }
       if (mask !== 0) {
         moveMask[slot] = mask;
-        this.maskedSlots.push(slot);
+        this.movedSlots.push(slot);
       }
     }
   }

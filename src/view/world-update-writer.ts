@@ -4,17 +4,19 @@
  * for proto/zone/v1/zone.proto (any protobuf library decodes them; a test checks it against
  * the generated decoder), written the way a per-viewer encoder has to be to keep up with
  * thousands of viewers: moves are packed columns of varints (ids, masks, position deltas,
- * headings) rather than a sub-message each, and an entity's spawn is encoded once per tick and
- * copied to every viewer that needs it. bench/README.md ("Zone tick") has the figures.
+ * headings) rather than a sub-message each, and each entity's column entries and spawn are
+ * encoded once per tick and copied to every viewer that needs them. bench/README.md ("Zone
+ * tick") has the figures.
  *
  * Zero-valued scalars are left out, as proto3 allows; a decoder reads them as 0.
  *
- * Use: `measure(i)` returns the byte length of viewer i's frame and remembers its layout;
- * `write(target, offset)` then writes exactly that many bytes.
+ * Use: `beginTick` once per tick, after the view phase; then for each viewer i, `measure(i)`
+ * returns the byte length of its frame and remembers the layout, and `write(target, offset)`
+ * writes exactly that many bytes.
  */
 import { MoveField } from '../protocol/messages.ts';
 import type { Entity } from '../zone/world.ts';
-import type { EntityTables } from './interest.ts';
+import type { ViewSystem } from './interest.ts';
 import type { ViewResults } from './view-results.ts';
 
 // Tags: (field number << 3) | wire type (0 varint, 2 length-delimited, 5 fixed32).
@@ -38,8 +40,18 @@ const MAX_SPAWN_BYTES = 5 * 11 + 5;
 
 export class WorldUpdateWriter {
   private readonly results: ViewResults;
-  private readonly tables: () => EntityTables;
+  private readonly view: ViewSystem;
   private readonly bySlot: readonly (Entity | undefined)[];
+  /**
+   * This tick's move column entries of each moved entity, back to back in movePool from
+   * moveAt[slot]: its id, then (with their bits) dx, dy and heading, as varints.
+   */
+  private movePool = new Uint8Array(64 * 1024);
+  private moveAt = new Int32Array(0);
+  private idLength = new Uint8Array(0);
+  private dxLength = new Uint8Array(0);
+  private dyLength = new Uint8Array(0);
+  private headingLength = new Uint8Array(0);
   /** This tick's encoded spawns: slot → [spawnAt, spawnAt + spawnLength) in spawnPool. */
   private spawnPool = new Uint8Array(64 * 1024);
   private spawnPoolEnd = 0;
@@ -54,20 +66,19 @@ export class WorldUpdateWriter {
   private bodyLength = 0;
   private spawnsLength = 0;
   private despawnsLength = 0;
-  private idsLength = 0;
+  private idsBytes = 0;
   private movesCount = 0;
-  private dxLength = 0;
-  private dyLength = 0;
-  private headingLength = 0;
+  private dxBytes = 0;
+  private dyBytes = 0;
+  private headingBytes = 0;
 
-  /** `tables` returns the view system's current tables (they are replaced when they grow). */
-  constructor(results: ViewResults, tables: () => EntityTables, bySlot: readonly (Entity | undefined)[]) {
-    this.results = results;
-    this.tables = tables;
+  constructor(view: ViewSystem, bySlot: readonly (Entity | undefined)[]) {
+    this.results = view.results;
+    this.view = view;
     this.bySlot = bySlot;
   }
 
-  /** Starts a tick: spawns encoded during the previous one are forgotten. */
+  /** Starts a tick: encodes every moved entity's column entries; last tick's spawns are forgotten. */
   beginTick(tick: number, slotCount: number): void {
     this.tick = tick;
     this.spawnPoolEnd = 0;
@@ -76,13 +87,46 @@ export class WorldUpdateWriter {
       this.spawnAt = new Int32Array(capacity);
       this.spawnLength = new Int32Array(capacity);
       this.spawnTick = new Uint32Array(capacity);
+      this.moveAt = new Int32Array(capacity);
+      this.idLength = new Uint8Array(capacity);
+      this.dxLength = new Uint8Array(capacity);
+      this.dyLength = new Uint8Array(capacity);
+      this.headingLength = new Uint8Array(capacity);
+    }
+    const moved = this.view.movedSlots;
+    // An id and three fields take at most 5 bytes each.
+    if (moved.length * 20 > this.movePool.length) this.movePool = new Uint8Array(moved.length * 40);
+    const { moveMask, dxCm, dyCm, headingMrad } = this.view.tables;
+    const pool = this.movePool;
+    let at = 0;
+    for (const slot of moved) {
+      const mask = moveMask[slot] as number;
+      this.moveAt[slot] = at;
+      let end = writeVarint(pool, at, (this.bySlot[slot] as Entity).id);
+      this.idLength[slot] = end - at;
+      at = end;
+      if (mask & MoveField.MOVE_FIELD_POSITION) {
+        end = writeVarint(pool, at, zigzag(dxCm[slot] as number));
+        this.dxLength[slot] = end - at;
+        at = writeVarint(pool, end, zigzag(dyCm[slot] as number));
+        this.dyLength[slot] = at - end;
+      } else {
+        this.dxLength[slot] = 0;
+        this.dyLength[slot] = 0;
+      }
+      if (mask & MoveField.MOVE_FIELD_HEADING) {
+        end = writeVarint(pool, at, zigzag(headingMrad[slot] as number));
+        this.headingLength[slot] = end - at;
+        at = end;
+      } else {
+        this.headingLength[slot] = 0;
+      }
     }
   }
 
   /** Byte length of viewer i's frame (i < results.count). */
   measure(i: number): number {
     const r = this.results;
-    const { moveMask, dxCm, dyCm, headingMrad } = this.tables();
     this.viewer = i;
 
     let spawns = 0;
@@ -100,23 +144,20 @@ export class WorldUpdateWriter {
     let heading = 0;
     const movesFrom = r.moveStart[i] as number;
     const movesTo = r.moveStart[i + 1] as number;
+    const slots = r.moveSlots;
     for (let k = movesFrom; k < movesTo; k++) {
-      const slot = r.moveSlots[k] as number;
-      ids += varintLength((this.bySlot[slot] as Entity).id);
-      const mask = moveMask[slot] as number;
-      if (mask & MoveField.MOVE_FIELD_POSITION) {
-        dx += varintLength(zigzag(dxCm[slot] as number));
-        dy += varintLength(zigzag(dyCm[slot] as number));
-      }
-      if (mask & MoveField.MOVE_FIELD_HEADING) heading += varintLength(zigzag(headingMrad[slot] as number));
+      const slot = slots[k] as number;
+      ids += this.idLength[slot] as number;
+      dx += this.dxLength[slot] as number;
+      dy += this.dyLength[slot] as number;
+      heading += this.headingLength[slot] as number;
     }
-    this.spawnsLength = spawns;
-    this.despawnsLength = despawns;
-    this.idsLength = ids;
+    this.idsBytes = ids;
     this.movesCount = movesTo - movesFrom;
-    this.dxLength = dx;
-    this.dyLength = dy;
-    this.headingLength = heading;
+    this.dxBytes = dx;
+    this.dyBytes = dy;
+    this.headingBytes = heading;
+    this.despawnsLength = despawns;
     // Masks are below 128: one byte each.
     this.bodyLength =
       1 + varintLength(this.tick) + spawns + packedLength(despawns) + packedLength(ids) + packedLength(this.movesCount) + packedLength(dx) + packedLength(dy) + packedLength(heading);
@@ -126,7 +167,6 @@ export class WorldUpdateWriter {
   /** Writes the frame last measured into target[offset …]; returns the offset after it. */
   write(target: Uint8Array, offset: number): number {
     const r = this.results;
-    const { moveMask, dxCm, dyCm, headingMrad } = this.tables();
     const i = this.viewer;
     let at = offset;
     target[at++] = TAG_SERVER_MESSAGE_UPDATE;
@@ -154,32 +194,41 @@ export class WorldUpdateWriter {
       const from = r.moveStart[i] as number;
       const to = r.moveStart[i + 1] as number;
       const slots = r.moveSlots;
+      const pool = this.movePool;
+      const { moveAt, idLength, dxLength, dyLength, headingLength } = this;
+      const moveMask = this.view.tables.moveMask;
       target[at++] = TAG_MOVE_IDS;
-      at = writeVarint(target, at, this.idsLength);
-      for (let k = from; k < to; k++) at = writeVarint(target, at, (this.bySlot[slots[k] as number] as Entity).id);
+      at = writeVarint(target, at, this.idsBytes);
+      for (let k = from; k < to; k++) {
+        const slot = slots[k] as number;
+        for (let b = moveAt[slot] as number, end = b + (idLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
+      }
       target[at++] = TAG_MOVE_MASKS;
       at = writeVarint(target, at, this.movesCount);
       for (let k = from; k < to; k++) target[at++] = moveMask[slots[k] as number] as number;
-      if (this.dxLength > 0) {
+      if (this.dxBytes > 0) {
         target[at++] = TAG_MOVE_DX;
-        at = writeVarint(target, at, this.dxLength);
+        at = writeVarint(target, at, this.dxBytes);
         for (let k = from; k < to; k++) {
           const slot = slots[k] as number;
-          if ((moveMask[slot] as number) & MoveField.MOVE_FIELD_POSITION) at = writeVarint(target, at, zigzag(dxCm[slot] as number));
+          for (let b = (moveAt[slot] as number) + (idLength[slot] as number), end = b + (dxLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
         }
         target[at++] = TAG_MOVE_DY;
-        at = writeVarint(target, at, this.dyLength);
+        at = writeVarint(target, at, this.dyBytes);
         for (let k = from; k < to; k++) {
           const slot = slots[k] as number;
-          if ((moveMask[slot] as number) & MoveField.MOVE_FIELD_POSITION) at = writeVarint(target, at, zigzag(dyCm[slot] as number));
+          for (let b = (moveAt[slot] as number) + (idLength[slot] as number) + (dxLength[slot] as number), end = b + (dyLength[slot] as number); b < end; b++) {
+            target[at++] = pool[b] as number;
+          }
         }
       }
-      if (this.headingLength > 0) {
+      if (this.headingBytes > 0) {
         target[at++] = TAG_MOVE_HEADING;
-        at = writeVarint(target, at, this.headingLength);
+        at = writeVarint(target, at, this.headingBytes);
         for (let k = from; k < to; k++) {
           const slot = slots[k] as number;
-          if ((moveMask[slot] as number) & MoveField.MOVE_FIELD_HEADING) at = writeVarint(target, at, zigzag(headingMrad[slot] as number));
+          const start = (moveAt[slot] as number) + (idLength[slot] as number) + (dxLength[slot] as number) + (dyLength[slot] as number);
+          for (let b = start, end = start + (headingLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
         }
       }
     }
@@ -195,7 +244,7 @@ export class WorldUpdateWriter {
       this.spawnPool = grown;
     }
     const entity = this.bySlot[slot] as Entity;
-    const { knownXCm, knownYCm } = this.tables();
+    const { knownXCm, knownYCm } = this.view.tables;
     const pool = this.spawnPool;
     const start = this.spawnPoolEnd;
     let at = start;

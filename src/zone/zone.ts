@@ -116,7 +116,7 @@ export class Zone {
       heightM: settings.zone.heightM,
     };
     this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
-    this.writer = new WorldUpdateWriter(view.results, () => view.tables, this.world.bySlot);
+    this.writer = new WorldUpdateWriter(view, this.world.bySlot);
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
   }
 

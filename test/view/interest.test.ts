@@ -35,7 +35,7 @@ class Harness {
   constructor(settings: ViewSettings, index: SpatialIndex) {
     this.settings = settings;
     this.view = new InterestView(settings, index);
-    this.writer = new WorldUpdateWriter(this.view.results, () => this.view.tables, this.world.bySlot);
+    this.writer = new WorldUpdateWriter(this.view, this.world.bySlot);
   }
 
   addPlayer(x: number, y: number, playerId = this.nextSession): Player {
@@ -184,7 +184,7 @@ for (const [indexName, makeIndex] of INDEXES) {
           const frame = frames[0];
           if (frame) {
             const sorted = (ids: Iterable<number>): number[] => [...ids].sort((a, b) => a - b);
-            assert.deepEqual(sorted(frame.spawns.map((s) => s.entityId)), sorted(entered), `tick ${h.tick}: spawns`);
+            assert.deepEqual(sorted(frame.spawns.map((s) => s.entityId as number)), sorted(entered), `tick ${h.tick}: spawns`);
             assert.deepEqual(sorted(frame.despawns), sorted(left), `tick ${h.tick}: despawns`);
             assert.deepEqual(sorted(frame.moveEntityIds), sorted(movedInView), `tick ${h.tick}: moves`);
           }
