@@ -1,0 +1,141 @@
+/**
+ * The storage interface zones and the gateway see (DESIGN.md R7, R8): characters are loaded with
+ * exclusive ownership, written back in batches fenced by their owner epoch, and released. Two
+ * backends implement it inside the store worker (mysql-store.ts, sqlite-store.ts); every other
+ * thread uses it through a StoreClient (store-client.ts). No SQL crosses this interface.
+ *
+ * Ownership: `acquire` raises the character's owner epoch and marks it online in one transaction.
+ * Every later write carries that epoch and is applied only while the row still has it and is
+ * online, so once another log-in (on any node) has raised the epoch, or the character has been
+ * released, the old owner's writes are rejected as stale and never applied.
+ */
+
+export type Backend = 'mysql' | 'sqlite';
+
+/** The volatile state the write-back saves. hp, level, exp and playTimeS are whole numbers. */
+export interface CharacterState {
+  readonly zoneId: number;
+  /** Metres. */
+  readonly x: number;
+  readonly y: number;
+  /** Radians. */
+  readonly heading: number;
+  readonly hp: number;
+  readonly level: number;
+  readonly exp: number;
+  readonly playTimeS: number;
+}
+
+export interface OwnedCharacter {
+  readonly playerId: number;
+  /** The fencing token every write of this log-in must carry. */
+  readonly epoch: number;
+  /** True when this acquire created the character (from `initial`). */
+  readonly created: boolean;
+  readonly state: CharacterState;
+}
+
+/** A character's state as its owner saw it, to be written back. */
+export interface CharacterSnapshot {
+  readonly playerId: number;
+  readonly epoch: number;
+  readonly state: CharacterState;
+}
+
+/** Player ids, ascending: the rows written, and the rows refused because the epoch was stale. */
+export interface SaveResult {
+  readonly written: number[];
+  readonly stale: number[];
+}
+
+/** A whole row, for tests and the admin side; times are Unix milliseconds. */
+export interface StoredCharacter {
+  readonly playerId: number;
+  readonly name: string | null;
+  readonly state: CharacterState;
+  readonly ownerNode: string | null;
+  readonly epoch: number;
+  readonly online: boolean;
+  readonly lastLoginAt: number | null;
+  readonly lastSaveAt: number | null;
+  readonly createdAt: number;
+}
+
+export interface CharacterStore {
+  /** Applies the migrations this database lacks, in order; resolves to the names applied now. */
+  migrate(): Promise<string[]>;
+  /**
+   * Log-in: in one transaction, creates the character from `initial` if it does not exist, raises
+   * its owner epoch, marks it online and owned by `nodeId`, and reads it back.
+   */
+  acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter>;
+  /**
+   * Write-back: in ONE transaction, writes every snapshot whose epoch is still current, with
+   * multi-row statements of at most `flushBatchRows` rows (never a statement per row). Stale
+   * snapshots are left out and reported. A player may appear at most once per call.
+   */
+  save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult>;
+  /**
+   * Log-out: writes the final state and marks the character offline, in one statement, if the
+   * epoch is still current. False (nothing written) when it is stale.
+   */
+  release(snapshot: CharacterSnapshot): Promise<boolean>;
+  /** Start-up recovery: marks offline every character left online by `nodeId`; resolves to how many. */
+  releaseNode(nodeId: string): Promise<number>;
+  /** Reads one character without taking ownership; undefined when there is none. */
+  load(playerId: number): Promise<StoredCharacter | undefined>;
+  close(): Promise<void>;
+}
+
+/** A backend, as the store worker holds it. */
+export interface StoreBackend extends CharacterStore {
+  readonly backend: Backend;
+  /** Statements sent to the database so far (BEGIN and COMMIT included): `store_statements_total`. */
+  readonly statements: number;
+  /** Connections busy with a request right now. */
+  connectionsInUse(): number;
+}
+
+/**
+ * A store failure as every thread sees it: the message, and the database's error code and number
+ * where there is one (mysql2: `ER_DUP_ENTRY` / 1062, `ECONNREFUSED`; node:sqlite:
+ * `ERR_SQLITE_ERROR` with SQLite's extended result code), or one of StoreErrorCodes.
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+
+  constructor(message: string, code?: string, errno?: number) {
+    super(message);
+    this.code = code;
+    this.errno = errno;
+  }
+}
+
+export const StoreErrorCodes = Object.freeze({
+  /** The store worker has exited or closed this client's port; nothing was done. */
+  workerGone: 'STORE_WORKER_GONE',
+  /** The store worker is shutting down and takes no new requests. */
+  stopping: 'STORE_STOPPING',
+  /** A caller broke the interface's rules (for example a player twice in one save). */
+  badRequest: 'STORE_BAD_REQUEST',
+});
+
+/** Sorts snapshots by player id (so concurrent writers lock rows in one order) and refuses duplicates. */
+export function sortedSnapshots(snapshots: readonly CharacterSnapshot[]): CharacterSnapshot[] {
+  const sorted = [...snapshots].sort((a, b) => a.playerId - b.playerId);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]?.playerId === sorted[i - 1]?.playerId) {
+      throw new StoreError(`player ${sorted[i]?.playerId} appears twice in one save`, StoreErrorCodes.badRequest);
+    }
+  }
+  return sorted;
+}
+
+/** Splits `items` into runs of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

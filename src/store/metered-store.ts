@@ -1,0 +1,115 @@
+/**
+ * The store worker's backend with its metrics and logs around it: the store worker's own
+ * prom-client registry, collected by the main thread on each scrape and merged like a zone's
+ * (metrics/metrics-hub.ts). Stale-epoch writes are counted and logged here, whichever backend
+ * refused them; failures are counted by operation and passed on unchanged.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from '../log/logger.ts';
+import { foldedCounter } from '../metrics/folded-counter.ts';
+import type { CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoreBackend, StoredCharacter } from './character-store.ts';
+
+/** Stale player ids named in one log line; the count is always there. */
+const STALE_IDS_LOGGED = 20;
+
+export class MeteredStore implements CharacterStore {
+  readonly registry = new Registry();
+  readonly backend: StoreBackend;
+  private readonly log: Logger;
+  private readonly flushDuration: Histogram;
+  private readonly batchRows: Histogram;
+  private readonly rowsWritten: Counter;
+  private readonly staleRejects: Counter;
+  private readonly dbErrors: Counter<'op'>;
+
+  constructor(backend: StoreBackend, log: Logger) {
+    this.backend = backend;
+    this.log = log;
+    const registry = this.registry;
+    this.flushDuration = new Histogram({
+      name: 'store_flush_duration_seconds',
+      help: 'Time to write one save batch (one transaction), seconds.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.batchRows = new Histogram({
+      name: 'store_batch_rows',
+      help: 'Characters in one save batch.',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    });
+    this.rowsWritten = new Counter({ name: 'store_rows_written_total', help: 'Character rows written by saves and log-outs.', registers: [registry] });
+    this.staleRejects = new Counter({
+      name: 'store_stale_epoch_rejects_total',
+      help: 'Writes refused because their owner epoch was no longer current.',
+      registers: [registry],
+    });
+    this.dbErrors = new Counter({ name: 'store_db_errors_total', help: 'Store operations that failed, by operation.', labelNames: ['op'], registers: [registry] });
+    foldedCounter(registry, 'store_statements_total', 'SQL statements sent to the database (BEGIN and COMMIT included).', () => backend.statements);
+    new Gauge({
+      name: 'store_pool_connections_in_use',
+      help: 'Database connections busy with a request (SQLite: 0 or 1).',
+      registers: [registry],
+      collect() {
+        this.set(backend.connectionsInUse());
+      },
+    });
+    new Gauge({ name: 'store_backend_info', help: 'The storage backend in use (value 1).', labelNames: ['backend'], registers: [registry] }).set(
+      { backend: backend.backend },
+      1,
+    );
+  }
+
+  migrate(): Promise<string[]> {
+    return this.counted('migrate', this.backend.migrate());
+  }
+
+  acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
+    return this.counted('acquire', this.backend.acquire(playerId, nodeId, initial));
+  }
+
+  async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
+    const endTimer = this.flushDuration.startTimer();
+    const result = await this.counted('save', this.backend.save(snapshots));
+    endTimer();
+    this.batchRows.observe(snapshots.length);
+    this.rowsWritten.inc(result.written.length);
+    if (result.stale.length > 0) {
+      this.staleRejects.inc(result.stale.length);
+      this.log.warn({ count: result.stale.length, playerIds: result.stale.slice(0, STALE_IDS_LOGGED) }, 'stale-epoch saves rejected');
+    }
+    return result;
+  }
+
+  async release(snapshot: CharacterSnapshot): Promise<boolean> {
+    const released = await this.counted('release', this.backend.release(snapshot));
+    if (released) {
+      this.rowsWritten.inc();
+    } else {
+      this.staleRejects.inc();
+      this.log.warn({ playerId: snapshot.playerId, epoch: snapshot.epoch }, 'stale-epoch release rejected');
+    }
+    return released;
+  }
+
+  releaseNode(nodeId: string): Promise<number> {
+    return this.counted('release_node', this.backend.releaseNode(nodeId));
+  }
+
+  load(playerId: number): Promise<StoredCharacter | undefined> {
+    return this.counted('load', this.backend.load(playerId));
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  private async counted<T>(op: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      this.dbErrors.inc({ op });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The production backend: MySQL 8.4 or MariaDB 10.11 through a mysql2 pool of MYSQL_POOL_SIZE
+ * connections, used when MYSQL_URL is set. Every statement runs on both servers: upserts use
+ * `ON DUPLICATE KEY UPDATE c = VALUES(c)` (MariaDB has no `AS new` alias), and nothing uses
+ * RETURNING, `->>`, `VALUES ROW` or `@@transaction_isolation`.
+ *
+ * Statements go through `query(sql, values)`: mysql2 fills each `?` with the escaped value on the
+ * client, so a multi-row statement is one round trip whatever its row count, with no server-side
+ * prepare per shape and no 65,535-placeholder limit.
+ *
+ * Errors come back as mysql2 throws them, with `code` and `errno` (1062 duplicate, 1213 deadlock,
+ * 1205 lock wait timeout, `ECONNREFUSED`…). Nothing here retries: the caller keeps its data dirty
+ * and tries again later. A connection that broke leaves the pool by itself, so the pool recovers
+ * once the server is back.
+ */
+import { createConnection, createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import {
+  chunks,
+  sortedSnapshots,
+  type CharacterSnapshot,
+  type CharacterState,
+  type OwnedCharacter,
+  type SaveResult,
+  type StoreBackend,
+  type StoredCharacter,
+} from './character-store.ts';
+import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
+import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
+
+/** A request fails within this when the server does not answer a connection; mysql2's default is 10 s. */
+const CONNECT_TIMEOUT_MS = 3000;
+/** How long `migrate` waits for another node that is migrating the same database. */
+const MIGRATION_LOCK_TIMEOUT_S = 60;
+const MIGRATION_LOCK = 'zone_server_migrations';
+
+type Connection = Pick<PoolConnection, 'query'>;
+
+export class MysqlStore implements StoreBackend {
+  readonly backend = 'mysql';
+  statements = 0;
+  private readonly url: string;
+  private readonly pool: Pool;
+  private readonly batchRows: number;
+  private inUse = 0;
+
+  /** Connects lazily: a server that is down shows up as failing requests, not here. */
+  constructor(url: string, poolSize: number, batchRows: number) {
+    this.url = url;
+    this.batchRows = batchRows;
+    this.pool = createPool({ uri: url, connectionLimit: poolSize, connectTimeout: CONNECT_TIMEOUT_MS });
+  }
+
+  async migrate(): Promise<string[]> {
+    // Migration files hold several statements, so they run on a connection of their own that
+    // allows that; the pool's connections do not. DDL commits by itself on MySQL, so a file that
+    // fails halfway is not rolled back (sql/README.md).
+    const conn = await createConnection({ uri: this.url, connectTimeout: CONNECT_TIMEOUT_MS, multipleStatements: true });
+    try {
+      const [locked] = await this.query<RowDataPacket[]>(conn, 'SELECT GET_LOCK(?, ?) AS locked', [MIGRATION_LOCK, MIGRATION_LOCK_TIMEOUT_S]);
+      if (locked[0]?.locked !== 1) throw new Error(`another node held the migration lock for ${MIGRATION_LOCK_TIMEOUT_S} s`);
+      await this.query(conn, 'CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE = InnoDB');
+      const [applied] = await this.query<RowDataPacket[]>(conn, 'SELECT version, name FROM schema_migrations');
+      const due = pendingMigrations(migrationsFor('mysql'), applied as AppliedMigration[]);
+      for (const migration of due) {
+        await this.query(conn, migration.sql);
+        await this.query(conn, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, Date.now()]);
+      }
+      return due.map((m) => m.name);
+    } finally {
+      // Closing the connection releases the lock too. A broken one is torn down instead.
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
+  async acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
+    const now = Date.now();
+    return this.transaction(async (conn) => {
+      const [upsert] = await this.query<ResultSetHeader>(
+        conn,
+        `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
+         ON DUPLICATE KEY UPDATE
+           owner_node = VALUES(owner_node), owner_epoch = owner_epoch + 1, online = 1, last_login_at = VALUES(last_login_at)`,
+        [playerId, ...stateValues(initial), nodeId, now, now],
+      );
+      // The upsert holds the row's lock until commit, so this reads what it wrote.
+      const [rows] = await this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]);
+      const character = toStoredCharacter(rows[0] as RowDataPacket);
+      // mysql2 reports 1 affected row for an insert and 2 for an update.
+      return { playerId, epoch: character.epoch, created: upsert.affectedRows === 1, state: character.state };
+    });
+  }
+
+  async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
+    const sorted = sortedSnapshots(snapshots);
+    const now = Date.now();
+    const written: number[] = [];
+    const stale: number[] = [];
+    await this.transaction(async (conn) => {
+      for (const chunk of chunks(sorted, this.batchRows)) {
+        // FOR UPDATE locks the rows (in player id order, as every writer does) until commit, so no
+        // log-in can raise an epoch between this check and the write.
+        const [rows] = await this.query<RowDataPacket[]>(
+          conn,
+          `SELECT player_id, owner_epoch FROM characters WHERE online = 1 AND player_id IN (${listPlaceholders(chunk.length)}) FOR UPDATE`,
+          chunk.map((s) => s.playerId),
+        );
+        const owners = new Map(rows.map((r) => [Number(r.player_id), Number(r.owner_epoch)]));
+        const fresh = chunk.filter((s) => owners.get(s.playerId) === s.epoch);
+        for (const s of chunk) (owners.get(s.playerId) === s.epoch ? written : stale).push(s.playerId);
+        if (fresh.length === 0) continue;
+        // Every fresh row exists and is locked, so the upsert only ever updates; created_at is
+        // there because its INSERT half must name every NOT NULL column without a default.
+        await this.query(
+          conn,
+          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, last_save_at, created_at)
+           VALUES ${rowPlaceholders(fresh.length, SAVE_COLUMNS)}
+           ON DUPLICATE KEY UPDATE
+             zone_id = VALUES(zone_id), x = VALUES(x), y = VALUES(y), heading = VALUES(heading), hp = VALUES(hp),
+             level = VALUES(level), exp = VALUES(exp), play_time_s = VALUES(play_time_s), last_save_at = VALUES(last_save_at)`,
+          fresh.flatMap((s) => saveValues(s.playerId, s.state, now)),
+        );
+      }
+    });
+    return { written, stale };
+  }
+
+  async release(snapshot: CharacterSnapshot): Promise<boolean> {
+    const [result] = await this.withConnection((conn) =>
+      this.query<ResultSetHeader>(
+        conn,
+        `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, last_save_at = ?, online = 0
+         WHERE player_id = ? AND owner_epoch = ? AND online = 1`,
+        [...stateValues(snapshot.state), Date.now(), snapshot.playerId, snapshot.epoch],
+      ),
+    );
+    // mysql2 counts matched rows, so this is 1 even when the state was already the same.
+    return result.affectedRows === 1;
+  }
+
+  async releaseNode(nodeId: string): Promise<number> {
+    const [result] = await this.withConnection((conn) =>
+      this.query<ResultSetHeader>(conn, 'UPDATE characters SET online = 0 WHERE owner_node = ? AND online = 1', [nodeId]),
+    );
+    return result.affectedRows;
+  }
+
+  async load(playerId: number): Promise<StoredCharacter | undefined> {
+    const [rows] = await this.withConnection((conn) => this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]));
+    return rows[0] ? toStoredCharacter(rows[0]) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  connectionsInUse(): number {
+    return this.inUse;
+  }
+
+  private async query<T extends ResultSetHeader | RowDataPacket[]>(conn: Connection, sql: string, values: unknown[] = []): Promise<[T]> {
+    this.statements++;
+    const [result] = await conn.query<T>(sql, values);
+    return [result];
+  }
+
+  private async withConnection<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await this.pool.getConnection();
+    this.inUse++;
+    try {
+      return await body(conn);
+    } finally {
+      this.inUse--;
+      conn.release();
+    }
+  }
+
+  private transaction<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    return this.withConnection(async (conn) => {
+      await this.query(conn, 'START TRANSACTION');
+      try {
+        const result = await body(conn);
+        await this.query(conn, 'COMMIT');
+        return result;
+      } catch (err) {
+        // On a broken connection the server has already rolled back; the original error is the news.
+        await this.query(conn, 'ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+}

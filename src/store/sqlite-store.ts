@@ -1,0 +1,176 @@
+/**
+ * The embedded backend: one SQLite file under DATA_DIR through `node:sqlite`, used when MYSQL_URL
+ * is empty. `DatabaseSync` blocks, which is fine here: it runs only in the store worker, and its
+ * one connection runs each request to the end before the next, so requests never interleave.
+ *
+ * Durability: WAL with synchronous=FULL syncs the log at every commit, so a committed save or
+ * log-in survives a crash of the process or the machine. (WAL with NORMAL stays consistent but may
+ * lose the last commits on power loss, which could let an owner epoch go backwards.)
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import {
+  StoreError,
+  chunks,
+  sortedSnapshots,
+  type CharacterSnapshot,
+  type CharacterState,
+  type OwnedCharacter,
+  type SaveResult,
+  type StoreBackend,
+  type StoredCharacter,
+} from './character-store.ts';
+import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
+import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
+
+export const SQLITE_FILE_NAME = 'zone-server.sqlite';
+
+/** SQLite refuses statements with more parameters than this (SQLITE_MAX_VARIABLE_NUMBER). */
+const MAX_PARAMETERS = 32766;
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements StoreBackend {
+  readonly backend = 'sqlite';
+  statements = 0;
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly batchRows: number;
+  /** Fixed-shape statements, compiled once. Multi-row ones vary in shape and are not kept. */
+  private readonly prepared = new Map<string, StatementSync>();
+
+  /** Opens (creating it if needed) `dataDir/zone-server.sqlite`. */
+  constructor(dataDir: string, batchRows: number) {
+    this.file = join(dataDir, SQLITE_FILE_NAME);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new DatabaseSync(this.file);
+    } catch (err) {
+      const { code, errno } = err as { code?: string; errno?: number };
+      throw new StoreError(`cannot open the SQLite database ${this.file}: ${(err as Error).message}`, code, errno);
+    }
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
+    this.batchRows = Math.min(batchRows, Math.floor(MAX_PARAMETERS / SAVE_COLUMNS));
+  }
+
+  async migrate(): Promise<string[]> {
+    this.statement('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT').run();
+    // IMMEDIATE takes the write lock before reading, so two processes on one file cannot both
+    // decide that a migration is due. SQLite's DDL is transactional: a failing file leaves nothing.
+    return this.transaction(() => {
+      const applied = this.statement('SELECT version, name FROM schema_migrations').all() as unknown as AppliedMigration[];
+      const due = pendingMigrations(migrationsFor('sqlite'), applied);
+      for (const migration of due) {
+        this.statements++;
+        this.db.exec(migration.sql);
+        this.statement('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      }
+      return due.map((m) => m.name);
+    });
+  }
+
+  async acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
+    const now = Date.now();
+    const row = this.transaction(
+      () =>
+        this.statement(
+          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
+           ON CONFLICT (player_id) DO UPDATE SET
+             owner_node = excluded.owner_node, owner_epoch = owner_epoch + 1, online = 1, last_login_at = excluded.last_login_at
+           RETURNING ${ROW_COLUMNS}`,
+        ).get(playerId, ...stateValues(initial), nodeId, now, now) as Row,
+    );
+    const character = toStoredCharacter(row);
+    // A new row starts at epoch 1 and every later acquire raises it.
+    return { playerId, epoch: character.epoch, created: character.epoch === 1, state: character.state };
+  }
+
+  async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
+    const sorted = sortedSnapshots(snapshots);
+    const now = Date.now();
+    const written: number[] = [];
+    const stale: number[] = [];
+    this.transaction(() => {
+      for (const chunk of chunks(sorted, this.batchRows)) {
+        const owners = this.onlineEpochs(chunk.map((s) => s.playerId));
+        const fresh = chunk.filter((s) => owners.get(s.playerId) === s.epoch);
+        for (const s of chunk) (owners.get(s.playerId) === s.epoch ? written : stale).push(s.playerId);
+        if (fresh.length === 0) continue;
+        // Every fresh row exists and this transaction holds the write lock, so the upsert only
+        // ever updates; created_at is there because its INSERT half must name every NOT NULL column.
+        this.oneOff(
+          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, last_save_at, created_at)
+           VALUES ${rowPlaceholders(fresh.length, SAVE_COLUMNS)}
+           ON CONFLICT (player_id) DO UPDATE SET
+             zone_id = excluded.zone_id, x = excluded.x, y = excluded.y, heading = excluded.heading, hp = excluded.hp,
+             level = excluded.level, exp = excluded.exp, play_time_s = excluded.play_time_s, last_save_at = excluded.last_save_at`,
+        ).run(...fresh.flatMap((s) => saveValues(s.playerId, s.state, now)));
+      }
+    });
+    return { written, stale };
+  }
+
+  async release(snapshot: CharacterSnapshot): Promise<boolean> {
+    const result = this.statement(
+      `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, last_save_at = ?, online = 0
+       WHERE player_id = ? AND owner_epoch = ? AND online = 1`,
+    ).run(...stateValues(snapshot.state), Date.now(), snapshot.playerId, snapshot.epoch);
+    return result.changes === 1;
+  }
+
+  async releaseNode(nodeId: string): Promise<number> {
+    return Number(this.statement('UPDATE characters SET online = 0 WHERE owner_node = ? AND online = 1').run(nodeId).changes);
+  }
+
+  async load(playerId: number): Promise<StoredCharacter | undefined> {
+    const row = this.statement(`SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`).get(playerId) as Row | undefined;
+    return row ? toStoredCharacter(row) : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  connectionsInUse(): number {
+    return this.db.isOpen && this.db.isTransaction ? 1 : 0;
+  }
+
+  /** Owner epochs of the online characters among `playerIds`. */
+  private onlineEpochs(playerIds: readonly number[]): Map<number, number> {
+    const rows = this.oneOff(`SELECT player_id, owner_epoch FROM characters WHERE online = 1 AND player_id IN (${listPlaceholders(playerIds.length)})`).all(
+      ...playerIds,
+    );
+    return new Map(rows.map((r) => [Number(r.player_id), Number(r.owner_epoch)]));
+  }
+
+  private transaction<T>(body: () => T): T {
+    this.statement('BEGIN IMMEDIATE').run();
+    try {
+      const result = body();
+      this.statement('COMMIT').run();
+      return result;
+    } catch (err) {
+      if (this.db.isTransaction) this.statement('ROLLBACK').run();
+      throw err;
+    }
+  }
+
+  /** A fixed-shape statement, compiled on first use; counts one statement. */
+  private statement(sql: string): StatementSync {
+    let statement = this.prepared.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.prepared.set(sql, statement);
+    }
+    this.statements++;
+    return statement;
+  }
+
+  /** A multi-row statement, compiled for this one use; counts one statement. */
+  private oneOff(sql: string): StatementSync {
+    this.statements++;
+    return this.db.prepare(sql);
+  }
+}

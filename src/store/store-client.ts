@@ -1,0 +1,120 @@
+/**
+ * The store as any thread other than the store worker sees it: the CharacterStore interface, each
+ * call a request over this client's own MessagePort (store-protocol.ts). Build one from a port
+ * that StoreWorkerHandle.connectPort() made; the port may first be transferred to another thread.
+ *
+ * Failures arrive as StoreError with the database's code and errno. Once the worker is gone (it
+ * exited, or stopped and closed the port), pending calls reject at once and later calls reject
+ * without being sent, with code STORE_WORKER_GONE: nothing waits on a thread that cannot answer.
+ *
+ * The port holds the thread's event loop open only while calls are pending.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { MetricsSource } from '../metrics/metrics-hub.ts';
+import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import {
+  StoreError,
+  StoreErrorCodes,
+  type CharacterSnapshot,
+  type CharacterState,
+  type CharacterStore,
+  type OwnedCharacter,
+  type SaveResult,
+  type StoredCharacter,
+} from './character-store.ts';
+import { fromWireError, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from './store-protocol.ts';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+export class StoreClient implements CharacterStore, MetricsSource {
+  private readonly port: MessagePort;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Why calls can no longer be made; undefined while the port is open. */
+  private closedBecause: string | undefined;
+
+  constructor(port: MessagePort) {
+    this.port = port;
+    port.on('message', (response: StoreResponse) => this.settle(response));
+    port.on('close', () => this.fail('the store worker is gone'));
+    port.unref();
+  }
+
+  migrate(): Promise<string[]> {
+    return this.call('migrate', []);
+  }
+
+  acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
+    return this.call('acquire', [playerId, nodeId, initial]);
+  }
+
+  save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
+    return this.call('save', [snapshots]);
+  }
+
+  release(snapshot: CharacterSnapshot): Promise<boolean> {
+    return this.call('release', [snapshot]);
+  }
+
+  releaseNode(nodeId: string): Promise<number> {
+    return this.call('releaseNode', [nodeId]);
+  }
+
+  load(playerId: number): Promise<StoredCharacter | undefined> {
+    return this.call('load', [playerId]);
+  }
+
+  /** The store worker's registry as JSON, or undefined when it does not answer within `timeoutMs`. */
+  collectMetrics(timeoutMs: number): Promise<MetricsSnapshot | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      this.call('collectMetrics', []).then(
+        (snapshot) => {
+          clearTimeout(timer);
+          resolve(snapshot);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        },
+      );
+    });
+  }
+
+  /** Closes this client's port (not the worker); pending calls reject. */
+  async close(): Promise<void> {
+    this.fail('this store client is closed');
+    this.port.close();
+  }
+
+  private call<K extends StoreOp>(op: K, args: StoreArgs<K>): Promise<StoreResult<K>> {
+    if (this.closedBecause !== undefined) return Promise.reject(new StoreError(this.closedBecause, StoreErrorCodes.workerGone));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      if (this.pending.size === 1) this.port.ref();
+      this.port.postMessage({ id, op, args } satisfies StoreRequest);
+    });
+  }
+
+  private settle(response: StoreResponse): void {
+    const pending = this.pending.get(response.id);
+    if (!pending) return;
+    this.pending.delete(response.id);
+    if (this.pending.size === 0) this.port.unref();
+    if (response.ok) pending.resolve(response.value);
+    else pending.reject(fromWireError(response.error));
+  }
+
+  private fail(reason: string): void {
+    if (this.closedBecause !== undefined) return;
+    this.closedBecause = reason;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.port.unref();
+    for (const call of pending) call.reject(new StoreError(reason, StoreErrorCodes.workerGone));
+  }
+}

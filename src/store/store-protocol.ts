@@ -1,0 +1,64 @@
+/**
+ * Messages between the store worker and everyone else.
+ *
+ * Control, on the worker's parentPort: the main thread hands the worker one end of a fresh
+ * MessageChannel per client (`connect`), and asks it to `stop`. The worker says `ready` once its
+ * backend is open, or `failed` with the reason (it then exits).
+ *
+ * Requests, on a client's own port: `{ id, op, args }` answered by `{ id, ok, value | error }`, in
+ * any order. Any thread holding such a port can be a client (store-client.ts).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../config/config.ts';
+import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import { StoreError, type Backend, type CharacterStore } from './character-store.ts';
+
+export interface StoreWorkerData {
+  readonly config: Config;
+}
+
+/** Everything a client may ask: the store's operations, and the worker's metrics. */
+export interface StoreOps extends Omit<CharacterStore, 'close'> {
+  collectMetrics(): Promise<MetricsSnapshot>;
+}
+export type StoreOp = keyof StoreOps;
+export type StoreArgs<K extends StoreOp> = Parameters<StoreOps[K]>;
+export type StoreResult<K extends StoreOp> = Awaited<ReturnType<StoreOps[K]>>;
+
+export interface StoreRequest {
+  readonly id: number;
+  readonly op: StoreOp;
+  readonly args: readonly unknown[];
+}
+
+/** An error as it crosses threads (an Error's own fields do not survive structured cloning whole). */
+export interface WireError {
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+}
+
+export type StoreResponse =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WireError };
+
+export type ToStoreWorker = { readonly type: 'connect'; readonly port: MessagePort } | { readonly type: 'stop' };
+
+export type FromStoreWorker = { readonly type: 'ready'; readonly backend: Backend } | { readonly type: 'failed'; readonly error: WireError };
+
+/**
+ * The message and the database's code and number: mysql2 sets `code` and `errno`, node:sqlite sets
+ * `code` and SQLite's result code as `errcode`, Node's system errors `code` and `errno`.
+ */
+export function toWireError(err: unknown): WireError {
+  const fields = (typeof err === 'object' && err !== null ? err : {}) as { message?: unknown; code?: unknown; errno?: unknown; errcode?: unknown };
+  const code = typeof fields.code === 'string' ? fields.code : undefined;
+  const errno = typeof fields.errno === 'number' ? fields.errno : typeof fields.errcode === 'number' ? fields.errcode : undefined;
+  // A refused connection to a host with several addresses is an AggregateError with no message.
+  const message = typeof fields.message === 'string' && fields.message !== '' ? fields.message : (code ?? String(err));
+  return { message, code, errno };
+}
+
+export function fromWireError(wire: WireError): StoreError {
+  return new StoreError(wire.message, wire.code, wire.errno);
+}

@@ -1,0 +1,104 @@
+/**
+ * Entry point of the store worker thread: the only thread that talks to the database. It opens the
+ * backend chosen by the configuration, then answers requests on every port the main thread hands
+ * it (store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
+ *
+ * Stopping: requests already received are finished, later ones are refused with STORE_STOPPING,
+ * then the database is closed and every client port with it, and the thread exits.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { createLogger } from '../log/logger.ts';
+import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import { StoreError, StoreErrorCodes } from './character-store.ts';
+import { MeteredStore } from './metered-store.ts';
+import { openStore } from './open-store.ts';
+import {
+  toWireError,
+  type FromStoreWorker,
+  type StoreArgs,
+  type StoreOp,
+  type StoreRequest,
+  type StoreResponse,
+  type StoreResult,
+  type StoreWorkerData,
+  type ToStoreWorker,
+} from './store-protocol.ts';
+
+if (!parentPort) throw new Error('store-worker.ts runs only as a worker thread');
+const control = parentPort;
+const { config } = workerData as StoreWorkerData;
+const log = createLogger(config, { part: 'store' });
+
+function post(message: FromStoreWorker): void {
+  control.postMessage(message);
+}
+
+function open(): MeteredStore | undefined {
+  try {
+    return new MeteredStore(openStore(config, log), log);
+  } catch (err) {
+    log.error({ err }, 'store could not be opened');
+    post({ type: 'failed', error: toWireError(err) });
+    control.close(); // nothing else keeps the thread alive: it exits
+    return undefined;
+  }
+}
+
+function serve(store: MeteredStore): void {
+  const handlers: { [K in StoreOp]: (...args: StoreArgs<K>) => Promise<StoreResult<K>> } = {
+    migrate: () => store.migrate(),
+    acquire: (playerId, nodeId, initial) => store.acquire(playerId, nodeId, initial),
+    save: (snapshots) => store.save(snapshots),
+    release: (snapshot) => store.release(snapshot),
+    releaseNode: (nodeId) => store.releaseNode(nodeId),
+    load: (playerId) => store.load(playerId),
+    collectMetrics: () => store.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>,
+  };
+  const ports = new Set<MessagePort>();
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+
+  function perform(request: StoreRequest): Promise<unknown> {
+    if (stopping) return Promise.reject(new StoreError('the store is stopping', StoreErrorCodes.stopping));
+    const handler = handlers[request.op] as ((...args: readonly unknown[]) => Promise<unknown>) | undefined;
+    if (!handler) return Promise.reject(new StoreError(`unknown store operation "${request.op}"`, StoreErrorCodes.badRequest));
+    return handler(...request.args);
+  }
+
+  function listen(port: MessagePort): void {
+    ports.add(port);
+    port.on('close', () => ports.delete(port));
+    port.on('message', (request: StoreRequest) => {
+      const answered = perform(request).then(
+        (value) => port.postMessage({ id: request.id, ok: true, value } satisfies StoreResponse),
+        (err: unknown) => port.postMessage({ id: request.id, ok: false, error: toWireError(err) } satisfies StoreResponse),
+      );
+      inFlight.add(answered);
+      void answered.finally(() => inFlight.delete(answered));
+    });
+  }
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    await Promise.all(inFlight);
+    await store.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
+    for (const port of ports) port.close();
+    log.info('store stopped');
+    control.close();
+  }
+
+  control.on('message', (message: ToStoreWorker) => {
+    switch (message.type) {
+      case 'connect':
+        listen(message.port);
+        return;
+      case 'stop':
+        void stop();
+        return;
+    }
+  });
+  post({ type: 'ready', backend: store.backend.backend });
+}
+
+const store = open();
+if (store) serve(store);

@@ -1,0 +1,59 @@
+/**
+ * The MySQL server goes away mid-run: calls fail at once with the connection error (the caller
+ * keeps its data dirty), and once the server is back the same store worker's pool serves again.
+ * Uses a throwaway MariaDB of its own, never MYSQL_URL's server, since it stops it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { StoreError } from '../../src/store/character-store.ts';
+import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../helpers/mysql.ts';
+import { startStore, stateFor, type RunningStore } from './running-store.ts';
+
+const skip = findMariadb() ? false : mysqlUnavailable('the outage test needs a MariaDB installation of its own to stop and start');
+
+let server: ThrowawayMysql;
+let store: RunningStore;
+before(async () => {
+  if (skip) return;
+  server = await startThrowawayMysql();
+  store = await startStore({ MYSQL_URL: await createTestDatabase(server.url()), MYSQL_POOL_SIZE: '2' });
+  await store.client.migrate();
+});
+after(async () => {
+  await store?.stop();
+  await server?.remove();
+});
+
+/** The error a call fails with, and how long it took to fail. */
+async function failureOf(call: Promise<unknown>): Promise<{ err: StoreError; elapsedMs: number }> {
+  const started = performance.now();
+  const err = await call.then(
+    () => assert.fail('expected the call to fail while the database is down'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StoreError, `a StoreError, got ${String(err)}`);
+  return { err, elapsedMs: performance.now() - started };
+}
+
+it('fails fast while the database is down and recovers when it is back, after a clean stop and after a crash', { skip, timeout: 60_000 }, async () => {
+  const { epoch } = await store.client.acquire(1, 'node-1', stateFor(1));
+  // Both pool connections open and idle, so the outage has live connections to break.
+  await Promise.all([store.client.load(1), store.client.load(1)]);
+
+  for (const [outage, takeDown] of [
+    ['clean stop', () => server.stop()],
+    ['crash', () => server.kill()],
+  ] as const) {
+    await takeDown();
+    for (const call of [store.client.save([{ playerId: 1, epoch, state: stateFor(2) }]), store.client.load(1)]) {
+      const { err, elapsedMs } = await failureOf(call);
+      assert.ok(err.code !== undefined && /^(ECONNREFUSED|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST)$/.test(err.code), `${outage}: a connection error, got ${err.code}: ${err.message}`);
+      assert.ok(elapsedMs < 3000, `${outage}: failed within 3 s, took ${Math.round(elapsedMs)} ms`);
+    }
+    await server.start();
+    assert.deepEqual(await store.client.save([{ playerId: 1, epoch, state: stateFor(3) }]), { written: [1], stale: [] }, `${outage}: saves again`);
+    assert.deepEqual((await store.client.load(1))?.state, stateFor(3));
+  }
+  assert.ok((await store.metric('store_db_errors_total', { op: 'save' })) >= 2);
+  assert.equal(await store.metric('store_pool_connections_in_use'), 0);
+});
