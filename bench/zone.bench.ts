@@ -62,11 +62,15 @@ function run(players: number, indexName: string): Row {
   const outbound = RingBuffer.create(1 << 26);
   const view = new InterestView(VIEW, (INDEXES[indexName] as (side: number) => SpatialIndex)(side));
   const zone = new Zone(
-    { zone: { id: 1, widthM: side, heightM: side }, tickHz: TICK_HZ, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1 },
+    { zone: { id: 1, widthM: side, heightM: side }, tickHz: TICK_HZ, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 10_000, flushBatchRows: 500 },
     inbound,
     outbound,
     view,
-    { sessionDropped: (sessionId) => { throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`); } },
+    {
+      sessionDropped: (sessionId) => {
+        throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`);
+      },
+    },
   );
   const random = mulberry32(players);
   const jobs = new JobWriter();
@@ -81,7 +85,7 @@ function run(players: number, indexName: string): Row {
   };
 
   // Everyone joins, then is put at a random place (the zone puts newcomers at its centre).
-  for (let session = 1; session <= players; session++) inbound.tryWrite(session, jobs.join(session));
+  for (let session = 1; session <= players; session++) inbound.tryWrite(session, jobs.join({ playerId: session, epoch: 1, x: side / 2, y: side / 2, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }));
   zone.tick((nowMs += TICK_MS));
   const walkers: Walker[] = [];
   for (let session = 1; session <= players; session++) {

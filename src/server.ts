@@ -1,13 +1,16 @@
 /**
- * Puts one node together: the supervisor and its zone workers, the gateway, metrics and the
- * operations port. `startServer` resolves once every zone ticks and both ports listen;
- * `stop` drains in order (stop accepting and tell clients, stop zones, close ports).
+ * Puts one node together: the store worker, the supervisor and its zone workers, the gateway,
+ * metrics and the operations port. `startServer` opens the database (migrations, then start-up
+ * recovery: characters this node left online are released) and resolves once every zone ticks
+ * and both ports listen. `stop` drains in order: stop accepting and tell clients; stop the zones,
+ * which release their players and write everything back; close the store and the ports.
  */
 import type { Config } from './config/config.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
 import { OpsServer } from './ops/ops-server.ts';
+import { StoreWorkerHandle } from './store/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 
 export interface RunningServer {
@@ -16,17 +19,32 @@ export interface RunningServer {
   readonly metricsPort: number;
   readonly supervisor: Supervisor;
   readonly gateway: Gateway;
-  /** Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS. */
+  /**
+   * Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS or left
+   * any player's state unwritten (the error names them).
+   */
   stop(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const supervisor = new Supervisor(config, log);
-  const hub = new MetricsHub(supervisor.zones);
-  const gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, hub.registry);
+  const store = await StoreWorkerHandle.start(config);
+  const storeClient = store.connect();
+  try {
+    const migrations = await storeClient.migrate();
+    const released = await storeClient.releaseNode(config.nodeId);
+    if (released > 0) log.warn({ released, nodeId: config.nodeId }, 'start-up recovery: released characters this node had left online; their state is the last one written back');
+    log.info({ backend: store.backend, migrationsApplied: migrations }, 'store ready');
+  } catch (err) {
+    await store.stop(Date.now() + config.shutdownDeadlineMs);
+    throw err;
+  }
+  const supervisor = new Supervisor(config, log, store);
+  const hub = new MetricsHub([...supervisor.zones, storeClient]);
+  const gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, hub.registry, storeClient);
   supervisor.on('zone-up', (zone) => gateway.zoneUp(zone));
   supervisor.on('zone-down', (zone) => gateway.zoneDown(zone));
-  supervisor.on('session-dropped', (_zone, sessionId) => gateway.sessionDroppedByZone(sessionId));
+  supervisor.on('session-dropped', (_zone, sessionId, reason) => gateway.sessionDroppedByZone(sessionId, reason));
+  supervisor.on('released', (_zone, playerId, _sessionId, saved) => gateway.released(playerId, saved));
   let stopping = false;
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
     readiness() {
@@ -36,16 +54,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
   }, log);
 
-  try {
-    await supervisor.start();
-  } catch (err) {
-    await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
+  const abandon = async (err: unknown): Promise<never> => {
+    const deadline = Date.now() + config.shutdownDeadlineMs;
+    await supervisor.stop(deadline);
+    await store.stop(deadline);
     throw err;
-  }
-  const [port, metricsPort] = await Promise.all([gateway.listen(), ops.listen()]).catch(async (err: unknown) => {
-    await supervisor.stop(Date.now() + config.shutdownDeadlineMs);
-    throw err;
-  });
+  };
+  await supervisor.start().catch(abandon);
+  const [port, metricsPort] = await Promise.all([gateway.listen(), ops.listen()]).catch(abandon);
   log.info({ port, metricsPort, host: config.host, zones: config.zones.map((zone) => zone.id), tickHz: config.tickHz }, 'server ready');
 
   return {
@@ -62,10 +78,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // Clients get half the time for their close handshakes (a silent one is then cut off);
       // the other half is the zones'.
       await gateway.close(startedAt + config.shutdownDeadlineMs / 2);
-      await supervisor.stop(deadline);
+      const report = await supervisor.stop(deadline);
+      await store.stop(deadline);
       await ops.close();
+      if (report.unsaved.length > 0 || report.killedZones.length > 0) {
+        log.fatal({ unsavedPlayers: report.unsaved, killedZones: report.killedZones }, 'SHUTDOWN LOST DATA: these players\' last state is not in the database');
+        throw new Error(`shutdown left ${report.unsaved.length} players unsaved (${report.unsaved.join(', ')})${report.killedZones.length > 0 ? ` and killed zones ${report.killedZones.join(', ')}` : ''}`);
+      }
       if (Date.now() > deadline) throw new Error(`shutdown took longer than SHUTDOWN_DEADLINE_MS (${config.shutdownDeadlineMs} ms)`);
-      log.info('stopped');
+      log.info('stopped: everything written back');
     },
   };
 }

@@ -6,6 +6,11 @@
  *
  * Jobs are staged per zone and written to the ring once per event-loop turn (job-stager.ts).
  *
+ * Log-in loads the character from the store with exclusive ownership before the player joins its
+ * zone; a second log-in of a player first closes the older session and waits until the zone has
+ * written that session's state back and released the character (hand-over). Log-out is confirmed
+ * only once the zone has written the player's state.
+ *
  * Backpressure: a full inbound ring refuses the job and the client gets ERROR_CODE_SERVER_BUSY
  * for that request (a refused login also closes with 1013). A LEAVE that does not fit is kept
  * in a per-zone queue and retried whenever the gateway next drains that zone's frames (at least
@@ -19,7 +24,7 @@ import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
-import { JobKind, JobWriter } from '../protocol/jobs.ts';
+import { JobKind, JobWriter, type JoinJob } from '../protocol/jobs.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -29,6 +34,7 @@ import {
   type MoveRequest,
   type ServerMessageInit,
 } from '../protocol/messages.ts';
+import type { CharacterState, CharacterStore, OwnedCharacter } from '../store/character-store.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
@@ -36,6 +42,24 @@ import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 const PUMP_RECHECK_MS = 1000;
+
+/** A new character: at full health, level 1, in the middle of its zone. */
+export function newCharacter(zone: ZoneHandle): CharacterState {
+  return { zoneId: zone.id, x: zone.config.widthM / 2, y: zone.config.heightM / 2, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 };
+}
+
+/** Reads the state afresh: after an await, a session may have closed meanwhile. */
+function isClosing(session: Session): boolean {
+  return session.state === 'closing';
+}
+
+/** A player whose zone is writing its state back and releasing its character. */
+interface Release {
+  readonly zone: ZoneHandle;
+  readonly done: Promise<boolean>;
+  /** True: written and released; false: refused as stale, or lost with its zone. */
+  settle(saved: boolean): void;
+}
 
 export class Gateway {
   private readonly config: Config;
@@ -58,11 +82,17 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private nextSessionId = 1;
   private accepting = true;
+  private readonly store: CharacterStore;
+  /** Players whose zone is writing them back, by player id. */
+  private readonly releases = new Map<number, Release>();
+  /** The latest log-in of each player, so that log-ins of one player run one after another. */
+  private readonly loginTurns = new Map<number, Promise<void>>();
 
-  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry) {
+  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore) {
     this.config = config;
     this.log = log;
     this.zones = zones;
+    this.store = store;
     this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
     for (const zone of zones) {
       this.stagers.set(zone, new JobStager(() => zone.inbound, (written, refused) => this.onJobsFlushed(zone, written, refused)));
@@ -112,12 +142,19 @@ export class Gateway {
     for (const session of [...this.sessions.values()]) {
       if (session.zone === zone) this.end(session, SessionEnds.zoneRestarted);
     }
+    // What the zone held in memory is gone; the database keeps the last write-back.
+    for (const release of [...this.releases.values()]) if (release.zone === zone) release.settle(false);
+  }
+
+  /** The zone has written a leaver's state (or found it stale) and released the character. */
+  released(playerId: number, saved: boolean): void {
+    this.releases.get(playerId)?.settle(saved);
   }
 
   /** The zone could not fit this session's frames and has removed its player. */
-  sessionDroppedByZone(sessionId: number): void {
+  sessionDroppedByZone(sessionId: number, reason: 'zone_overloaded' | 'stale_owner'): void {
     const session = this.sessions.get(sessionId);
-    if (session) this.end(session, SessionEnds.zoneOverloaded);
+    if (session) this.end(session, reason === 'zone_overloaded' ? SessionEnds.zoneOverloaded : SessionEnds.replaced);
   }
 
   private async pumpFrames(zone: ZoneHandle, generation: number): Promise<void> {
@@ -209,8 +246,7 @@ export class Gateway {
         return;
       case 'logout':
         if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
-        this.send(session, { logout: {} });
-        this.end(session, SessionEnds.logout);
+        void this.logout(session);
         return;
       default:
         return this.end(session, SessionEnds.unknownMessage);
@@ -228,26 +264,95 @@ export class Gateway {
     session.state = 'authenticated';
     this.pendingLogins--;
     session.playerId = playerId;
-    const zone = this.zoneForPlayer(playerId);
-    if (zone.state !== 'running') return this.refuseLogin(session, seq, SessionEnds.zoneUnavailable);
-    // JOIN is written now, behind what this turn staged: if it does not fit, the log-in is
-    // refused at once and an older session of this player is left untouched.
-    this.stagerOf(zone).flush();
-    if (!zone.inbound.tryWrite(session.id, this.jobs.join(playerId))) {
-      zone.traffic.jobsRejected++;
-      return this.refuseLogin(session, seq, SessionEnds.serverBusy);
-    }
-    zone.traffic.jobsEnqueued++;
-    clearTimeout(session.loginTimer);
+    // Log-ins of one player run one at a time, in order of arrival.
+    const turn = (this.loginTurns.get(playerId) ?? Promise.resolve()).then(() => this.loadAndJoin(session, seq, playerId));
+    this.loginTurns.set(playerId, turn);
+    void turn.finally(() => {
+      if (this.loginTurns.get(playerId) === turn) this.loginTurns.delete(playerId);
+    });
+  }
+
+  /**
+   * Takes the character over from an older session (closed, its state written and released
+   * first), loads it with exclusive ownership, and sends the player into its zone.
+   */
+  private async loadAndJoin(session: Session, seq: number, playerId: number): Promise<void> {
     const previous = this.sessionsByPlayer.get(playerId);
-    // The zone replaces the older session's entity when it takes the JOIN; its LEAVE, queued
-    // after, then finds nothing to remove.
     if (previous) this.end(previous, SessionEnds.replaced);
+    if (!(await this.releasedInTime(playerId))) {
+      this.log.warn({ sessionId: session.id, playerId }, 'log-in refused: the previous session of this player is still being saved');
+      return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
+    }
+    if (isClosing(session)) return;
+    let owned: OwnedCharacter;
+    try {
+      owned = await this.store.acquire(playerId, this.config.nodeId, newCharacter(this.zoneForPlayer(playerId)));
+    } catch (err) {
+      this.log.warn({ err, sessionId: session.id, playerId }, 'log-in refused: the character could not be loaded');
+      return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
+    }
+    // Back to the zone it was saved in, if this node still has it.
+    const zone = this.zones.find((z) => z.id === owned.state.zoneId) ?? this.zoneForPlayer(playerId);
+    const join: JoinJob = { playerId, epoch: owned.epoch, ...owned.state };
+    if (zone.id !== owned.state.zoneId) Object.assign(join, { x: zone.config.widthM / 2, y: zone.config.heightM / 2 });
+    // The session may have closed, or the zone gone down, while the character was loading.
+    const gone = isClosing(session);
+    const refusal = gone ? undefined : zone.state !== 'running' ? SessionEnds.zoneUnavailable : this.writeJoin(zone, session, join) ? undefined : SessionEnds.serverBusy;
+    if (gone || refusal) {
+      // Nobody will play it: give the character back as it was loaded.
+      this.store.release({ playerId, epoch: owned.epoch, state: owned.state }).catch((err: unknown) => {
+        this.log.warn({ err, playerId }, 'could not release a character loaded for a log-in that did not happen; start-up recovery will');
+      });
+      if (refusal) this.refuseLogin(session, seq, refusal);
+      return;
+    }
+    clearTimeout(session.loginTimer);
     session.zone = zone;
     session.zoneGeneration = zone.generation;
     session.state = 'in-zone';
     this.sessionsByPlayer.set(playerId, session);
-    this.log.debug({ sessionId: session.id, playerId, zone: zone.id, address: session.remoteAddress }, 'logged in');
+    this.log.debug({ sessionId: session.id, playerId, zone: zone.id, epoch: owned.epoch, created: owned.created, address: session.remoteAddress }, 'logged in');
+  }
+
+  /** Writes the JOIN now, behind what this turn staged; false when the ring has no room. */
+  private writeJoin(zone: ZoneHandle, session: Session, join: JoinJob): boolean {
+    this.stagerOf(zone).flush();
+    if (!zone.inbound.tryWrite(session.id, this.jobs.join(join))) {
+      zone.traffic.jobsRejected++;
+      return false;
+    }
+    zone.traffic.jobsEnqueued++;
+    return true;
+  }
+
+  /** Waits (up to LOGOUT_SAVE_TIMEOUT_MS) until the player's zone has released it; true when it has. */
+  private async releasedInTime(playerId: number): Promise<boolean> {
+    const release = this.releases.get(playerId);
+    if (!release) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.config.logoutSaveTimeoutMs);
+    });
+    const outcome = await Promise.race([release.done.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    return outcome === 'done';
+  }
+
+  /** The player leaves; the log-out is confirmed once its state is written, within the timeout. */
+  private async logout(session: Session): Promise<void> {
+    this.metrics.sessionCloses.inc({ kind: SessionEnds.logout.kind });
+    const playerId = session.playerId;
+    this.retire(session);
+    const saved = await this.releasedInTime(playerId);
+    if (session.socket.readyState !== WebSocket.OPEN) return;
+    if (saved) {
+      this.send(session, { logout: {} }, true);
+      session.socket.close(SessionEnds.logout.closeCode, SessionEnds.logout.reason);
+    } else {
+      const reason = SessionEnds.logoutSavePending;
+      this.send(session, { error: { code: reason.code, seq: 0, message: reason.reason } }, true);
+      session.socket.close(reason.closeCode, reason.reason);
+    }
   }
 
   private move(session: Session, seq: number, move: MoveRequest): void {
@@ -335,8 +440,25 @@ export class Gateway {
     const zone = session.zone;
     // A zone that died or is stopping has forgotten its players: nothing to leave.
     if (zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration) {
+      this.expectRelease(session.playerId, zone);
       this.leave(zone, session.id);
     }
+  }
+
+  private expectRelease(playerId: number, zone: ZoneHandle): void {
+    let settle: (saved: boolean) => void = () => {};
+    const done = new Promise<boolean>((resolve) => {
+      settle = resolve;
+    });
+    const release: Release = {
+      zone,
+      done,
+      settle: (saved) => {
+        if (this.releases.get(playerId) === release) this.releases.delete(playerId);
+        settle(saved);
+      },
+    };
+    this.releases.set(playerId, release);
   }
 
   private leave(zone: ZoneHandle, sessionId: number): void {

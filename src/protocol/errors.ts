@@ -42,6 +42,8 @@ export const SessionEnds = Object.freeze({
   addressFull: end('address_full', ErrorCode.ERROR_CODE_TOO_MANY_SESSIONS_FROM_ADDRESS, 4011, 'too many sessions from this address', false),
   shuttingDown: end('shutting_down', ErrorCode.ERROR_CODE_SHUTTING_DOWN, 1001, 'server shutting down', false),
   logout: end('logout', ErrorCode.ERROR_CODE_UNSPECIFIED, 1000, 'logged out', false),
+  storageUnavailable: end('storage_unavailable', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1013, 'character storage unavailable, try again later', false),
+  logoutSavePending: end('logout_save_pending', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1000, 'logged out; the last state is saved once the database is back', false),
 });
 
 export type SessionEndName = keyof typeof SessionEnds;

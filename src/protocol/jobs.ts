@@ -3,7 +3,8 @@
  * record's key is the session id). Fixed little-endian layouts read with a DataView: the zone
  * never decodes protobuf for a job, and the gateway never allocates to write one.
  *
- *   JOIN  [u8 kind][3 pad][u32 0][f64 playerId]                                   16 bytes
+ *   JOIN  [u8 kind][3 pad][u32 hp][f64 playerId][f64 epoch][f64 x][f64 y][f64 heading]
+ *         [f64 exp][f64 playTimeS][u32 level][4 pad]                                 72 bytes
  *   LEAVE [u8 kind]                                                                 1 byte
  *   MOVE  [u8 kind][3 pad][u32 seq][f32 x][f32 y][f32 heading][4 pad][f64 clientTimeMs] 32 bytes
  */
@@ -11,10 +12,25 @@
 export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
-export const JOIN_JOB_BYTES = 16;
+export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
-export const MAX_JOB_BYTES = MOVE_JOB_BYTES;
+export const MAX_JOB_BYTES = JOIN_JOB_BYTES;
+
+/** A player entering its zone: the character as the store loaded it, with its owner epoch. */
+export interface JoinJob {
+  playerId: number;
+  /** The owner epoch of this log-in: every write-back of the player carries it. */
+  epoch: number;
+  /** Metres and radians. */
+  x: number;
+  y: number;
+  heading: number;
+  hp: number;
+  level: number;
+  exp: number;
+  playTimeS: number;
+}
 
 export interface MoveJob {
   seq: number;
@@ -29,10 +45,18 @@ export interface MoveJob {
  * (padding included), so they can write straight into reused staging memory
  * (RecordBatch.append) with no copy.
  */
-export function writeJoin(view: DataView, at: number, playerId: number): void {
+export function writeJoin(view: DataView, at: number, join: JoinJob): void {
   view.setUint32(at, JobKind.JOIN, true);
-  view.setUint32(at + 4, 0, true);
-  view.setFloat64(at + 8, playerId, true);
+  view.setUint32(at + 4, join.hp, true);
+  view.setFloat64(at + 8, join.playerId, true);
+  view.setFloat64(at + 16, join.epoch, true);
+  view.setFloat64(at + 24, join.x, true);
+  view.setFloat64(at + 32, join.y, true);
+  view.setFloat64(at + 40, join.heading, true);
+  view.setFloat64(at + 48, join.exp, true);
+  view.setFloat64(at + 56, join.playTimeS, true);
+  view.setUint32(at + 64, join.level, true);
+  view.setUint32(at + 68, 0, true);
 }
 
 export function writeLeave(view: DataView, at: number): void {
@@ -58,8 +82,8 @@ export class JobWriter {
   private readonly moveBytes = this.bytes.subarray(0, MOVE_JOB_BYTES);
 
   /** The returned bytes are valid until the next call. */
-  join(playerId: number): Uint8Array {
-    writeJoin(this.view, 0, playerId);
+  join(join: JoinJob): Uint8Array {
+    writeJoin(this.view, 0, join);
     return this.joinBytes;
   }
 
@@ -95,8 +119,19 @@ export class JobReader {
     return length === 0 ? 0 : this.viewOf(data).getUint8(offset);
   }
 
-  joinPlayerId(data: Uint8Array, offset: number): number {
-    return this.viewOf(data).getFloat64(offset + 8, true);
+  /** Fills `into` (reused by the caller) from a JOIN job. */
+  join(data: Uint8Array, offset: number, into: JoinJob): JoinJob {
+    const view = this.viewOf(data);
+    into.hp = view.getUint32(offset + 4, true);
+    into.playerId = view.getFloat64(offset + 8, true);
+    into.epoch = view.getFloat64(offset + 16, true);
+    into.x = view.getFloat64(offset + 24, true);
+    into.y = view.getFloat64(offset + 32, true);
+    into.heading = view.getFloat64(offset + 40, true);
+    into.exp = view.getFloat64(offset + 48, true);
+    into.playTimeS = view.getFloat64(offset + 56, true);
+    into.level = view.getUint32(offset + 64, true);
+    return into;
   }
 
   /** Fills `into` (reused by the caller) from a MOVE job. */

@@ -1,10 +1,12 @@
 /**
  * Control-plane messages between the main thread and a zone worker (postMessage). The hot path
  * (jobs in, frames out) goes through the rings; these are rare: start-up, metrics scrapes,
- * dropping a session the zone could not serve, and stopping.
+ * dropping a session the zone could not serve, a leaver's character released, and stopping.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config, ZoneConfig } from '../config/config.ts';
+import type { DropReason } from '../zone/zone.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;
@@ -13,17 +15,23 @@ export interface ZoneWorkerData {
   readonly inbound: SharedArrayBuffer;
   /** Ready-to-send frames for the gateway (key: session id, payload: one ServerMessage). */
   readonly outbound: SharedArrayBuffer;
+  /** This zone's own channel to the store worker (transferred with the worker's start). */
+  readonly storePort: MessagePort;
 }
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 export type ToZone =
   | { readonly type: 'collect-metrics'; readonly requestId: number }
-  | { readonly type: 'stop' };
+  /** Take the last jobs, release every player, write back everything; give up at deadlineMs (wall clock). */
+  | { readonly type: 'stop'; readonly deadlineMs: number };
 
 export type FromZone =
   | { readonly type: 'ready' }
   | { readonly type: 'metrics'; readonly requestId: number; readonly metrics: MetricsSnapshot }
   /** The zone removed this session's player and will send it nothing more; the gateway closes it. */
-  | { readonly type: 'drop-session'; readonly sessionId: number; readonly reason: 'zone_overloaded' }
-  | { readonly type: 'stopped' };
+  | { readonly type: 'drop-session'; readonly sessionId: number; readonly reason: DropReason }
+  /** A leaver's final state is written (`saved`; false: refused as stale) and its character released. */
+  | { readonly type: 'released'; readonly playerId: number; readonly sessionId: number; readonly saved: boolean }
+  /** The zone has stopped; `unsaved` lists players whose last state did not reach the database. */
+  | { readonly type: 'stopped'; readonly unsaved: readonly number[] };

@@ -10,20 +10,31 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { FromZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import type { StoreWorkerHandle } from '../store/store-worker-handle.ts';
+import type { DropReason } from '../zone/zone.ts';
 import { ZoneHandle } from './zone-handle.ts';
 
 const ZONE_WORKER_URL = new URL('../zone/zone-worker.ts', import.meta.url);
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A zone that ran at least this long before dying is restarted after the base delay again. */
 const STABLE_RUN_MS = 60_000;
+const STOP_ANSWER_MARGIN_MS = 100;
 
 export interface SupervisorEvents {
   /** The zone is ticking and its current rings are in use. */
   'zone-up': [zone: ZoneHandle];
   /** The zone's worker died; its sessions must be ended. */
   'zone-down': [zone: ZoneHandle];
-  /** The zone removed a session's player because its frames did not fit the outbound ring. */
-  'session-dropped': [zone: ZoneHandle, sessionId: number];
+  /** The zone removed a session's player on its own (frames did not fit, or a stale owner). */
+  'session-dropped': [zone: ZoneHandle, sessionId: number, reason: DropReason];
+  /** A leaver's final state is written (or refused as stale) and its character released. */
+  released: [zone: ZoneHandle, playerId: number, sessionId: number, saved: boolean];
+}
+
+/** How a stop went: players whose last state is not in the database, and zones that had to be killed. */
+export interface StopReport {
+  readonly unsaved: number[];
+  readonly killedZones: number[];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -34,11 +45,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly startedAt = new Map<ZoneHandle, number>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
+  private readonly store: StoreWorkerHandle;
 
-  constructor(config: Config, log: Logger) {
+  /** Each zone gets its own channel to `store`, the store worker, for its write-back. */
+  constructor(config: Config, log: Logger, store: StoreWorkerHandle) {
     super();
     this.config = config;
     this.log = log;
+    this.store = store;
     this.zones = config.zones.map((zone) => new ZoneHandle(zone, config.inboundRingBytes, config.outboundRingBytes));
   }
 
@@ -47,10 +61,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await Promise.all(this.zones.map((zone) => this.spawn(zone)));
   }
 
-  /** Asks every zone to stop; terminates those that have not exited by `deadlineMs`. */
-  async stop(deadlineMs: number): Promise<void> {
+  /**
+   * Asks every zone to stop (release its players, write everything back) and waits for them;
+   * terminates those that have not exited by `deadlineMs`.
+   */
+  async stop(deadlineMs: number): Promise<StopReport> {
     this.stopping = true;
     for (const timer of this.restartTimers) clearTimeout(timer);
+    const report: StopReport = { unsaved: [], killedZones: [] };
     await Promise.all(
       this.zones.map(async (zone) => {
         const worker = zone.worker;
@@ -60,24 +78,32 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           return;
         }
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        zone.send({ type: 'stop' });
+        worker.on('message', (message: FromZone) => {
+          if (message.type === 'stopped') report.unsaved.push(...message.unsaved);
+        });
+        // The zone gets a little less than the deadline, so its answer arrives before it.
+        zone.send({ type: 'stop', deadlineMs: deadlineMs - STOP_ANSWER_MARGIN_MS });
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<'late'>((resolve) => {
           timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
         });
         if ((await Promise.race([exited, late])) === 'late') {
           this.log.error({ zone: zone.id }, 'zone did not stop by the deadline: terminating its worker');
+          report.killedZones.push(zone.id);
           await worker.terminate();
         }
         clearTimeout(timer);
         zone.state = 'stopped';
       }),
     );
+    report.unsaved.sort((a, b) => a - b);
+    return report;
   }
 
   private spawn(zone: ZoneHandle): Promise<void> {
-    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer };
-    const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}` });
+    const storePort = this.store.connectPort();
+    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer, storePort };
+    const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
     zone.worker = worker;
     zone.state = 'starting';
     this.startedAt.set(zone, Date.now());
@@ -94,7 +120,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
             zone.pendingMetrics.get(message.requestId)?.(message.metrics);
             return;
           case 'drop-session':
-            this.emit('session-dropped', zone, message.sessionId);
+            this.emit('session-dropped', zone, message.sessionId, message.reason);
+            return;
+          case 'released':
+            this.emit('released', zone, message.playerId, message.sessionId, message.saved);
             return;
           case 'stopped':
             return;

@@ -8,6 +8,7 @@
  * names one entity, also after it left (the view phase still despawns it by its id).
  */
 import { EntityKind } from '../protocol/messages.ts';
+import type { Persisted } from './write-back.ts';
 
 export interface Entity {
   readonly id: number;
@@ -36,6 +37,15 @@ export interface Player extends Entity {
   moveBudgetM: number;
   /** Zone time when the budget was last topped up, ms. */
   budgetAtMs: number;
+  hp: number;
+  level: number;
+  exp: number;
+  /** Play time before this log-in, seconds. */
+  playTimeS: number;
+  /** Wall-clock time of this log-in, ms: play time grows from it. */
+  loggedInAtMs: number;
+  /** Write-back bookkeeping (write-back.ts). */
+  persisted: Persisted;
 }
 
 /** What `World.add*` fills in itself. */

@@ -63,6 +63,19 @@ export class ZoneMetrics {
     foldedCounter(registry, 'zone_frame_bytes_out_total', 'Bytes of frames written to the outbound ring.', () => counters.bytesOut);
     foldedCounter(registry, 'zone_frames_rejected_total', 'Frames that did not fit in the outbound ring; each dropped its session.', () => counters.framesRejected);
     foldedCounter(registry, 'zone_moves_rejected_total', 'Moves rejected by validation and answered with a correction.', () => counters.movesRejected);
+    const writeBack = zone.writeBack;
+    if (writeBack) {
+      new Gauge({
+        name: 'zone_dirty_players',
+        help: 'Players whose latest state is not in the database yet (leavers waiting for their final write included).',
+        registers: [registry],
+        collect() {
+          this.set(writeBack.dirtyCount(zone.world.playersBySession.values()));
+        },
+      });
+      foldedCounter(registry, 'zone_flush_retries_total', 'Write-back calls (batches and releases) that failed and will be retried with backoff.', () => writeBack.counters.retries);
+      foldedCounter(registry, 'zone_flush_batches_total', 'Write-back batches committed.', () => writeBack.counters.batches);
+    }
   }
 
   observeTick(timing: TickTiming, viewMs: number): void {

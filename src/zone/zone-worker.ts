@@ -8,6 +8,7 @@ import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
 import { BruteForceIndex } from '../spatial/brute-force-index.ts';
+import { StoreClient } from '../store/store-client.ts';
 import { InterestView } from '../view/interest.ts';
 import { Zone } from './zone.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
@@ -24,6 +25,7 @@ function post(message: FromZone): void {
 const inbound = RingBuffer.attach(data.inbound);
 const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
+const store = new StoreClient(data.storePort);
 const view = new InterestView(
   { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
   new BruteForceIndex(),
@@ -37,17 +39,25 @@ const zone = new Zone(
     speedTolerance: config.speedTolerance,
     npcs: config.npcsPerZone,
     npcSeed: data.zone.id,
+    flushIntervalMs: config.flushIntervalMs,
+    flushBatchRows: config.flushBatchRows,
   },
   inbound,
   outbound,
   view,
   {
-    sessionDropped(sessionId) {
-      log.warn({ sessionId }, 'outbound ring full: dropping session');
-      post({ type: 'drop-session', sessionId, reason: 'zone_overloaded' });
+    sessionDropped(sessionId, reason) {
+      if (reason === 'zone_overloaded') log.warn({ sessionId }, 'outbound ring full: dropping session');
+      else log.warn({ sessionId }, 'another log-in owns this character now (stale owner epoch): dropping session');
+      post({ type: 'drop-session', sessionId, reason });
     },
     frameSent: (bytes) => metrics.frameBytes.observe(bytes),
+    released: (playerId, sessionId, saved) => post({ type: 'released', playerId, sessionId, saved }),
+    storeFailed(err, what, retryInMs) {
+      log.warn({ err, retryInMs }, `write-back ${what} failed: players stay dirty and it is retried`);
+    },
   },
+  store,
 );
 const loop = new TickLoop(
   config.tickHz,
@@ -66,9 +76,13 @@ port.on('message', (message: ToZone) => {
       return;
     case 'stop':
       loop.stop();
-      log.info({ ticks: zone.tickNumber, players: zone.world.playersBySession.size }, 'zone stopped');
-      post({ type: 'stopped' });
-      port.close();
+      void zone.drain(performance.now(), message.deadlineMs).then((unsaved) => {
+        if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
+        else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
+        post({ type: 'stopped', unsaved });
+        data.storePort.close();
+        port.close();
+      });
       return;
   }
 });

@@ -1,9 +1,9 @@
 /**
  * One zone's simulation. `tick(nowMs)` runs the phases in order:
- *   1. drain jobs   — take this tick's jobs from the inbound ring; joins and leaves apply at
- *                     once, moves are queued in arrival order;
- *   2. logic        — validate and apply the queued moves (corrections for rejected ones), and
- *                     walk the NPCs;
+ *   1. drain jobs   — take this tick's jobs from the inbound ring; joins apply at once, moves
+ *                     and leaves are queued in arrival order;
+ *   2. logic        — apply the queued moves (validated, corrections for rejected ones) and
+ *                     leaves in order, and walk the NPCs;
  *   3. view         — the view system works out each viewer's news (view/interest.ts);
  *   4. encode       — one WorldUpdate frame per viewer with news, written in place into a batch
  *                     that goes into the outbound ring with one reservation per batch;
@@ -11,14 +11,16 @@
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
-import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type MoveJob } from '../protocol/jobs.ts';
+import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type JoinJob, type MoveJob } from '../protocol/jobs.ts';
 import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
+import type { CharacterSnapshot } from '../store/character-store.ts';
 import type { ViewSystem } from '../view/interest.ts';
 import { WorldUpdateWriter } from '../view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { World, type Player } from './world.ts';
+import { WriteBack, type WriteBackStore } from './write-back.ts';
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
@@ -41,6 +43,8 @@ export interface ZoneSettings {
   readonly npcs: number;
   /** Seed of the NPCs' walks. */
   readonly npcSeed: number;
+  readonly flushIntervalMs: number;
+  readonly flushBatchRows: number;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -53,12 +57,22 @@ export interface ZoneCounters {
   movesRejected: number;
 }
 
-/** What the zone tells its host about, during ticks. */
+/** Why the zone dropped a session on its own. */
+export type DropReason = 'zone_overloaded' | 'stale_owner';
+
+/** What the zone tells its host about. */
 export interface ZoneHooks {
-  /** A session was dropped because its frames did not fit into the outbound ring. */
-  sessionDropped(sessionId: number): void;
+  /**
+   * The zone removed this session's player on its own: its frames did not fit into the outbound
+   * ring, or another log-in owns its character now.
+   */
+  sessionDropped(sessionId: number, reason: DropReason): void;
   /** A frame of `bytes` went into the outbound ring. */
   frameSent?(bytes: number): void;
+  /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
+  released?(playerId: number, sessionId: number, saved: boolean): void;
+  /** A write to the store failed and will be retried. */
+  storeFailed?(err: unknown, what: 'save' | 'release', retryInMs: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */
@@ -80,11 +94,19 @@ export class Zone {
   readonly phases: PhaseTimes = { jobs: 0, logic: 0, view: 0, encode: 0 };
   tickNumber = 0;
 
+  /** Writes players back to the store; absent when the zone runs without one (tests, benchmarks). */
+  readonly writeBack: WriteBack | undefined;
   private readonly rules: MoveRules;
   private readonly reader = new JobReader();
-  /** Moves drained this tick, in arrival order: session ids and the decoded fields. */
+  private readonly joinJob: JoinJob = { playerId: 0, epoch: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
+  /**
+   * Moves and leaves drained this tick, in arrival order: session ids and, for moves, the decoded
+   * fields (undefined marks a leave). A leave waits its turn so that a session's moves before it
+   * count, and reach the database with its final state.
+   */
   private readonly queuedSessions: number[] = [];
-  private readonly queuedMoves: MoveJob[] = [];
+  private readonly queuedMoves: (MoveJob | undefined)[] = [];
+  private readonly spareMoves: MoveJob[] = [];
   private queuedCount = 0;
   private nowMs = 0;
   private lastTickMs: number | undefined;
@@ -95,15 +117,15 @@ export class Zone {
   private readonly batchSessions: number[] = [];
   private readonly batchLengths: number[] = [];
   private readonly maxFrameBytes: number;
-  /** Sessions whose frames did not fit this tick; their players leave at the next tick's start. */
-  private readonly droppedSessions = new Set<number>();
+  /** Sessions dropped this tick (frames that did not fit, stale owners); their players leave at the next tick's start. */
+  private readonly droppedSessions = new Map<number, DropReason>();
   private readonly settings: ZoneSettings;
   private readonly jobs: JobSource;
   private readonly frames: FrameSink;
   private readonly view: ViewSystem;
   private readonly hooks: ZoneHooks;
 
-  constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks) {
+  constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks, store?: WriteBackStore) {
     this.settings = settings;
     this.jobs = jobs;
     this.frames = frames;
@@ -118,6 +140,18 @@ export class Zone {
     this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
+    this.writeBack = store
+      ? new WriteBack(
+          { zoneId: settings.zone.id, flushIntervalMs: settings.flushIntervalMs, flushBatchRows: settings.flushBatchRows },
+          store,
+          {
+            released: (playerId, sessionId, saved) => hooks.released?.(playerId, sessionId, saved),
+            staleOwner: (player) => this.dropSession(player.sessionId, 'stale_owner'),
+            failed: (err, what, retryInMs) => hooks.storeFailed?.(err, what, retryInMs),
+          },
+          (player) => this.snapshotOf(player),
+        )
+      : undefined;
   }
 
   get id(): number {
@@ -132,7 +166,7 @@ export class Zone {
     this.removeDroppedSessions();
     this.counters.jobs += this.jobs.drainRaw(this.onJob, MAX_JOBS_PER_TICK);
     const t1 = performance.now();
-    this.applyQueuedMoves();
+    this.applyQueuedJobs();
     const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
     this.lastTickMs = nowMs;
     this.wanderers.step(this.world, dtS);
@@ -142,6 +176,7 @@ export class Zone {
     this.sendUpdates(results.count);
     this.flushFrames();
     this.world.endTick();
+    this.writeBack?.tick(this.world.playersBySession.values());
     const t4 = performance.now();
     phases.jobs = t1 - t0;
     phases.logic = t2 - t1;
@@ -154,9 +189,10 @@ export class Zone {
   private readonly onJob = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
     const kind = this.reader.kind(data, offset, length);
     if (kind === JobKind.JOIN && length === JOIN_JOB_BYTES) {
-      this.join(sessionId, this.reader.joinPlayerId(data, offset));
+      this.join(sessionId, this.reader.join(data, offset, this.joinJob));
     } else if (kind === JobKind.LEAVE && length === LEAVE_JOB_BYTES) {
-      this.leave(sessionId);
+      this.queuedSessions[this.queuedCount] = sessionId;
+      this.queuedMoves[this.queuedCount++] = undefined;
     } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
       this.queueMove(sessionId, data, offset);
     } else {
@@ -165,22 +201,34 @@ export class Zone {
     }
   };
 
-  private join(sessionId: number, playerId: number): void {
-    // One entity per player: a newer session of the same player replaces the older one.
+  private join(sessionId: number, join: JoinJob): void {
+    const { playerId } = join;
+    // One entity per player. The gateway releases an older session's player before a new log-in
+    // loads the character, so this happens only if that went wrong; the old copy is stale then.
     const previous = this.world.playersById.get(playerId);
-    if (previous) this.world.removePlayer(previous);
+    if (previous) this.leave(previous.sessionId);
     const { zone } = this.settings;
+    // A character saved in a zone that has since shrunk starts at the centre.
+    const inside = join.x >= 0 && join.x <= zone.widthM && join.y >= 0 && join.y <= zone.heightM;
     const player = this.world.addPlayer({
       kind: EntityKind.ENTITY_KIND_PLAYER,
       playerId,
       sessionId,
-      x: zone.widthM / 2,
-      y: zone.heightM / 2,
-      heading: 0,
+      x: inside ? join.x : zone.widthM / 2,
+      y: inside ? join.y : zone.heightM / 2,
+      heading: join.heading,
       lastMoveSeq: 0,
       moveBudgetM: fullMoveBudget(this.rules),
       budgetAtMs: this.nowMs,
+      hp: join.hp,
+      level: join.level,
+      exp: join.exp,
+      playTimeS: join.playTimeS,
+      loggedInAtMs: Date.now(),
+      persisted: this.writeBack?.track(join.epoch) ?? { epoch: join.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY },
     });
+    // Moved from where it was saved: the new position is news for the database too.
+    if (!inside) player.persisted.version++;
     this.send(sessionId, {
       login: {
         accepted: {
@@ -198,29 +246,55 @@ export class Zone {
     });
   }
 
-  private leave(sessionId: number): void {
+  /** The player's state as the database should have it. */
+  private snapshotOf(player: Player): CharacterSnapshot {
+    return {
+      playerId: player.playerId,
+      epoch: player.persisted.epoch,
+      state: {
+        zoneId: this.settings.zone.id,
+        x: player.x,
+        y: player.y,
+        heading: player.heading,
+        hp: player.hp,
+        level: player.level,
+        exp: player.exp,
+        playTimeS: player.playTimeS + Math.floor((Date.now() - player.loggedInAtMs) / 1000),
+      },
+    };
+  }
+
+  /** The player leaves the zone; its state is written back unless another owner has it now. */
+  private leave(sessionId: number, stale = false): void {
     const player = this.world.playersBySession.get(sessionId);
-    if (player) this.world.removePlayer(player);
+    if (!player) return;
+    this.world.removePlayer(player);
+    if (!stale) this.writeBack?.leave(player, sessionId);
   }
 
   private queueMove(sessionId: number, data: Uint8Array, offset: number): void {
     const index = this.queuedCount++;
-    let slot = this.queuedMoves[index];
-    if (!slot) {
-      slot = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
-      this.queuedMoves.push(slot);
-    }
-    this.reader.move(data, offset, slot);
+    // Decoded moves are kept for reuse, by queue position.
+    let move = this.spareMoves[index];
+    if (!move) this.spareMoves[index] = move = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
+    this.reader.move(data, offset, move);
     this.queuedSessions[index] = sessionId;
+    this.queuedMoves[index] = move;
   }
 
   // ---------------------------------------------------------------- phase 2: logic
 
-  private applyQueuedMoves(): void {
+  private applyQueuedJobs(): void {
     for (let i = 0; i < this.queuedCount; i++) {
-      const player = this.world.playersBySession.get(this.queuedSessions[i] as number);
+      const sessionId = this.queuedSessions[i] as number;
+      const move = this.queuedMoves[i];
+      if (!move) {
+        this.leave(sessionId);
+        continue;
+      }
+      const player = this.world.playersBySession.get(sessionId);
       // A move from a session that has left (or was never let in) is dropped.
-      if (player) this.applyMove(player, this.queuedMoves[i] as MoveJob);
+      if (player) this.applyMove(player, move);
     }
     this.queuedCount = 0;
   }
@@ -242,6 +316,7 @@ export class Zone {
     player.y = move.y;
     player.heading = move.heading;
     this.world.markChanged(player, fields);
+    player.persisted.version++;
   }
 
   // ---------------------------------------------------------------- phase 4: encode and flush
@@ -313,13 +388,32 @@ export class Zone {
    */
   private reject(sessionId: number): void {
     this.counters.framesRejected++;
+    this.dropSession(sessionId, 'zone_overloaded');
+  }
+
+  private dropSession(sessionId: number, reason: DropReason): void {
     if (this.droppedSessions.has(sessionId)) return;
-    this.droppedSessions.add(sessionId);
-    this.hooks.sessionDropped(sessionId);
+    this.droppedSessions.set(sessionId, reason);
+    this.hooks.sessionDropped(sessionId, reason);
+  }
+
+  /**
+   * Stopping: takes the jobs still in the ring (the gateway's last LEAVEs), then releases every
+   * player left and writes back everything dirty, retrying until `deadlineMs`. Resolves to the
+   * player ids whose state could not be written.
+   */
+  async drain(nowMs: number, deadlineMs: number): Promise<number[]> {
+    this.tick(nowMs);
+    this.removeDroppedSessions();
+    for (const player of [...this.world.playersBySession.values()]) this.leave(player.sessionId);
+    const writeBack = this.writeBack;
+    if (!writeBack) return [];
+    await writeBack.drain([], deadlineMs);
+    return writeBack.unsaved([]);
   }
 
   private removeDroppedSessions(): void {
-    for (const sessionId of this.droppedSessions) this.leave(sessionId);
+    for (const [sessionId, reason] of this.droppedSessions) this.leave(sessionId, reason === 'stale_owner');
     this.droppedSessions.clear();
   }
 }

@@ -1,4 +1,12 @@
-/** Starts a real server (zone workers, sockets) inside the test process, on free ports. */
+/**
+ * Starts a real server (zone workers, store worker, sockets) inside the test process, on free
+ * ports. Each server gets its own embedded database in a fresh temporary directory (removed when
+ * it stops) unless the test passes DATA_DIR or MYSQL_URL: a test restarting a server passes the
+ * same DATA_DIR again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
@@ -24,10 +32,19 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = testConfig(env);
+  const ownDataDir = env.DATA_DIR === undefined && env.MYSQL_URL === undefined ? mkdtempSync(join(tmpdir(), 'zone-test-')) : undefined;
+  const config = testConfig(ownDataDir ? { ...env, DATA_DIR: ownDataDir } : env);
   const server = await startServer(config, createLogger(config));
   const url = `ws://127.0.0.1:${server.port}`;
+  const stop = server.stop;
   return Object.assign(server, {
+    async stop() {
+      try {
+        await stop();
+      } finally {
+        if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+      }
+    },
     config,
     url,
     token: (playerId: number, ttlSeconds = 3600) => issueToken(TEST_SECRET, playerId, ttlSeconds),

@@ -22,3 +22,16 @@ export function until(client: ZoneClient, condition: () => boolean, what = 'cond
     offs.push(client.on('update', check), client.on('correction', check), client.on('error', check), client.on('close', check));
   });
 }
+
+/**
+ * For conditions nothing signals (a database row, a metric): checks `condition` every
+ * `everyMs` until it holds, and rejects naming `what` after `timeoutMs`.
+ */
+export async function eventually(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000, everyMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

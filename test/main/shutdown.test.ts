@@ -2,6 +2,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { issueToken } from '../../src/auth/token.ts';
@@ -13,10 +16,12 @@ import { TEST_SECRET } from '../helpers/server.ts';
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
 function startProcess(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-main-'));
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', ZONES: '2', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, ...env },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', ZONES: '2', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const lines: Record<string, unknown>[] = [];
   const ready = new Promise<{ port: number; metricsPort: number }>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -49,8 +54,8 @@ it('drains on SIGTERM: clients are told, a silent client is cut off, zones stop,
   await silent.closed;
   const messages = server.lines.map((line) => line.msg);
   assert.ok(messages.includes('clients did not close in time: cutting them'), 'the silent client was cut off');
-  assert.ok(messages.includes('stopped'));
-  assert.equal(messages.filter((msg) => msg === 'zone stopped').length, 2);
+  assert.ok(messages.includes('stopped: everything written back'));
+  assert.equal(messages.filter((msg) => msg === 'zone stopped, everything written back').length, 2);
 });
 
 it('refuses to start on bad configuration, naming the variable, with exit code 2', { timeout: 20_000 }, async () => {

@@ -41,7 +41,23 @@ class Harness {
   addPlayer(x: number, y: number, playerId = this.nextSession): Player {
     const sessionId = this.nextSession++;
     this.clients.set(sessionId, new KnownWorld());
-    return this.world.addPlayer({ kind: EntityKind.ENTITY_KIND_PLAYER, playerId, sessionId, x, y, heading: 0, lastMoveSeq: 0, moveBudgetM: 0, budgetAtMs: 0 });
+    return this.world.addPlayer({
+      kind: EntityKind.ENTITY_KIND_PLAYER,
+      playerId,
+      sessionId,
+      x,
+      y,
+      heading: 0,
+      lastMoveSeq: 0,
+      moveBudgetM: 0,
+      budgetAtMs: 0,
+      hp: 100,
+      level: 1,
+      exp: 0,
+      playTimeS: 0,
+      loggedInAtMs: 0,
+      persisted: { epoch: 1, version: 0, savedVersion: 0, nextSaveAtMs: 0 },
+    });
   }
 
   addNpc(x: number, y: number): Entity {

@@ -22,7 +22,7 @@ class Harness {
   constructor(outboundBytes = 1 << 20) {
     this.outbound = RingBuffer.create(outboundBytes);
     this.zone = new Zone(
-      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1 },
+      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100 },
       this.inbound,
       this.outbound,
       // A view radius wider than the zone: everyone sees everyone, recomputed every tick.
@@ -32,7 +32,7 @@ class Harness {
   }
 
   join(sessionId: number, playerId: number): void {
-    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.join(playerId)));
+    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.join({ playerId, epoch: 1, x: 50, y: 50, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })));
   }
 
   leave(sessionId: number): void {
