@@ -5,8 +5,8 @@
  * the gateway would), runs `Zone.tick`, and drains the real outbound ring (as the gateway
  * would); only `Zone.tick` is timed, by phase.
  *
- * The same run measures the view system on three spatial indexes: the quadtree the server
- * uses, a uniform grid, and brute force (every query looks at every entity: O(N²)).
+ * The same run measures the view system on three spatial indexes: the uniform grid the server
+ * uses, the quadtree, and brute force (every query looks at every entity: O(N²)).
  *
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--json]
  */
@@ -14,9 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { JobWriter } from '../src/protocol/jobs.ts';
 import { RingBuffer } from '../src/ring/ring-buffer.ts';
 import { BruteForceIndex } from '../src/spatial/brute-force-index.ts';
-import { Quadtree } from '../src/spatial/quadtree.ts';
+import { createSpatialIndex } from '../src/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/spatial/spatial-index.ts';
-import { UniformGrid } from '../src/spatial/uniform-grid.ts';
 import { InterestView, type ViewSettings } from '../src/view/interest.ts';
 import { mulberry32 } from '../src/zone/npcs.ts';
 import { MoveField } from '../src/protocol/messages.ts';
@@ -46,9 +45,9 @@ interface Walker {
 }
 
 const INDEXES: Record<string, (sideM: number) => SpatialIndex> = {
-  quadtree: (side) => new Quadtree(side, side),
-  grid: (side) => new UniformGrid(side, side, VIEW.radiusM / 2),
-  'brute force': () => new BruteForceIndex(),
+  grid: (side) => createSpatialIndex('grid', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
+  quadtree: (side) => createSpatialIndex('quadtree', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
+  'brute force': (side) => new BruteForceIndex(side, side),
 };
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -175,10 +174,10 @@ for (const players of playerCounts) {
 const summary: Record<string, number> = {};
 for (const players of playerCounts) {
   const of = (index: string): Row => rows.find((r) => r.players === players && r.index === index) as Row;
-  summary[`${players}: tick p99, ms`] = of('quadtree').tickP99 as number;
-  summary[`${players}: bytes per viewer per tick`] = of('quadtree').bytesPerViewer as number;
-  summary[`${players}: view p50, brute force / quadtree`] = (of('brute force').viewP50 as number) / (of('quadtree').viewP50 as number);
-  summary[`${players}: view p50, grid / quadtree`] = (of('grid').viewP50 as number) / (of('quadtree').viewP50 as number);
+  summary[`${players}: tick p99, ms`] = of('grid').tickP99 as number;
+  summary[`${players}: bytes per viewer per tick`] = of('grid').bytesPerViewer as number;
+  summary[`${players}: view p50, brute force / grid`] = (of('brute force').viewP50 as number) / (of('grid').viewP50 as number);
+  summary[`${players}: view p50, quadtree / grid`] = (of('quadtree').viewP50 as number) / (of('grid').viewP50 as number);
 }
 
 printReport({

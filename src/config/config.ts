@@ -4,6 +4,8 @@
  * README.md lists every variable; keep the two in step.
  */
 
+import type { SpatialIndexKind } from '../spatial/create-index.ts';
+
 export interface ZoneConfig {
   readonly id: number;
   /** Bounds are 0..widthM × 0..heightM, metres. */
@@ -52,6 +54,8 @@ export interface Config {
   readonly viewRefreshTicks: number;
   /** Wandering NPCs spawned in every zone. */
   readonly npcsPerZone: number;
+  /** The zones' spatial index: a uniform grid, a quadtree, or `auto` (the grid unless a zone is too large for it). */
+  readonly spatialIndex: SpatialIndexKind;
   /** mysql://user:password@host:port/database; empty: the embedded SQLite database. */
   readonly mysqlUrl: string;
   readonly mysqlPoolSize: number;
@@ -146,6 +150,12 @@ function readMysqlUrl(env: Env): string {
   return raw;
 }
 
+function readSpatialIndex(env: Env): SpatialIndexKind {
+  const kind = env.SPATIAL_INDEX || 'auto';
+  if (kind !== 'auto' && kind !== 'grid' && kind !== 'quadtree') throw new ConfigError(`SPATIAL_INDEX must be auto, grid or quadtree, got "${kind}"`);
+  return kind;
+}
+
 function readNodeId(env: Env): string {
   const nodeId = env.NODE_ID || 'node-1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${nodeId}"`);
@@ -197,6 +207,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     viewMaxEntities: readInt(env, 'VIEW_MAX_ENTITIES', 100, 1, 10_000),
     viewRefreshTicks: readInt(env, 'VIEW_REFRESH_TICKS', 4, 1, 100),
     npcsPerZone: readInt(env, 'NPCS_PER_ZONE', 0, 0, 100_000),
+    spatialIndex: readSpatialIndex(env),
     mysqlUrl: readMysqlUrl(env),
     mysqlPoolSize: readInt(env, 'MYSQL_POOL_SIZE', 4, 1, 256),
     dataDir: env.DATA_DIR || './data',

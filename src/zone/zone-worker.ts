@@ -7,7 +7,7 @@ import { createLogger } from '../log/logger.ts';
 import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
-import { BruteForceIndex } from '../spatial/brute-force-index.ts';
+import { createSpatialIndex } from '../spatial/create-index.ts';
 import { StoreClient } from '../store/store-client.ts';
 import { InterestView } from '../view/interest.ts';
 import { Zone } from './zone.ts';
@@ -28,7 +28,7 @@ const { config } = data;
 const store = new StoreClient(data.storePort);
 const view = new InterestView(
   { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
-  new BruteForceIndex(),
+  createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM),
   (count) => metrics.visibleEntities.observe(count),
 );
 const zone = new Zone(

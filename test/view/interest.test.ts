@@ -10,13 +10,20 @@ import { describe, it } from 'node:test';
 import { KnownWorld } from '../../src/client/known-world.ts';
 import { EntityKind, MoveField, ServerMessage, toCentimetres, type WorldUpdate } from '../../src/protocol/messages.ts';
 import { BruteForceIndex } from '../../src/spatial/brute-force-index.ts';
+import { Quadtree } from '../../src/spatial/quadtree.ts';
+import { UniformGrid } from '../../src/spatial/uniform-grid.ts';
 import type { SpatialIndex } from '../../src/spatial/spatial-index.ts';
 import { InterestView, type ViewSettings } from '../../src/view/interest.ts';
 import { WorldUpdateWriter } from '../../src/view/world-update-writer.ts';
 import { mulberry32 } from '../../src/zone/npcs.ts';
 import { World, type Entity, type Player } from '../../src/zone/world.ts';
 
-const INDEXES: [string, (widthM: number, heightM: number) => SpatialIndex][] = [['brute force', () => new BruteForceIndex()]];
+// The view system must behave the same on every index; brute force is the plainest reference.
+const INDEXES: [string, (widthM: number, heightM: number) => SpatialIndex][] = [
+  ['uniform grid', (w, h) => new UniformGrid(w, h, 23)],
+  ['quadtree', (w, h) => new Quadtree(w, h)],
+  ['brute force', (w, h) => new BruteForceIndex(w, h)],
+];
 
 /** A world, its view system and frame writer, and one client-side picture per player. */
 class Harness {

@@ -26,7 +26,7 @@ class Harness {
       this.inbound,
       this.outbound,
       // A view radius wider than the zone: everyone sees everyone, recomputed every tick.
-      new InterestView({ radiusM: 200, marginM: 10, maxVisible: 1000, refreshTicks: 1 }, new BruteForceIndex()),
+      new InterestView({ radiusM: 200, marginM: 10, maxVisible: 1000, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
       { sessionDropped: (sessionId) => this.dropped.push(sessionId) },
     );
   }
