@@ -7,14 +7,15 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log/logger.ts';
 import { foldedCounter } from '../metrics/folded-counter.ts';
-import type { CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoreBackend, StoredCharacter } from './character-store.ts';
+import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoreBackend, StoredCharacter } from './character-store.ts';
 
 /** Stale player ids named in one log line; the count is always there. */
 const STALE_IDS_LOGGED = 20;
 
 export class MeteredStore implements CharacterStore {
   readonly registry = new Registry();
-  readonly backend: StoreBackend;
+  readonly backend: Backend;
+  private readonly inner: StoreBackend;
   private readonly log: Logger;
   private readonly flushDuration: Histogram;
   private readonly batchRows: Histogram;
@@ -23,7 +24,8 @@ export class MeteredStore implements CharacterStore {
   private readonly dbErrors: Counter<'op'>;
 
   constructor(backend: StoreBackend, log: Logger) {
-    this.backend = backend;
+    this.backend = backend.backend;
+    this.inner = backend;
     this.log = log;
     const registry = this.registry;
     this.flushDuration = new Histogram({
@@ -61,16 +63,16 @@ export class MeteredStore implements CharacterStore {
   }
 
   migrate(): Promise<string[]> {
-    return this.counted('migrate', this.backend.migrate());
+    return this.counted('migrate', this.inner.migrate());
   }
 
   acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
-    return this.counted('acquire', this.backend.acquire(playerId, nodeId, initial));
+    return this.counted('acquire', this.inner.acquire(playerId, nodeId, initial));
   }
 
   async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
     const endTimer = this.flushDuration.startTimer();
-    const result = await this.counted('save', this.backend.save(snapshots));
+    const result = await this.counted('save', this.inner.save(snapshots));
     endTimer();
     this.batchRows.observe(snapshots.length);
     this.rowsWritten.inc(result.written.length);
@@ -82,7 +84,7 @@ export class MeteredStore implements CharacterStore {
   }
 
   async release(snapshot: CharacterSnapshot): Promise<boolean> {
-    const released = await this.counted('release', this.backend.release(snapshot));
+    const released = await this.counted('release', this.inner.release(snapshot));
     if (released) {
       this.rowsWritten.inc();
     } else {
@@ -93,15 +95,15 @@ export class MeteredStore implements CharacterStore {
   }
 
   releaseNode(nodeId: string): Promise<number> {
-    return this.counted('release_node', this.backend.releaseNode(nodeId));
+    return this.counted('release_node', this.inner.releaseNode(nodeId));
   }
 
   load(playerId: number): Promise<StoredCharacter | undefined> {
-    return this.counted('load', this.backend.load(playerId));
+    return this.counted('load', this.inner.load(playerId));
   }
 
   close(): Promise<void> {
-    return this.backend.close();
+    return this.inner.close();
   }
 
   private async counted<T>(op: string, work: Promise<T>): Promise<T> {

@@ -89,6 +89,7 @@ export class SqliteStore implements StoreBackend {
 
   async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
     const sorted = sortedSnapshots(snapshots);
+    if (sorted.length === 0) return { written: [], stale: [] };
     const now = Date.now();
     const written: number[] = [];
     const stale: number[] = [];

@@ -97,7 +97,7 @@ function serve(store: MeteredStore): void {
         return;
     }
   });
-  post({ type: 'ready', backend: store.backend.backend });
+  post({ type: 'ready', backend: store.backend });
 }
 
 const store = open();

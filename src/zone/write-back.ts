@@ -3,9 +3,9 @@
  * state lives in the players, every change bumps the player's `version`, and each tick this
  * sends at most one batch of due dirty players to the store worker, asynchronously.
  *
- * - Due: a dirty player is written at least every FLUSH_INTERVAL_MS. Each player keeps its own
- *   phase (a newcomer's first write is due at a random point of the first interval), so a zone
- *   writes a little every tick rather than everyone at once.
+ * - Due: a dirty player is written at least every FLUSH_INTERVAL_MS (plus up to GATHER_MS). Each
+ *   player keeps its own phase (a newcomer's first write is due at a random point of the first
+ *   interval), so a zone writes a batch now and then rather than everyone at once.
  * - A batch is one store `save`: one transaction, multi-row statements, every row fenced by the
  *   player's owner epoch. After it commits, a player counts as clean only if its version is still
  *   the one its snapshot was taken at; one that changed meanwhile stays dirty.
@@ -47,6 +47,8 @@ export interface Persisted {
   nextSaveAtMs: number;
 }
 
+/** How long due players may wait to be gathered into a larger batch. */
+const GATHER_MS = 1000;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
 
@@ -126,21 +128,26 @@ export class WriteBack {
     }
   }
 
-  /** Sends one batch: due dirty players (all dirty ones when `all`), at most flushBatchRows. */
+  /**
+   * Sends one batch of due dirty players (every dirty one when `all`), at most flushBatchRows.
+   * Due players are gathered until the batch is full or the longest-waiting one has been due for
+   * GATHER_MS, so that a zone sends a few large batches rather than a small one every tick.
+   */
   private async save(players: Iterable<Player>, all: boolean): Promise<void> {
     const nowMs = this.now();
     const due: Player[] = [];
-    const snapshots: CharacterSnapshot[] = [];
-    const versions: number[] = [];
+    let oldestDueMs = nowMs;
     for (const player of players) {
       const p = player.persisted;
       if (p.version === p.savedVersion || (!all && p.nextSaveAtMs > nowMs)) continue;
       due.push(player);
-      snapshots.push(this.snapshotOf(player));
-      versions.push(p.version);
+      if (p.nextSaveAtMs < oldestDueMs) oldestDueMs = p.nextSaveAtMs;
       if (due.length === this.settings.flushBatchRows) break;
     }
     if (due.length === 0) return;
+    if (!all && due.length < this.settings.flushBatchRows && nowMs - oldestDueMs < GATHER_MS) return;
+    const snapshots = due.map(this.snapshotOf);
+    const versions = due.map((player) => player.persisted.version);
     this.saving = true;
     try {
       const result = await this.store.save(snapshots);

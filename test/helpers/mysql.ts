@@ -27,6 +27,8 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 const START_TIMEOUT_MS = 30_000;
 /** The last bytes of the server's log kept for error messages. */
 const LOG_TAIL_BYTES = 4096;
+/** MariaDB refuses to run as root unless told to, and cannot switch user when not root. */
+const AS_ROOT = process.getuid?.() === 0 ? ['--user=root'] : [];
 
 export interface TestDatabase {
   /** mysql://… naming the fresh database. */
@@ -128,7 +130,7 @@ class ThrowawayServer implements ThrowawayMysql {
   initialise(): void {
     const result = spawnSync(
       this.programs.installDb,
-      ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'],
+      ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...AS_ROOT],
       { encoding: 'utf8', timeout: START_TIMEOUT_MS },
     );
     if (result.status !== 0) throw new Error(`${this.programs.installDb} failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).slice(-LOG_TAIL_BYTES)}`);
@@ -145,7 +147,7 @@ class ThrowawayServer implements ThrowawayMysql {
         `--socket=${join(this.dir, 's.sock')}`,
         `--port=${this.port}`,
         '--bind-address=127.0.0.1',
-        '--user=root',
+        ...AS_ROOT,
         '--character-set-server=utf8mb4',
         '--skip-name-resolve',
         '--innodb-flush-log-at-trx-commit=1',
@@ -159,24 +161,26 @@ class ThrowawayServer implements ThrowawayMysql {
       if (this.child === child) this.child = undefined;
     });
     return new Promise((resolve, reject) => {
-      const fail = (why: string): void => {
+      let starting = true;
+      const settle = (failure?: string): void => {
+        if (!starting) return;
+        starting = false;
         clearTimeout(timer);
+        if (failure === undefined) return resolve();
         child.kill('SIGKILL');
-        reject(new Error(`throwaway MySQL server ${why}; its log ends:\n${this.logTail}`));
+        reject(new Error(`throwaway MySQL server ${failure}; its log ends:\n${this.logTail}`));
       };
-      const timer = setTimeout(() => fail(`was not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(`was not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
       // The server's log goes to stderr, which must be read for as long as it runs (a full pipe
-      // would stall it). Both MariaDB and MySQL log "ready for connections" once they listen.
+      // would stall it). MariaDB (and MySQL) log "ready for connections" once they listen, which
+      // tells readiness without polling.
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (text: string) => {
         this.logTail = (this.logTail + text).slice(-LOG_TAIL_BYTES);
-        if (text.includes('ready for connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (this.logTail.includes('ready for connections')) settle();
       });
-      child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) while starting`));
-      child.once('error', (err) => fail(`could not be started: ${err.message}`));
+      child.once('exit', (code, signal) => settle(`exited (${code ?? signal}) while starting`));
+      child.once('error', (err) => settle(`could not be started: ${err.message}`));
     });
   }
 

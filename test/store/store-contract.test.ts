@@ -188,6 +188,12 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
       for (const id of [1000, 1049, 1050, 1174]) assert.deepEqual((await store.client.load(id))?.state, stateFor(id + 1));
     });
 
+    it('sends nothing for an empty save', async () => {
+      const statementsBefore = await store.metric('store_statements_total');
+      assert.deepEqual(await store.client.save([]), { written: [], stale: [] });
+      assert.equal(await store.metric('store_statements_total'), statementsBefore);
+    });
+
     it('refuses a save that names a player twice', async () => {
       const errorsBefore = await store.metric('store_db_errors_total', { op: 'save' });
       await assert.rejects(store.client.save([snapshot(150, 1), snapshot(150, 1)]), { name: 'StoreError', code: 'STORE_BAD_REQUEST' });
@@ -197,8 +203,10 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
     it('releases with the final state only while the epoch is current, and takes no saves after', async () => {
       const old = await store.client.acquire(160, 'node-a', stateFor(160));
       const current = await store.client.acquire(160, 'node-a', stateFor(160));
+      const rejectsBefore = await store.metric('store_stale_epoch_rejects_total');
       assert.equal(await store.client.release(snapshot(160, old.epoch, 1)), false);
       assert.deepEqual(await store.client.load(160).then((r) => [r?.online, r?.state]), [true, stateFor(160)]);
+      assert.equal(await store.metric('store_stale_epoch_rejects_total'), rejectsBefore + 1);
 
       assert.equal(await store.client.release(snapshot(160, current.epoch, 2)), true);
       const released = await store.client.load(160);
