@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/config.ts';
-import { chunks, type Backend, type CharacterSnapshot, type CharacterState } from '../src/store/character-store.ts';
+import { chunks, type Backend, type CharacterSnapshot, type CharacterState } from '../src/protocol/character-store.ts';
 import { rowPlaceholders, stateValues } from '../src/store/rows.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
-import { StoreWorkerHandle } from '../src/store/store-worker-handle.ts';
+import { StoreWorkerHandle } from '../src/supervisor/store-worker-handle.ts';
 import { openTestDatabase } from '../test/helpers/mysql.ts';
 import { printReport, type Row } from './lib/report.ts';
 

@@ -10,7 +10,7 @@ import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
 import { OpsServer } from './ops/ops-server.ts';
-import { StoreWorkerHandle } from './store/store-worker-handle.ts';
+import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 
 export interface RunningServer {

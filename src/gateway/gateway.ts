@@ -34,7 +34,8 @@ import {
   type MoveRequest,
   type ServerMessageInit,
 } from '../protocol/messages.ts';
-import type { CharacterState, CharacterStore, OwnedCharacter } from '../store/character-store.ts';
+import type { CharacterState, CharacterStore, OwnedCharacter } from '../protocol/character-store.ts';
+import type { DropReason } from '../protocol/zone-control.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
@@ -152,7 +153,7 @@ export class Gateway {
   }
 
   /** The zone could not fit this session's frames and has removed its player. */
-  sessionDroppedByZone(sessionId: number, reason: 'zone_overloaded' | 'stale_owner'): void {
+  sessionDroppedByZone(sessionId: number, reason: DropReason): void {
     const session = this.sessions.get(sessionId);
     if (session) this.end(session, reason === 'zone_overloaded' ? SessionEnds.zoneOverloaded : SessionEnds.replaced);
   }

@@ -6,7 +6,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config, ZoneConfig } from '../config/config.ts';
-import type { DropReason } from '../zone/zone.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;
@@ -18,6 +17,9 @@ export interface ZoneWorkerData {
   /** This zone's own channel to the store worker (transferred with the worker's start). */
   readonly storePort: MessagePort;
 }
+
+/** Why a zone dropped a session on its own: its frames did not fit, or another log-in owns the character now. */
+export type DropReason = 'zone_overloaded' | 'stale_owner';
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 

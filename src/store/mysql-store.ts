@@ -23,7 +23,7 @@ import {
   type SaveResult,
   type StoreBackend,
   type StoredCharacter,
-} from './character-store.ts';
+} from '../protocol/character-store.ts';
 import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
 import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import type { StoreBackend } from './character-store.ts';
+import type { StoreBackend } from '../protocol/character-store.ts';
 import { MysqlStore } from './mysql-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 

@@ -2,7 +2,7 @@
  * How characters map to the rows of `characters`, shared by both backends: the column lists, the
  * placeholder text of multi-row statements, and reading a row back.
  */
-import type { CharacterState, StoredCharacter } from './character-store.ts';
+import type { CharacterState, StoredCharacter } from '../protocol/character-store.ts';
 
 export const STATE_COLUMNS = 'zone_id, x, y, heading, hp, level, exp, play_time_s';
 export const ROW_COLUMNS = `player_id, name, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, last_save_at, created_at`;

@@ -1,7 +1,7 @@
 /**
  * Entry point of the store worker thread: the only thread that talks to the database. It opens the
  * backend chosen by the configuration, then answers requests on every port the main thread hands
- * it (store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
+ * it (protocol/store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
  *
  * Stopping: requests already received are finished, later ones are refused with STORE_STOPPING,
  * then the database is closed and every client port with it, and the thread exits.
@@ -9,7 +9,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
 import type { MetricsSnapshot } from '../protocol/zone-control.ts';
-import { StoreError, StoreErrorCodes } from './character-store.ts';
+import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
 import { MeteredStore } from './metered-store.ts';
 import { openStore } from './open-store.ts';
 import {
@@ -22,7 +22,7 @@ import {
   type StoreResult,
   type StoreWorkerData,
   type ToStoreWorker,
-} from './store-protocol.ts';
+} from '../protocol/store-protocol.ts';
 
 if (!parentPort) throw new Error('store-worker.ts runs only as a worker thread');
 const control = parentPort;

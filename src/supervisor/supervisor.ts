@@ -9,9 +9,8 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import type { FromZone, ZoneWorkerData } from '../protocol/zone-control.ts';
-import type { StoreWorkerHandle } from '../store/store-worker-handle.ts';
-import type { DropReason } from '../zone/zone.ts';
+import type { DropReason, FromZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
 
 const ZONE_WORKER_URL = new URL('../zone/zone-worker.ts', import.meta.url);

@@ -17,7 +17,7 @@
  *   one statement. Until that succeeds it is kept here and retried like a failed batch, and the
  *   character stays owned and online in the database, so nobody else can load it.
  */
-import type { CharacterSnapshot, CharacterStore } from '../store/character-store.ts';
+import type { CharacterSnapshot, CharacterStore } from '../protocol/character-store.ts';
 import type { Player } from './world.ts';
 
 export interface WriteBackSettings {

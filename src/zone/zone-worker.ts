@@ -8,7 +8,7 @@ import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
 import { createSpatialIndex } from '../spatial/create-index.ts';
-import { StoreClient } from '../store/store-client.ts';
+import { StoreClient } from '../protocol/store-client.ts';
 import { InterestView } from '../view/interest.ts';
 import { Zone } from './zone.ts';
 import { ZoneMetrics } from './zone-metrics.ts';

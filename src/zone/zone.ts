@@ -13,8 +13,9 @@
 import type { ZoneConfig } from '../config/config.ts';
 import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type JoinJob, type MoveJob } from '../protocol/jobs.ts';
 import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import type { DropReason } from '../protocol/zone-control.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
-import type { CharacterSnapshot } from '../store/character-store.ts';
+import type { CharacterSnapshot } from '../protocol/character-store.ts';
 import type { ViewSystem } from '../view/interest.ts';
 import { WorldUpdateWriter } from '../view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
@@ -56,9 +57,6 @@ export interface ZoneCounters {
   framesRejected: number;
   movesRejected: number;
 }
-
-/** Why the zone dropped a session on its own. */
-export type DropReason = 'zone_overloaded' | 'stale_owner';
 
 /** What the zone tells its host about. */
 export interface ZoneHooks {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { StoreError } from '../../src/store/character-store.ts';
+import { StoreError } from '../../src/protocol/character-store.ts';
 import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../helpers/mysql.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
 

@@ -1,9 +1,9 @@
 /** A real store worker thread with a client on this thread, for the store tests. */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import type { CharacterState } from '../../src/store/character-store.ts';
-import type { StoreClient } from '../../src/store/store-client.ts';
-import { StoreWorkerHandle } from '../../src/store/store-worker-handle.ts';
+import type { CharacterState } from '../../src/protocol/character-store.ts';
+import type { StoreClient } from '../../src/protocol/store-client.ts';
+import { StoreWorkerHandle } from '../../src/supervisor/store-worker-handle.ts';
 
 export interface RunningStore {
   readonly config: Config;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { createConnection } from 'mysql2/promise';
-import { StoreError, type Backend, type CharacterSnapshot } from '../../src/store/character-store.ts';
+import { StoreError, type Backend, type CharacterSnapshot } from '../../src/protocol/character-store.ts';
 import { migrationsFor } from '../../src/store/migrations.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { openTestDatabase } from '../helpers/mysql.ts';

@@ -10,7 +10,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
-import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import type { MetricsSnapshot } from './zone-control.ts';
 import { StoreError, type Backend, type CharacterStore } from './character-store.ts';
 
 export interface StoreWorkerData {

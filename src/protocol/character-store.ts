@@ -1,7 +1,7 @@
 /**
  * The storage interface zones and the gateway see (DESIGN.md R7, R8): characters are loaded with
  * exclusive ownership, written back in batches fenced by their owner epoch, and released. Two
- * backends implement it inside the store worker (mysql-store.ts, sqlite-store.ts); every other
+ * backends implement it inside the store worker (store/mysql-store.ts, store/sqlite-store.ts); every other
  * thread uses it through a StoreClient (store-client.ts). No SQL crosses this interface.
  *
  * Ownership: `acquire` raises the character's owner epoch and marks it online in one transaction.

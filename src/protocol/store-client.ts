@@ -11,7 +11,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricsSource } from '../metrics/metrics-hub.ts';
-import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import type { MetricsSnapshot } from './zone-control.ts';
 import {
   StoreError,
   StoreErrorCodes,

@@ -10,11 +10,11 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
-import type { Backend } from './character-store.ts';
-import { StoreClient } from './store-client.ts';
-import { fromWireError, type FromStoreWorker, type StoreWorkerData, type ToStoreWorker } from './store-protocol.ts';
+import type { Backend } from '../protocol/character-store.ts';
+import { StoreClient } from '../protocol/store-client.ts';
+import { fromWireError, type FromStoreWorker, type StoreWorkerData, type ToStoreWorker } from '../protocol/store-protocol.ts';
 
-const STORE_WORKER_URL = new URL('./store-worker.ts', import.meta.url);
+const STORE_WORKER_URL = new URL('../store/store-worker.ts', import.meta.url);
 
 export class StoreWorkerHandle {
   readonly worker: Worker;
