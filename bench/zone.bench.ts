@@ -17,7 +17,7 @@ import { BruteForceIndex } from '../src/spatial/brute-force-index.ts';
 import { createSpatialIndex } from '../src/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/spatial/spatial-index.ts';
 import { InterestView, type ViewSettings } from '../src/view/interest.ts';
-import { mulberry32 } from '../src/zone/npcs.ts';
+import { mulberry32 } from '../src/zone/random.ts';
 import { MoveField } from '../src/protocol/messages.ts';
 import { Zone } from '../src/zone/zone.ts';
 import { printReport, type Row } from './lib/report.ts';

@@ -3,6 +3,7 @@
  * mostly in towns, walking at player speed with a slowly wandering heading. Everything is drawn
  * from a seeded generator, so every index under test sees exactly the same positions.
  */
+import { mulberry32 as prng } from '../../src/zone/random.ts';
 
 export type Spread = 'uniform' | 'clustered';
 
@@ -18,17 +19,6 @@ export interface WorldSettings {
   readonly townSigmaM: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class World {
   readonly count: number;

@@ -6,6 +6,7 @@
  * The walk comes from a seeded generator, so a zone with the same seed replays the same walks.
  */
 import { EntityKind, MoveField } from '../protocol/messages.ts';
+import { mulberry32 } from './random.ts';
 import type { Entity, World } from './world.ts';
 
 const MIN_SPEED_MPS = 0.5;
@@ -63,16 +64,4 @@ export class Wanderers {
     walk.speedMps = MIN_SPEED_MPS + this.random() * (MAX_SPEED_MPS - MIN_SPEED_MPS);
     walk.entity.heading = Math.atan2(walk.targetY - walk.entity.y, walk.targetX - walk.entity.x);
   }
-}
-
-/** A small, fast, seedable generator (Mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,17 +3,7 @@
  * payload (producer id, sequence number, checksum of random bytes).
  */
 
-/** mulberry32: small, fast, seeded; good enough to pick sizes and fill bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../src/zone/random.ts';
 
 /** FNV-1a over bytes[start, end). */
 export function fnv1a(bytes: Uint8Array, start: number, end: number): number {

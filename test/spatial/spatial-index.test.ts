@@ -3,18 +3,8 @@ import { describe, it } from 'node:test';
 import { Quadtree } from '../../src/spatial/quadtree.ts';
 import type { SpatialIndex } from '../../src/spatial/spatial-index.ts';
 import { UniformGrid } from '../../src/spatial/uniform-grid.ts';
+import { mulberry32 as prng } from '../../src/zone/random.ts';
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Make = (widthM: number, heightM: number) => SpatialIndex;
 

@@ -15,7 +15,7 @@ import { UniformGrid } from '../../src/spatial/uniform-grid.ts';
 import type { SpatialIndex } from '../../src/spatial/spatial-index.ts';
 import { InterestView, type ViewSettings } from '../../src/view/interest.ts';
 import { WorldUpdateWriter } from '../../src/view/world-update-writer.ts';
-import { mulberry32 } from '../../src/zone/npcs.ts';
+import { mulberry32 } from '../../src/zone/random.ts';
 import { World, type Entity, type Player } from '../../src/zone/world.ts';
 
 // The view system must behave the same on every index; brute force is the plainest reference.
