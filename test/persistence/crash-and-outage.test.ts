@@ -168,3 +168,27 @@ it('database outage: play goes on, a log-out ends the session, and everything is
     await database.remove();
   }
 });
+
+it('a shutdown that cannot write everything back exits 1 and names every player left unsaved', { skip: noMariadb, timeout: 90_000 }, async () => {
+  const database = await startThrowawayMysql();
+  try {
+    const url = await createTestDatabase(database.url());
+    const server = await startProcess({ MYSQL_URL: url, ZONES: '1:1000x1000', MAX_SPEED_MPS: '1000', SHUTDOWN_DEADLINE_MS: '2000', FLUSH_INTERVAL_MS: '3600000' });
+    const clients: ZoneClient[] = [];
+    for (const id of [4, 8]) {
+      const client = await ZoneClient.connect(`ws://127.0.0.1:${server.port}`);
+      await client.login(issueToken(TEST_SECRET, id, 600));
+      client.move(501, 502, 0);
+      await client.ping();
+      clients.push(client);
+    }
+    await database.stop();
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    assert.equal((await exited)[0], 1, 'a failed final write-back is a failed shutdown');
+    const lost = server.logs.find((line) => line.msg === "SHUTDOWN LOST DATA: these players' last state is not in the database");
+    assert.deepEqual(lost?.unsavedPlayers, [4, 8]);
+  } finally {
+    await database.remove();
+  }
+});
