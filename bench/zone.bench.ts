@@ -8,7 +8,7 @@
  * The same run measures the view system on three spatial indexes: the uniform grid the server
  * uses, the quadtree, and brute force (every query looks at every entity: O(N²)).
  *
- *   node bench/zone.bench.ts [--players N] [--ticks T] [--json]
+ *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force'] [--json]
  */
 import { performance } from 'node:perf_hooks';
 import { JobWriter } from '../src/protocol/jobs.ts';
@@ -163,16 +163,20 @@ function run(players: number, indexName: string): Row {
   return row;
 }
 
+const indexAt = args.indexOf('--index');
+const indexNames = indexAt >= 0 ? [args[indexAt + 1] as string] : Object.keys(INDEXES);
+for (const name of indexNames) if (!(name in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
+
 const rows: Row[] = [];
 for (const players of playerCounts) {
-  for (const indexName of Object.keys(INDEXES)) {
+  for (const indexName of indexNames) {
     rows.push(run(players, indexName));
     process.stderr.write(`  ${players} players, ${indexName}: done\n`);
   }
 }
 
 const summary: Record<string, number> = {};
-for (const players of playerCounts) {
+for (const players of indexNames.length === 3 ? playerCounts : []) {
   const of = (index: string): Row => rows.find((r) => r.players === players && r.index === index) as Row;
   summary[`${players}: tick p99, ms`] = of('grid').tickP99 as number;
   summary[`${players}: bytes per viewer per tick`] = of('grid').bytesPerViewer as number;

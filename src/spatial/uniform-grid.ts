@@ -14,7 +14,7 @@
  *
  * Points must lie in [0, width] × [0, height]; insert and move throw a RangeError otherwise.
  */
-import { PointSet, growInt32 } from './point-set.ts';
+import { PointSet } from './point-set.ts';
 import type { SpatialIndex } from './spatial-index.ts';
 
 /** Larger than this and the cell arrays would take hundreds of megabytes: the cells are too small. */

@@ -18,7 +18,7 @@
  */
 import { MoveField, toCentimetres, toMilliradians } from '../protocol/messages.ts';
 import type { SpatialIndex } from '../spatial/spatial-index.ts';
-import type { Entity, Player, World } from '../zone/world.ts';
+import type { Player, World } from '../zone/world.ts';
 import { ViewResults } from './view-results.ts';
 
 export interface ViewSettings {
@@ -58,9 +58,14 @@ export class InterestView implements ViewSystem {
   private readonly index: SpatialIndex;
   private readonly enterSq: number;
   private readonly leaveSq: number;
-  private bySlot: readonly (Entity | undefined)[] = [];
   /** Slots whose moveMask is set this tick (cleared at the start of the next). */
   readonly movedSlots: number[] = [];
+  /** Per slot: position (metres), entity id, and whether it left the zone this tick. */
+  private xs = new Float64Array(0);
+  private ys = new Float64Array(0);
+  private ids = new Uint32Array(0);
+  private gone = new Uint8Array(0);
+  private readonly goneSlots: number[] = [];
   /** Visible set of the player in each slot (its first visibleCount entries). */
   private readonly visible: (Int32Array | undefined)[] = [];
   private visibleCount = new Int32Array(0);
@@ -88,7 +93,6 @@ export class InterestView implements ViewSystem {
   }
 
   update(world: World, tick: number): ViewResults {
-    this.bySlot = world.bySlot;
     this.ensureCapacity(world.slotCount);
     this.applyEntityNews(world);
     const results = this.results;
@@ -108,12 +112,22 @@ export class InterestView implements ViewSystem {
 
   private applyEntityNews(world: World): void {
     const { knownXCm, knownYCm, headingMrad, moveMask, dxCm, dyCm } = this.tables;
+    const { xs, ys, gone } = this;
     for (const slot of this.movedSlots) moveMask[slot] = 0;
     this.movedSlots.length = 0;
-    for (const entity of world.removed) this.index.remove(entity.slot);
+    for (const slot of this.goneSlots) gone[slot] = 0;
+    this.goneSlots.length = 0;
+    for (const entity of world.removed) {
+      this.index.remove(entity.slot);
+      gone[entity.slot] = 1;
+      this.goneSlots.push(entity.slot);
+    }
     for (const entity of world.added) {
       const slot = entity.slot;
       this.index.insert(slot, entity.x, entity.y);
+      xs[slot] = entity.x;
+      ys[slot] = entity.y;
+      this.ids[slot] = entity.id;
       knownXCm[slot] = toCentimetres(entity.x);
       knownYCm[slot] = toCentimetres(entity.y);
       headingMrad[slot] = toMilliradians(entity.heading);
@@ -125,6 +139,8 @@ export class InterestView implements ViewSystem {
       let mask = 0;
       if (entity.changed & MoveField.MOVE_FIELD_POSITION) {
         this.index.move(slot, entity.x, entity.y);
+        xs[slot] = entity.x;
+        ys[slot] = entity.y;
         const xCm = toCentimetres(entity.x);
         const yCm = toCentimetres(entity.y);
         dxCm[slot] = xCm - (knownXCm[slot] as number);
@@ -157,13 +173,12 @@ export class InterestView implements ViewSystem {
     const set = this.visible[viewer.slot];
     if (!set) return;
     const moveMask = this.tables.moveMask;
-    const results = this.results;
+    const { gone, results } = this;
     let count = this.visibleCount[viewer.slot] as number;
     for (let i = 0; i < count; i++) {
       const slot = set[i] as number;
-      const entity = this.bySlot[slot] as Entity;
-      if (entity.removed) {
-        results.addDespawn(entity.id);
+      if (gone[slot] !== 0) {
+        results.addDespawn(this.ids[slot] as number);
         set[i--] = set[--count] as number;
       } else if (moveMask[slot] !== 0) {
         results.addMove(slot);
@@ -189,13 +204,15 @@ export class InterestView implements ViewSystem {
     if (found > this.candidateSlots.length) this.growCandidates(found);
     const candidateSlots = this.candidateSlots;
     const candidateDistSq = this.candidateDistSq;
+    const { xs, ys } = this;
+    const vx = viewer.x;
+    const vy = viewer.y;
     let count = 0;
     for (let j = 0; j < found; j++) {
       const slot = slots[j] as number;
       if (slot === viewerSlot) continue;
-      const entity = this.bySlot[slot] as Entity;
-      const dx = entity.x - viewer.x;
-      const dy = entity.y - viewer.y;
+      const dx = (xs[slot] as number) - vx;
+      const dy = (ys[slot] as number) - vy;
       const distSq = dx * dx + dy * dy;
       if (distSq <= this.enterSq || (distSq <= this.leaveSq && oldMark[slot] === stamp)) {
         candidateSlots[count] = slot;
@@ -210,7 +227,7 @@ export class InterestView implements ViewSystem {
     for (let i = 0; i < count; i++) newMark[candidateSlots[i] as number] = stamp;
     for (let i = 0; i < oldCount; i++) {
       const slot = set[i] as number;
-      if (newMark[slot] !== stamp) results.addDespawn((this.bySlot[slot] as Entity).id);
+      if (newMark[slot] !== stamp) results.addDespawn(this.ids[slot] as number);
     }
     for (let i = 0; i < count; i++) {
       const slot = candidateSlots[i] as number;
@@ -224,17 +241,38 @@ export class InterestView implements ViewSystem {
 
   /**
    * Reorders the first `count` candidates so that the `keep` nearest come first (ties: lower
-   * entity id first) and returns `keep`. Only crowds larger than the cap pay for it.
+   * entity id first) and returns `keep`: a quickselect, in place, O(count) on average.
    */
   private keepNearest(count: number, keep: number): number {
-    const order = Array.from({ length: count }, (_, i) => i);
     const slots = this.candidateSlots;
     const distSq = this.candidateDistSq;
-    order.sort((a, b) => (distSq[a] as number) - (distSq[b] as number) || (this.bySlot[slots[a] as number] as Entity).id - (this.bySlot[slots[b] as number] as Entity).id);
-    const keptSlots = order.slice(0, keep).map((i) => slots[i] as number);
-    const keptDist = order.slice(0, keep).map((i) => distSq[i] as number);
-    slots.set(keptSlots);
-    distSq.set(keptDist);
+    const ids = this.ids;
+    // a before b: nearer, or as near with a lower id.
+    const before = (a: number, b: number): boolean => {
+      const da = distSq[a] as number;
+      const db = distSq[b] as number;
+      return da < db || (da === db && (ids[slots[a] as number] as number) < (ids[slots[b] as number] as number));
+    };
+    const swap = (a: number, b: number): void => {
+      const slot = slots[a] as number;
+      slots[a] = slots[b] as number;
+      slots[b] = slot;
+      const d = distSq[a] as number;
+      distSq[a] = distSq[b] as number;
+      distSq[b] = d;
+    };
+    let lo = 0;
+    let hi = count - 1;
+    // Invariant: the `keep` nearest are the first `keep` once [lo, hi] no longer straddles keep.
+    while (lo < hi) {
+      swap((lo + hi) >>> 1, hi); // middle as pivot, parked at hi
+      let store = lo;
+      for (let i = lo; i < hi; i++) if (before(i, hi)) swap(i, store++);
+      swap(store, hi);
+      if (store === keep - 1 || store === keep) break;
+      if (store < keep) lo = store + 1;
+      else hi = store - 1;
+    }
     return keep;
   }
 
@@ -261,6 +299,10 @@ export class InterestView implements ViewSystem {
     tables.dyCm.set(old.dyCm);
     this.tables = tables;
     this.visibleCount = copyInto(new Int32Array(capacity), this.visibleCount);
+    this.xs = copyInto(new Float64Array(capacity), this.xs);
+    this.ys = copyInto(new Float64Array(capacity), this.ys);
+    this.ids = copyInto(new Uint32Array(capacity), this.ids);
+    this.gone = copyInto(new Uint8Array(capacity), this.gone);
     this.oldMark = copyInto(new Uint32Array(capacity), this.oldMark);
     this.newMark = copyInto(new Uint32Array(capacity), this.newMark);
   }
@@ -284,7 +326,7 @@ function newTables(capacity: number): EntityTables {
   };
 }
 
-function copyInto<T extends Int32Array | Uint32Array>(target: T, source: T): T {
+function copyInto<T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(target: T, source: T): T {
   target.set(source);
   return target;
 }

@@ -64,7 +64,6 @@ export class WorldUpdateWriter {
   // Layout of the frame last measured.
   private viewer = 0;
   private bodyLength = 0;
-  private spawnsLength = 0;
   private despawnsLength = 0;
   private idsBytes = 0;
   private movesCount = 0;
