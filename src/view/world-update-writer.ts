@@ -43,14 +43,17 @@ export class WorldUpdateWriter {
   private readonly view: ViewSystem;
   private readonly bySlot: readonly (Entity | undefined)[];
   /**
-   * This tick's move column entries of each moved entity, back to back in movePool from
-   * moveAt[slot]: its id, then (with their bits) dx, dy and heading, as varints.
+   * This tick's move column entries of each moved entity, by slot: the unsigned value each
+   * column holds for it (id, and the ZigZag of dx, dy and heading) and its varint length, 0 when
+   * the entity has no entry in that column.
    */
-  private movePool = new Uint8Array(64 * 1024);
-  private moveAt = new Int32Array(0);
+  private idValue = new Uint32Array(0);
   private idLength = new Uint8Array(0);
+  private dxValue = new Uint32Array(0);
   private dxLength = new Uint8Array(0);
+  private dyValue = new Uint32Array(0);
   private dyLength = new Uint8Array(0);
+  private headingValue = new Uint32Array(0);
   private headingLength = new Uint8Array(0);
   /** This tick's encoded spawns: slot → [spawnAt, spawnAt + spawnLength) in spawnPool. */
   private spawnPool = new Uint8Array(64 * 1024);
@@ -86,40 +89,32 @@ export class WorldUpdateWriter {
       this.spawnAt = new Int32Array(capacity);
       this.spawnLength = new Int32Array(capacity);
       this.spawnTick = new Uint32Array(capacity);
-      this.moveAt = new Int32Array(capacity);
+      this.idValue = new Uint32Array(capacity);
       this.idLength = new Uint8Array(capacity);
+      this.dxValue = new Uint32Array(capacity);
       this.dxLength = new Uint8Array(capacity);
+      this.dyValue = new Uint32Array(capacity);
       this.dyLength = new Uint8Array(capacity);
+      this.headingValue = new Uint32Array(capacity);
       this.headingLength = new Uint8Array(capacity);
     }
-    const moved = this.view.movedSlots;
-    // An id and three fields take at most 5 bytes each.
-    if (moved.length * 20 > this.movePool.length) this.movePool = new Uint8Array(moved.length * 40);
     const { moveMask, dxCm, dyCm, headingMrad } = this.view.tables;
-    const pool = this.movePool;
-    let at = 0;
-    for (const slot of moved) {
+    for (const slot of this.view.movedSlots) {
       const mask = moveMask[slot] as number;
-      this.moveAt[slot] = at;
-      let end = writeVarint(pool, at, (this.bySlot[slot] as Entity).id);
-      this.idLength[slot] = end - at;
-      at = end;
-      if (mask & MoveField.MOVE_FIELD_POSITION) {
-        end = writeVarint(pool, at, zigzag(dxCm[slot] as number));
-        this.dxLength[slot] = end - at;
-        at = writeVarint(pool, end, zigzag(dyCm[slot] as number));
-        this.dyLength[slot] = at - end;
-      } else {
-        this.dxLength[slot] = 0;
-        this.dyLength[slot] = 0;
-      }
-      if (mask & MoveField.MOVE_FIELD_HEADING) {
-        end = writeVarint(pool, at, zigzag(headingMrad[slot] as number));
-        this.headingLength[slot] = end - at;
-        at = end;
-      } else {
-        this.headingLength[slot] = 0;
-      }
+      const id = (this.bySlot[slot] as Entity).id;
+      this.idValue[slot] = id;
+      this.idLength[slot] = varintLength(id);
+      const position = (mask & MoveField.MOVE_FIELD_POSITION) !== 0;
+      const dx = position ? zigzag(dxCm[slot] as number) : 0;
+      const dy = position ? zigzag(dyCm[slot] as number) : 0;
+      this.dxValue[slot] = dx;
+      this.dxLength[slot] = position ? varintLength(dx) : 0;
+      this.dyValue[slot] = dy;
+      this.dyLength[slot] = position ? varintLength(dy) : 0;
+      const turned = (mask & MoveField.MOVE_FIELD_HEADING) !== 0;
+      const heading = turned ? zigzag(headingMrad[slot] as number) : 0;
+      this.headingValue[slot] = heading;
+      this.headingLength[slot] = turned ? varintLength(heading) : 0;
     }
   }
 
@@ -193,42 +188,25 @@ export class WorldUpdateWriter {
       const from = r.moveStart[i] as number;
       const to = r.moveStart[i + 1] as number;
       const slots = r.moveSlots;
-      const pool = this.movePool;
-      const { moveAt, idLength, dxLength, dyLength, headingLength } = this;
       const moveMask = this.view.tables.moveMask;
       target[at++] = TAG_MOVE_IDS;
       at = writeVarint(target, at, this.idsBytes);
-      for (let k = from; k < to; k++) {
-        const slot = slots[k] as number;
-        for (let b = moveAt[slot] as number, end = b + (idLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
-      }
+      at = writeColumn(target, at, slots, from, to, this.idValue, this.idLength);
       target[at++] = TAG_MOVE_MASKS;
       at = writeVarint(target, at, this.movesCount);
       for (let k = from; k < to; k++) target[at++] = moveMask[slots[k] as number] as number;
       if (this.dxBytes > 0) {
         target[at++] = TAG_MOVE_DX;
         at = writeVarint(target, at, this.dxBytes);
-        for (let k = from; k < to; k++) {
-          const slot = slots[k] as number;
-          for (let b = (moveAt[slot] as number) + (idLength[slot] as number), end = b + (dxLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
-        }
+        at = writeColumn(target, at, slots, from, to, this.dxValue, this.dxLength);
         target[at++] = TAG_MOVE_DY;
         at = writeVarint(target, at, this.dyBytes);
-        for (let k = from; k < to; k++) {
-          const slot = slots[k] as number;
-          for (let b = (moveAt[slot] as number) + (idLength[slot] as number) + (dxLength[slot] as number), end = b + (dyLength[slot] as number); b < end; b++) {
-            target[at++] = pool[b] as number;
-          }
-        }
+        at = writeColumn(target, at, slots, from, to, this.dyValue, this.dyLength);
       }
       if (this.headingBytes > 0) {
         target[at++] = TAG_MOVE_HEADING;
         at = writeVarint(target, at, this.headingBytes);
-        for (let k = from; k < to; k++) {
-          const slot = slots[k] as number;
-          const start = (moveAt[slot] as number) + (idLength[slot] as number) + (dxLength[slot] as number) + (dyLength[slot] as number);
-          for (let b = start, end = start + (headingLength[slot] as number); b < end; b++) target[at++] = pool[b] as number;
-        }
+        at = writeColumn(target, at, slots, from, to, this.headingValue, this.headingLength);
       }
     }
     return at;
@@ -278,6 +256,31 @@ export class WorldUpdateWriter {
     this.spawnPoolEnd = at;
     return at - start;
   }
+}
+
+/**
+ * Writes the column entries of the entities in slots[from, to): value[slot] as a varint for each
+ * one whose length[slot] is not 0 (0: no entry in this column).
+ */
+function writeColumn(target: Uint8Array, offset: number, slots: Int32Array, from: number, to: number, value: Uint32Array, length: Uint8Array): number {
+  let at = offset;
+  for (let k = from; k < to; k++) {
+    const slot = slots[k] as number;
+    const n = length[slot] as number;
+    if (n === 0) continue;
+    let v = value[slot] as number;
+    // Most entries are one or two bytes.
+    if (n === 1) {
+      target[at++] = v;
+      continue;
+    }
+    while (v > 0x7f) {
+      target[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    target[at++] = v;
+  }
+  return at;
 }
 
 /** Bytes of a packed field holding `length` bytes of values: nothing when empty. */
