@@ -1,0 +1,178 @@
+/**
+ * One bot: a ZoneClient (the SDK) that logs in, walks (bench/bots/walker.ts) at a fixed number
+ * of moves per second, pings now and then, and reports what it sees to its group.
+ */
+import { WebSocket as WsWebSocket } from 'ws';
+import { issueToken } from '../../src/auth/token.ts';
+import { LoginRefusedError, ZoneClient, type CloseInfo } from '../../src/client/zone-client.ts';
+import { ErrorCode, MoveRejectReason, type WorldUpdate } from '../../src/protocol/messages.ts';
+import type { Metronome } from './metronome.ts';
+import type { BotOptions } from './options.ts';
+import { clusterCentre, clusterOf, Walker } from './walker.ts';
+
+/** What a bot tells its group; the group counts and measures. */
+export interface BotSink {
+  error(kind: string): void;
+  moveSent(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void;
+  /** A WorldUpdate arrived and was applied to `client.entities`, at `receivedAt`. */
+  update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void;
+  rtt(ms: number): void;
+  /** A logged-in bot's connection closed without the bot asking for it. */
+  disconnected(zoneId: number, entityId: number): void;
+}
+
+/** Frames and bytes a bot's socket received, counted as they come off the wire. */
+export interface Traffic {
+  frames: number;
+  bytes: number;
+}
+
+const LOGOUT_WAIT_MS = 10_000;
+
+/** "ERROR_CODE_SLOW_CONSUMER" → "SLOW_CONSUMER". */
+function enumName(values: object, prefix: string, code: number): string {
+  const name = (values as Record<number, string | undefined>)[code];
+  return name ? name.slice(prefix.length) : String(code);
+}
+
+/**
+ * A `ws` WebSocket class for the SDK (which takes any standard WebSocket) that counts what it
+ * receives into `traffic`. `ws` rather than Node's built-in WebSocket: it is what the server
+ * uses and costs the bots less CPU, and the bots share the machine with the server.
+ */
+function countingWebSocket(traffic: Traffic): typeof WebSocket {
+  return class extends WsWebSocket {
+    constructor(url: string) {
+      super(url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+      this.on('message', (data: ArrayBuffer | Buffer) => {
+        traffic.frames++;
+        traffic.bytes += data.byteLength;
+      });
+      // A socket error is followed by 'close', which is what the bot counts; without a
+      // listener, ws would throw the error instead.
+      this.on('error', () => {});
+    }
+  } as unknown as typeof WebSocket;
+}
+
+/** The group's clocks: one tick per move, one per ping. */
+export interface BotClocks {
+  readonly moves: Metronome;
+  readonly pings: Metronome;
+}
+
+export class Bot {
+  readonly playerId: number;
+  readonly traffic: Traffic = { frames: 0, bytes: 0 };
+  client: ZoneClient | undefined;
+  /** Logged in, and the connection has not closed since. */
+  inWorld = false;
+  /** Inside its cluster's disc, as of its last move. */
+  home = false;
+  movesSent = 0;
+
+  private readonly options: BotOptions;
+  private readonly sink: BotSink;
+  private readonly clocks: BotClocks;
+  private walker: Walker | undefined;
+  /** What takes the bot off its clocks. */
+  private stopClocks: (() => void)[] = [];
+  private stopping = false;
+  private started: Promise<void> | undefined;
+
+  constructor(playerId: number, options: BotOptions, sink: BotSink, clocks: BotClocks) {
+    this.playerId = playerId;
+    this.options = options;
+    this.sink = sink;
+    this.clocks = clocks;
+  }
+
+  /** Connects and logs in; failures are counted, never thrown. */
+  start(): Promise<void> {
+    return (this.started ??= this.connectAndLogIn());
+  }
+
+  private async connectAndLogIn(): Promise<void> {
+    const { options, sink } = this;
+    let client: ZoneClient;
+    try {
+      client = await ZoneClient.connect(options.url, { WebSocket: countingWebSocket(this.traffic) });
+    } catch {
+      sink.error('connect_failed');
+      return;
+    }
+    this.client = client;
+    client.on('error', (error) => sink.error(`error:${enumName(ErrorCode, 'ERROR_CODE_', error.code)}`));
+    // The SDK has already put the bot back where the server says it is; the walk goes on from there.
+    client.on('correction', (correction) => sink.error(`correction:${enumName(MoveRejectReason, 'MOVE_REJECT_REASON_', correction.reason)}`));
+    client.on('update', (update) => sink.update(client, update, performance.now()));
+    client.on('close', (info) => this.onClose(info));
+    let self;
+    try {
+      self = await client.login(issueToken(options.secret, this.playerId, 24 * 3600));
+    } catch (err) {
+      // A refused log-in is followed by a close: that close is part of the refusal, not a disconnect.
+      sink.error(err instanceof LoginRefusedError ? `login_refused:${enumName(ErrorCode, 'ERROR_CODE_', err.code)}` : 'login_closed');
+      return;
+    }
+    if (this.stopping) return;
+    this.inWorld = true;
+    const { cluster, firstId, zones, rate, speedMps } = options;
+    const home = clusterCentre(clusterOf(this.playerId, firstId, zones, cluster.size), self.zoneWidth, self.zoneHeight, cluster);
+    this.walker = new Walker(home, cluster.radius, speedMps / rate, { x: self.zoneWidth, y: self.zoneHeight });
+    this.home = this.walker.isHome(self);
+    this.stopClocks = [this.clocks.moves.add(() => this.step()), this.clocks.pings.add(() => this.ping())];
+  }
+
+  private step(): void {
+    const { client, walker } = this;
+    const self = client?.self;
+    if (!client || !walker || !self) return;
+    const to = walker.next(self);
+    this.sink.moveSent(self.zoneId, self.entityId, to.x, to.y, performance.now());
+    client.move(to.x, to.y, to.heading);
+    this.movesSent++;
+    this.home = walker.isHome(to);
+  }
+
+  private ping(): void {
+    // A ping still out when the connection closes is rejected; the close is what counts.
+    this.client?.ping().then(
+      (ms) => this.sink.rtt(ms),
+      () => {},
+    );
+  }
+
+  private onClose(info: CloseInfo): void {
+    this.leaveClocks();
+    if (!this.inWorld) return;
+    this.inWorld = false;
+    if (!this.stopping) {
+      this.sink.error(`close:${info.code}`);
+      const self = this.client?.self;
+      if (self) this.sink.disconnected(self.zoneId, self.entityId);
+    }
+  }
+
+  private leaveClocks(): void {
+    for (const stop of this.stopClocks) stop();
+    this.stopClocks = [];
+  }
+
+  /** Stops walking and logs out (the server saves the position), then closes. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.leaveClocks();
+    await this.started;
+    const client = this.client;
+    if (!client || client.closed) return;
+    if (this.inWorld) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, LOGOUT_WAIT_MS)));
+      // A log-out that fails (the connection closed meanwhile) needs nothing more.
+      await Promise.race([client.logout().catch(() => {}), timeout]);
+      clearTimeout(timer);
+    }
+    await client.close();
+  }
+}

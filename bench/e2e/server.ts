@@ -1,0 +1,54 @@
+/**
+ * The server under test as a child process (`node src/main.ts`) on free ports. The caller
+ * chooses its database through `env` (DATA_DIR, or MYSQL_URL inherited from the environment) and
+ * may profile it: `--cpu-prof` writes one .cpuprofile per thread into `profileDir` when it stops.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseExposition, type Sample } from './metrics.ts';
+
+export interface ServerProcess {
+  readonly url: string;
+  scrape(): Promise<Sample[]>;
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Server log lines at or above this pino level are passed on to stderr (40 = warn). */
+const SHOWN_LEVEL = 40;
+
+export async function startServerProcess(env: Record<string, string>, profileDir?: string): Promise<ServerProcess> {
+  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), new URL('../../src/main.ts', import.meta.url).pathname];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const ports = await new Promise<{ port: number; metricsPort: number }>((resolve, reject) => {
+    // The log is read to its end (a full pipe would stall the server), and warnings shown.
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      let entry: { msg?: string; level?: number; port?: number; metricsPort?: number };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        process.stderr.write(`server: ${line}\n`);
+        return;
+      }
+      if (entry.msg === 'server ready') resolve({ port: entry.port as number, metricsPort: entry.metricsPort as number });
+      else if ((entry.level ?? 0) >= SHOWN_LEVEL) process.stderr.write(`server: ${line}\n`);
+    });
+    void exited.then((code) => reject(new Error(`the server exited with code ${code} before it was ready`)));
+  });
+  const metricsUrl = `http://127.0.0.1:${ports.metricsPort}/metrics`;
+  return {
+    url: `ws://127.0.0.1:${ports.port}`,
+    async scrape() {
+      return parseExposition(await (await fetch(metricsUrl)).text());
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
