@@ -5,6 +5,8 @@
  *   thread: one transaction, FLUSH_BATCH_ROWS rows per statement, fenced by owner epoch.
  * - `save ×4`: the same players as four concurrent saves of a quarter each, as four zones flushing
  *   at once (MySQL: four pool connections, four transactions).
+ * - `batches`: the same players as FLUSH_BATCH_ROWS-row saves, one transaction each, all sent at
+ *   once, as the zones' write-back sends them (MySQL: as many at a time as the pool has connections).
  * - `per-row UPDATE` (baseline, same run): one fenced UPDATE per player inside one transaction, on
  *   a connection of the benchmark's own.
  *
@@ -155,7 +157,7 @@ function sqliteUnderTest(): BackendUnderTest {
   };
 }
 
-const METHODS = ['save', 'save ×4', 'per-row UPDATE'] as const;
+const METHODS = ['save', 'save ×4', 'batches', 'per-row UPDATE'] as const;
 type Method = (typeof METHODS)[number];
 
 async function measure(target: BackendUnderTest): Promise<{ rows: Row[]; durability: string }> {
@@ -179,6 +181,13 @@ async function measure(target: BackendUnderTest): Promise<{ rows: Row[]; durabil
         const results = await Promise.all(parts.map((part) => store.save(part)));
         const written = results.reduce((sum, r) => sum + r.written.length, 0);
         if (written !== config.players) throw new Error(`concurrent saves wrote ${written} of ${config.players} rows`);
+      },
+      // The way zones' write-back sends them: FLUSH_BATCH_ROWS rows per save, one transaction each,
+      // all at once; the store worker runs as many at a time as it has pool connections.
+      async batches(round) {
+        const results = await Promise.all(chunks(snapshotsOf(round), config.flushBatchRows).map((part) => store.save(part)));
+        const written = results.reduce((sum, r) => sum + r.written.length, 0);
+        if (written !== config.players) throw new Error(`batched saves wrote ${written} of ${config.players} rows`);
       },
       'per-row UPDATE': (round) => baseline.perRowUpdates(round),
     };
@@ -243,7 +252,7 @@ const statements = await countStatements(
 });
 const statementsRatio = statements.writeThroughStatements / Math.max(1, statements.writeBackStatements);
 
-const mysqlSave = results.find((r) => r.backend === 'mysql' && r.method === 'save');
+const mysqlSave = results.find((r) => r.backend === 'mysql' && r.method === 'batches');
 printReport({
   name: 'flush',
   description: `write back ${config.players} dirty players: multi-row save vs per-row UPDATEs, each in one transaction`,
@@ -271,8 +280,8 @@ printReport({
   summary: {
     ...(mysqlSave
       ? {
-          mysqlSaveMedianMs: Math.round(Number(mysqlSave.medianMs)),
-          mysqlSaveMaxMs: Math.round(Number(mysqlSave.maxMs)),
+          mysqlBatchesMedianMs: Math.round(Number(mysqlSave.medianMs)),
+          mysqlBatchesMaxMs: Math.round(Number(mysqlSave.maxMs)),
           goalMet: Number(mysqlSave.maxMs) <= config.goalMs,
         }
       : { mysql: 'skipped: no MYSQL_URL and no MariaDB installed' }),
@@ -285,6 +294,7 @@ printReport({
   notes: [
     'save: one StoreClient.save call through the store worker thread (wall time seen by the caller, structured cloning included).',
     'save ×4: the same rows as 4 concurrent saves of a quarter each, as 4 zones flushing at once (MySQL: 4 transactions on 4 pool connections).',
+    'batches: FLUSH_BATCH_ROWS-row saves, one transaction each, all sent at once, as write-back sends them; the goal is judged on this row.',
     'per-row UPDATE: the baseline, one fenced UPDATE per player in one transaction, on a connection of the benchmark process.',
     'SQLite has no round trips, so its per-row baseline (a reused prepared statement, in this thread) beats the multi-row save,',
     'which also pays the hop to the store worker; the store keeps one statement shape for both backends, and both are far inside the goal.',
