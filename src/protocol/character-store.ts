@@ -70,6 +70,11 @@ export interface CharacterStore {
    */
   acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter>;
   /**
+   * Log-in of a character that must exist already (made by `createCharacter`): like `acquire`,
+   * but resolves to undefined, changing nothing, when the player has no character yet.
+   */
+  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined>;
+  /**
    * Write-back: in ONE transaction, writes every snapshot whose epoch is still current, with
    * multi-row statements of at most `flushBatchRows` rows (never a statement per row). Stale
    * snapshots are left out and reported. A player may appear at most once per call.
@@ -120,6 +125,8 @@ export const StoreErrorCodes = Object.freeze({
   stopping: 'STORE_STOPPING',
   /** A caller broke the interface's rules (for example a player twice in one save). */
   badRequest: 'STORE_BAD_REQUEST',
+  /** More economy operations are waiting for a database transaction than the store queues; nothing was done. */
+  busy: 'STORE_BUSY',
 });
 
 /** Sorts snapshots by player id (so concurrent writers lock rows in one order) and refuses duplicates. */

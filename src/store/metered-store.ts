@@ -70,6 +70,10 @@ export class MeteredStore implements CharacterStore {
     return this.counted('acquire', this.inner.acquire(playerId, nodeId, initial));
   }
 
+  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+    return this.counted('acquire', this.inner.acquireExisting(playerId, nodeId));
+  }
+
   async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
     const endTimer = this.flushDuration.startTimer();
     const result = await this.counted('save', this.inner.save(snapshots));

@@ -10,10 +10,15 @@
  *
  * Errors come back as mysql2 throws them, with `code` and `errno` (1062 duplicate, 1213 deadlock,
  * 1205 lock wait timeout, `ECONNREFUSED`…). Nothing here retries: the caller keeps its data dirty
- * and tries again later. A connection that broke leaves the pool by itself, so the pool recovers
- * once the server is back.
+ * and tries again later (economy groups are retried by group-commit.ts). A connection that broke
+ * leaves the pool by itself, so the pool recovers once the server is back.
+ *
+ * Every pool connection runs READ COMMITTED: each statement here either locks the rows it reads
+ * (`FOR UPDATE`) or writes them by key, so REPEATABLE READ's gap locks would only add waits and
+ * deadlocks (a claim locking items by mail id would otherwise block every new mail's items).
  */
 import { createConnection, createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { Inventory, Mail } from '../protocol/economy.ts';
 import {
   chunks,
   sortedSnapshots,
@@ -24,6 +29,11 @@ import {
   type StoreBackend,
   type StoredCharacter,
 } from '../protocol/character-store.ts';
+import { footprintOf, type EconomyOp } from './economy-plan.ts';
+import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row } from './economy-sql.ts';
+import type { FailureKind } from './group-commit.ts';
+import { IdBlocks, type Sequence } from './id-blocks.ts';
+import type { EconomyBackend } from './metered-economy.ts';
 import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
 import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
 
@@ -35,19 +45,48 @@ const MIGRATION_LOCK = 'zone_server_migrations';
 
 type Connection = Pick<PoolConnection, 'query'>;
 
-export class MysqlStore implements StoreBackend {
+const DEADLOCK = 1213;
+const LOCK_WAIT_TIMEOUT = 1205;
+const DUPLICATE_KEY = 1062;
+
+const MYSQL_ERRORS: DialectErrors = {
+  // A server error that is not fatal to the connection failed one statement; InnoDB rolled back
+  // only that statement, except for a deadlock, which classify() tells apart first.
+  isStatementError: (err) => classifyMysqlError(err) === 'statement',
+  duplicateKey(err) {
+    const { errno, message } = err as { errno?: number; message?: string };
+    if (errno !== DUPLICATE_KEY) return undefined;
+    // MariaDB names the key `characters_name`, MySQL 8 `characters.characters_name`.
+    return /for key '([^']+)'/.exec(message ?? '')?.[1]?.toLowerCase() ?? '';
+  },
+};
+
+function classifyMysqlError(err: unknown): FailureKind {
+  const { errno, fatal, sqlState } = err as { errno?: unknown; fatal?: unknown; sqlState?: unknown };
+  if (fatal === true) return 'fatal';
+  if (errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) return 'retry';
+  return typeof errno === 'number' && typeof sqlState === 'string' ? 'statement' : 'fatal';
+}
+
+export class MysqlStore implements StoreBackend, EconomyBackend {
   readonly backend = 'mysql';
   statements = 0;
   private readonly url: string;
   private readonly pool: Pool;
   private readonly batchRows: number;
   private inUse = 0;
+  private readonly ids = new IdBlocks();
 
   /** Connects lazily: a server that is down shows up as failing requests, not here. */
   constructor(url: string, poolSize: number, batchRows: number) {
     this.url = url;
     this.batchRows = batchRows;
     this.pool = createPool({ uri: url, connectionLimit: poolSize, connectTimeout: CONNECT_TIMEOUT_MS });
+    // On the callback pool underneath, whose event hands over the callback connection: the
+    // statement is queued on the new connection ahead of anything a request sends on it.
+    this.pool.pool.on('connection', (conn) => {
+      conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', () => undefined);
+    });
   }
 
   async migrate(): Promise<string[]> {
@@ -87,8 +126,70 @@ export class MysqlStore implements StoreBackend {
       const [rows] = await this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]);
       const character = toStoredCharacter(rows[0] as RowDataPacket);
       // mysql2 reports 1 affected row for an insert and 2 for an update.
-      return { playerId, epoch: character.epoch, created: upsert.affectedRows === 1, state: character.state };
+      const created = upsert.affectedRows === 1;
+      // A wallet left by a deleted character keeps its gold.
+      if (created) await this.query(conn, 'INSERT INTO wallets (player_id, gold, updated_at) VALUES (?, 0, ?) ON DUPLICATE KEY UPDATE gold = gold', [playerId, now]);
+      return { playerId, epoch: character.epoch, created, state: character.state };
     });
+  }
+
+  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+    return this.transaction(async (conn) => {
+      const [update] = await this.query<ResultSetHeader>(
+        conn,
+        'UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, online = 1, last_login_at = ? WHERE player_id = ?',
+        [nodeId, Date.now(), playerId],
+      );
+      if (update.affectedRows === 0) return undefined;
+      // The update holds the row's lock until commit, so this reads what it wrote.
+      const [rows] = await this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]);
+      const character = toStoredCharacter(rows[0] as RowDataPacket);
+      return { playerId, epoch: character.epoch, created: false, state: character.state };
+    });
+  }
+
+  async loadInventory(playerId: number): Promise<Inventory | undefined> {
+    const [rows] = await this.withConnection((conn) => this.query<RowDataPacket[]>(conn, INVENTORY_SQL, [playerId]));
+    return toInventory(playerId, rows);
+  }
+
+  async listMail(playerId: number): Promise<Mail[]> {
+    const [rows] = await this.withConnection((conn) => this.query<RowDataPacket[]>(conn, MAILBOX_SQL, [playerId]));
+    return toMailbox(rows);
+  }
+
+  /** One economy group (group-commit.ts) in one transaction on one pool connection. */
+  runGroup(ops: readonly EconomyOp[], mode: GroupMode): Promise<OpOutcome[]> {
+    return this.withConnection(async (conn) => {
+      const ids = await this.ids.forGroup(footprintOf(ops), (sequence, count) => this.reserveIds(conn, sequence, count));
+      return this.transactionOn(conn, async () => {
+        const body = groupTransaction('mysql', ops, mode, ids, Date.now(), MYSQL_ERRORS);
+        for (let step = body.next(); ; ) {
+          if (step.done) return step.value;
+          let rows: Row[];
+          try {
+            const [result] = await this.query<ResultSetHeader | RowDataPacket[]>(conn, step.value.sql, [...step.value.values]);
+            rows = Array.isArray(result) ? result : [];
+          } catch (err) {
+            step = body.throw(err);
+            continue;
+          }
+          step = body.next(rows);
+        }
+      });
+    });
+  }
+
+  classify(err: unknown): FailureKind {
+    return classifyMysqlError(err);
+  }
+
+  /** Reserves `count` ids in a statement of their own (autocommit): resolves to the first. */
+  private async reserveIds(conn: Connection, sequence: Sequence, count: number): Promise<number> {
+    // LAST_INSERT_ID(expr) hands the new value back in the OK packet: no second statement.
+    const [result] = await this.query<ResultSetHeader>(conn, 'UPDATE id_sequences SET next_id = LAST_INSERT_ID(next_id + ?) WHERE name = ?', [count, sequence]);
+    if (result.affectedRows !== 1) throw new Error(`id_sequences has no row '${sequence}': run the migrations`);
+    return result.insertId - count;
   }
 
   async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {
@@ -177,17 +278,19 @@ export class MysqlStore implements StoreBackend {
   }
 
   private transaction<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    return this.withConnection(async (conn) => {
-      await this.query(conn, 'START TRANSACTION');
-      try {
-        const result = await body(conn);
-        await this.query(conn, 'COMMIT');
-        return result;
-      } catch (err) {
-        // On a broken connection the server has already rolled back; the original error is the news.
-        await this.query(conn, 'ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.withConnection((conn) => this.transactionOn(conn, () => body(conn)));
+  }
+
+  private async transactionOn<T>(conn: Connection, body: () => Promise<T>): Promise<T> {
+    await this.query(conn, 'START TRANSACTION');
+    try {
+      const result = await body();
+      await this.query(conn, 'COMMIT');
+      return result;
+    } catch (err) {
+      // On a broken connection the server has already rolled back; the original error is the news.
+      await this.query(conn, 'ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 }

@@ -5,12 +5,13 @@
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { StoreBackend } from '../protocol/character-store.ts';
+import type { EconomyBackend } from './metered-economy.ts';
 import { MysqlStore } from './mysql-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 export type StoreConfig = Pick<Config, 'mysqlUrl' | 'mysqlPoolSize' | 'dataDir' | 'flushBatchRows'>;
 
-export function openStore(config: StoreConfig, log: Logger): StoreBackend {
+export function openStore(config: StoreConfig, log: Logger): StoreBackend & EconomyBackend {
   if (config.mysqlUrl !== '') {
     const url = new URL(config.mysqlUrl);
     const store = new MysqlStore(config.mysqlUrl, config.mysqlPoolSize, config.flushBatchRows);

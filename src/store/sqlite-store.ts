@@ -21,6 +21,12 @@ import {
   type StoreBackend,
   type StoredCharacter,
 } from '../protocol/character-store.ts';
+import type { Inventory, Mail } from '../protocol/economy.ts';
+import { footprintOf, type EconomyOp } from './economy-plan.ts';
+import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row as SqlRow, type Statement } from './economy-sql.ts';
+import type { FailureKind } from './group-commit.ts';
+import { IdBlocks, type Sequence } from './id-blocks.ts';
+import type { EconomyBackend } from './metered-economy.ts';
 import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
 import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
 
@@ -31,7 +37,33 @@ const MAX_PARAMETERS = 32766;
 
 type Row = Record<string, unknown>;
 
-export class SqliteStore implements StoreBackend {
+/** SQLite's primary result codes (the low byte of an extended code). */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_CONSTRAINT = 19;
+/** Economy statements with at most this many values are compiled once and kept; bigger ones vary in shape. */
+const KEPT_STATEMENT_VALUES = 64;
+
+function classifySqliteError(err: unknown): FailureKind {
+  const { errcode } = err as { errcode?: unknown };
+  if (typeof errcode !== 'number') return 'fatal';
+  const primary = errcode & 0xff;
+  if (primary === SQLITE_BUSY || primary === SQLITE_LOCKED) return 'retry';
+  // A constraint (CHECK, UNIQUE, a trigger's RAISE(ABORT)) fails its statement; the transaction goes on.
+  return primary === SQLITE_CONSTRAINT ? 'statement' : 'fatal';
+}
+
+const SQLITE_ERRORS: DialectErrors = {
+  isStatementError: (err) => classifySqliteError(err) === 'statement',
+  duplicateKey(err) {
+    const { errcode, message } = err as { errcode?: number; message?: string };
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: "UNIQUE constraint failed: characters.name".
+    if (errcode !== 2067 && errcode !== 1555) return undefined;
+    return /failed: (.+)$/.exec(message ?? '')?.[1]?.toLowerCase() ?? '';
+  },
+};
+
+export class SqliteStore implements StoreBackend, EconomyBackend {
   readonly backend = 'sqlite';
   statements = 0;
   readonly file: string;
@@ -39,6 +71,7 @@ export class SqliteStore implements StoreBackend {
   private readonly batchRows: number;
   /** Fixed-shape statements, compiled once. Multi-row ones vary in shape and are not kept. */
   private readonly prepared = new Map<string, StatementSync>();
+  private readonly ids = new IdBlocks();
 
   /** Opens (creating it if needed) `dataDir/zone-server.sqlite`. */
   constructor(dataDir: string, batchRows: number) {
@@ -72,19 +105,75 @@ export class SqliteStore implements StoreBackend {
 
   async acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
     const now = Date.now();
-    const row = this.transaction(
-      () =>
-        this.statement(
-          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
-           ON CONFLICT (player_id) DO UPDATE SET
-             owner_node = excluded.owner_node, owner_epoch = owner_epoch + 1, online = 1, last_login_at = excluded.last_login_at
-           RETURNING ${ROW_COLUMNS}`,
-        ).get(playerId, ...stateValues(initial), nodeId, now, now) as Row,
-    );
+    const { row, created } = this.transaction(() => {
+      // Not told by the epoch: createCharacter leaves a row at epoch 0 that this raises to 1.
+      const created = this.statement('SELECT 1 FROM characters WHERE player_id = ?').get(playerId) === undefined;
+      const row = this.statement(
+        `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
+         ON CONFLICT (player_id) DO UPDATE SET
+           owner_node = excluded.owner_node, owner_epoch = owner_epoch + 1, online = 1, last_login_at = excluded.last_login_at
+         RETURNING ${ROW_COLUMNS}`,
+      ).get(playerId, ...stateValues(initial), nodeId, now, now) as Row;
+      // A wallet left by a deleted character keeps its gold.
+      if (created) this.statement('INSERT INTO wallets (player_id, gold, updated_at) VALUES (?, 0, ?) ON CONFLICT (player_id) DO NOTHING').run(playerId, now);
+      return { row, created };
+    });
     const character = toStoredCharacter(row);
-    // A new row starts at epoch 1 and every later acquire raises it.
-    return { playerId, epoch: character.epoch, created: character.epoch === 1, state: character.state };
+    return { playerId, epoch: character.epoch, created, state: character.state };
+  }
+
+  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+    const row = this.statement(
+      `UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, online = 1, last_login_at = ? WHERE player_id = ? RETURNING ${ROW_COLUMNS}`,
+    ).get(nodeId, Date.now(), playerId) as Row | undefined;
+    if (!row) return undefined;
+    const character = toStoredCharacter(row);
+    return { playerId, epoch: character.epoch, created: false, state: character.state };
+  }
+
+  async loadInventory(playerId: number): Promise<Inventory | undefined> {
+    return toInventory(playerId, this.statement(INVENTORY_SQL).all(playerId));
+  }
+
+  async listMail(playerId: number): Promise<Mail[]> {
+    return toMailbox(this.statement(MAILBOX_SQL).all(playerId));
+  }
+
+  /** One economy group (group-commit.ts) in one transaction, start to end without yielding the thread. */
+  async runGroup(ops: readonly EconomyOp[], mode: GroupMode): Promise<OpOutcome[]> {
+    const ids = this.ids.forGroupSync(footprintOf(ops), (sequence, count) => this.reserveIds(sequence, count));
+    return this.transaction(() => {
+      const body = groupTransaction('sqlite', ops, mode, ids, Date.now(), SQLITE_ERRORS);
+      for (let step = body.next(); ; ) {
+        if (step.done) return step.value;
+        let rows: SqlRow[];
+        try {
+          rows = this.economyStatement(step.value);
+        } catch (err) {
+          step = body.throw(err);
+          continue;
+        }
+        step = body.next(rows);
+      }
+    });
+  }
+
+  classify(err: unknown): FailureKind {
+    return classifySqliteError(err);
+  }
+
+  /** Reserves `count` ids in a statement of their own (autocommit, outside any group): returns the first. */
+  private reserveIds(sequence: Sequence, count: number): number {
+    const row = this.statement('UPDATE id_sequences SET next_id = next_id + ? WHERE name = ? RETURNING next_id').get(count, sequence);
+    if (!row) throw new Error(`id_sequences has no row '${sequence}': run the migrations`);
+    return Number(row.next_id) - count;
+  }
+
+  private economyStatement({ sql, values }: Statement): SqlRow[] {
+    const statement = values.length <= KEPT_STATEMENT_VALUES ? this.statement(sql) : this.oneOff(sql);
+    // all() runs any statement; writes return no rows.
+    return statement.all(...values);
   }
 
   async save(snapshots: readonly CharacterSnapshot[]): Promise<SaveResult> {

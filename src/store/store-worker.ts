@@ -2,6 +2,8 @@
  * Entry point of the store worker thread: the only thread that talks to the database. It opens the
  * backend chosen by the configuration, then answers requests on every port the main thread hands
  * it (protocol/store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
+ * Economy operations that change gold, items or names go through the group committer
+ * (group-commit.ts); each is answered once the transaction covering it has committed.
  *
  * Stopping: requests already received are finished, later ones are refused with STORE_STOPPING,
  * then the database is closed and every client port with it, and the thread exits.
@@ -10,6 +12,8 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
 import type { MetricsSnapshot } from '../protocol/zone-control.ts';
 import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
+import { DEFAULT_GROUP_COMMIT } from './group-commit.ts';
+import { MeteredEconomy } from './metered-economy.ts';
 import { MeteredStore } from './metered-store.ts';
 import { openStore } from './open-store.ts';
 import {
@@ -26,16 +30,23 @@ import {
 
 if (!parentPort) throw new Error('store-worker.ts runs only as a worker thread');
 const control = parentPort;
-const { config } = workerData as StoreWorkerData;
+const { config, groupCommit } = workerData as StoreWorkerData;
 const log = createLogger(config, { part: 'store' });
 
 function post(message: FromStoreWorker): void {
   control.postMessage(message);
 }
 
-function open(): MeteredStore | undefined {
+interface Opened {
+  readonly store: MeteredStore;
+  readonly economy: MeteredEconomy;
+}
+
+function open(): Opened | undefined {
   try {
-    return new MeteredStore(openStore(config, log), log);
+    const backend = openStore(config, log);
+    const store = new MeteredStore(backend, log);
+    return { store, economy: new MeteredEconomy(backend, { ...DEFAULT_GROUP_COMMIT, ...groupCommit }, store.registry) };
   } catch (err) {
     log.error({ err }, 'store could not be opened');
     post({ type: 'failed', error: toWireError(err) });
@@ -44,14 +55,22 @@ function open(): MeteredStore | undefined {
   }
 }
 
-function serve(store: MeteredStore): void {
+function serve({ store, economy }: Opened): void {
   const handlers: { [K in StoreOp]: (...args: StoreArgs<K>) => Promise<StoreResult<K>> } = {
     migrate: () => store.migrate(),
     acquire: (playerId, nodeId, initial) => store.acquire(playerId, nodeId, initial),
+    acquireExisting: (playerId, nodeId) => store.acquireExisting(playerId, nodeId),
     save: (snapshots) => store.save(snapshots),
     release: (snapshot) => store.release(snapshot),
     releaseNode: (nodeId) => store.releaseNode(nodeId),
     load: (playerId) => store.load(playerId),
+    createCharacter: (playerId, name, initial) => economy.createCharacter(playerId, name, initial),
+    loadInventory: (playerId) => economy.loadInventory(playerId),
+    trade: (request) => economy.trade(request),
+    grant: (request) => economy.grant(request),
+    sendMail: (request) => economy.sendMail(request),
+    claimMail: (request) => economy.claimMail(request),
+    listMail: (playerId) => economy.listMail(playerId),
     collectMetrics: () => store.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>,
   };
   const ports = new Set<MessagePort>();
@@ -68,13 +87,25 @@ function serve(store: MeteredStore): void {
   function listen(port: MessagePort): void {
     ports.add(port);
     port.on('close', () => ports.delete(port));
-    port.on('message', (request: StoreRequest) => {
-      const answered = perform(request).then(
-        (value) => port.postMessage({ id: request.id, ok: true, value } satisfies StoreResponse),
-        (err: unknown) => port.postMessage({ id: request.id, ok: false, error: toWireError(err) } satisfies StoreResponse),
-      );
-      inFlight.add(answered);
-      void answered.finally(() => inFlight.delete(answered));
+    // Answers settled in one turn (a committed group's) leave as one message, after the turn's other settlements.
+    let outbox: StoreResponse[] = [];
+    const flush = (): void => {
+      const batch = outbox;
+      outbox = [];
+      port.postMessage(batch.length === 1 ? batch[0] : batch);
+    };
+    const answer = (response: StoreResponse): void => {
+      if (outbox.push(response) === 1) queueMicrotask(flush);
+    };
+    port.on('message', (message: StoreRequest | readonly StoreRequest[]) => {
+      for (const request of Array.isArray(message) ? message : [message]) {
+        const answered = perform(request).then(
+          (value) => answer({ id: request.id, ok: true, value }),
+          (err: unknown) => answer({ id: request.id, ok: false, error: toWireError(err) }),
+        );
+        inFlight.add(answered);
+        void answered.finally(() => inFlight.delete(answered));
+      }
     });
   }
 
@@ -100,5 +131,5 @@ function serve(store: MeteredStore): void {
   post({ type: 'ready', backend: store.backend });
 }
 
-const store = open();
-if (store) serve(store);
+const opened = open();
+if (opened) serve(opened);
