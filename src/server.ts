@@ -9,6 +9,7 @@ import type { Config } from './config/config.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
+import { AdminApi } from './ops/admin-api.ts';
 import { OpsServer } from './ops/ops-server.ts';
 import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
@@ -46,13 +47,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   supervisor.on('session-dropped', (_zone, sessionId, reason) => gateway.sessionDroppedByZone(sessionId, reason));
   supervisor.on('released', (_zone, playerId, _sessionId, saved) => gateway.released(playerId, saved));
   let stopping = false;
+  // A grant for a player in a zone goes through that zone, which then shows the player the result.
+  const admin = new AdminApi(
+    config.adminToken,
+    { grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))) },
+    log.child({ part: 'admin' }),
+  );
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
     readiness() {
       const zones: Record<string, string> = {};
       for (const zone of supervisor.zones) zones[zone.id] = zone.state;
       return { ready: !stopping && supervisor.zones.every((zone) => zone.state === 'running'), zones };
     },
-  }, log);
+  }, admin, log);
 
   const abandon = async (err: unknown): Promise<never> => {
     const deadline = Date.now() + config.shutdownDeadlineMs;

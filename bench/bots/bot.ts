@@ -109,7 +109,7 @@ export class Bot {
     client.on('close', (info) => this.onClose(info));
     let self;
     try {
-      self = await client.login(issueToken(options.secret, this.playerId, 24 * 3600));
+      self = await client.enter(issueToken(options.secret, this.playerId, 24 * 3600), `Bot${this.playerId}`);
     } catch (err) {
       // A refused log-in is followed by a close: that close is part of the refusal, not a disconnect.
       sink.error(err instanceof LoginRefusedError ? `login_refused:${enumName(ErrorCode, 'ERROR_CODE_', err.code)}` : 'login_closed');

@@ -5,18 +5,20 @@
  *
  *   const client = await ZoneClient.connect('ws://127.0.0.1:7777');
  *   client.on('spawn', (entity) => …);
- *   const me = await client.login(token);
+ *   const me = await client.enter(token, 'Alice');   // log in, creating the character if needed
  *   client.move(me.x + 1, me.y, 0);
  */
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
   ClientMessage,
+  ErrorCode,
   PROTOCOL_VERSION,
   ServerMessage,
   CM_PER_METRE,
   type ClientMessageInit,
   type LoginAccepted,
   type MoveCorrection,
+  type InventoryUpdate,
   type Pong,
   type ServerError,
   type WorldUpdate,
@@ -42,6 +44,12 @@ export interface CloseInfo {
 
 export type { KnownEntity } from './known-world.ts';
 
+/** The player's gold and items, as the server last said. */
+export interface Inventory {
+  gold: number;
+  items: { itemId: number; templateId: number; count: number }[];
+}
+
 export interface ZoneClientEvents {
   login: Self;
   /** One per WorldUpdate frame, after its spawns, despawns and moves were applied. */
@@ -50,6 +58,7 @@ export interface ZoneClientEvents {
   despawn: KnownEntity;
   move: KnownEntity;
   correction: MoveCorrection;
+  inventory: Inventory;
   error: ServerError;
   close: CloseInfo;
 }
@@ -89,7 +98,10 @@ export class ZoneClient {
   private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
   private seq = 0;
   private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
-  private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void } | undefined;
+  /** A login or character creation waiting for its LoginResponse (or, for creation, an Error with its seq). */
+  private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void; seq: number } | undefined;
+  /** Gold and items; undefined until the server has sent them after log-in. */
+  inventory: Inventory | undefined;
   private pendingLogout: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   private constructor(socket: WebSocket) {
@@ -134,11 +146,38 @@ export class ZoneClient {
     });
   }
 
+  /**
+   * Logs in. Rejects with LoginRefusedError; its code is ERROR_CODE_CHARACTER_REQUIRED when the
+   * player has no character yet, and the session then stays open for `createCharacter`.
+   */
   login(token: string): Promise<Self> {
+    return this.request({ login: { token, protocolVersion: PROTOCOL_VERSION } });
+  }
+
+  /**
+   * Creates the player's character (after a login refused with ERROR_CODE_CHARACTER_REQUIRED)
+   * and enters the world with it. Rejects with LoginRefusedError: NAME_INVALID or NAME_TAKEN,
+   * after which another name may be tried.
+   */
+  createCharacter(name: string): Promise<Self> {
+    return this.request({ createCharacter: { name } });
+  }
+
+  /** Logs in, creating the character with `name` first if the player has none. */
+  async enter(token: string, name: string): Promise<Self> {
+    try {
+      return await this.login(token);
+    } catch (err) {
+      if (err instanceof LoginRefusedError && err.code === ErrorCode.ERROR_CODE_CHARACTER_REQUIRED) return this.createCharacter(name);
+      throw err;
+    }
+  }
+
+  private request(message: ClientMessageInit): Promise<Self> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(this.closedError(this.closed));
-      this.pendingLogin = { resolve, reject };
-      this.send({ login: { token, protocolVersion: PROTOCOL_VERSION } });
+      this.pendingLogin = { resolve, reject, seq: this.seq + 1 };
+      this.send(message);
     });
   }
 
@@ -244,9 +283,26 @@ export class ZoneClient {
         }
         return;
       }
-      case 'error':
-        this.emit('error', message.error as ServerError);
+      case 'error': {
+        const error = message.error as ServerError;
+        // A refused character creation answers with an Error carrying the request's seq.
+        if (this.pendingLogin && error.seq !== 0 && error.seq === this.pendingLogin.seq) {
+          this.pendingLogin.reject(new LoginRefusedError(error));
+          this.pendingLogin = undefined;
+        }
+        this.emit('error', error);
         return;
+      }
+      case 'inventory': {
+        const update = message.inventory as InventoryUpdate;
+        const inventory: Inventory = {
+          gold: update.gold,
+          items: update.items.map((item) => ({ itemId: item.itemId as number, templateId: item.templateId as number, count: item.count as number })),
+        };
+        this.inventory = inventory;
+        this.emit('inventory', inventory);
+        return;
+      }
       case 'logout':
         this.pendingLogout?.resolve();
         this.pendingLogout = undefined;

@@ -69,6 +69,8 @@ export interface Config {
   readonly flushBatchRows: number;
   /** How long a log-out waits for the player's save before confirming anyway, milliseconds. */
   readonly logoutSaveTimeoutMs: number;
+  /** Bearer token of the admin API on the metrics port; empty: the admin API is off. */
+  readonly adminToken: string;
 }
 
 /** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
@@ -156,6 +158,12 @@ function readSpatialIndex(env: Env): SpatialIndexKind {
   return kind;
 }
 
+function readAdminToken(env: Env): string {
+  const token = env.ADMIN_TOKEN ?? '';
+  if (token !== '' && token.length < 16) throw new ConfigError('ADMIN_TOKEN must be at least 16 characters');
+  return token;
+}
+
 function readNodeId(env: Env): string {
   const nodeId = env.NODE_ID || 'node-1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${nodeId}"`);
@@ -215,6 +223,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),
+    adminToken: readAdminToken(env),
   };
   return Object.freeze({ ...config, zones: Object.freeze(config.zones.map((z) => Object.freeze({ ...z }))) });
 }

@@ -30,11 +30,13 @@ import {
   ErrorCode,
   PROTOCOL_VERSION,
   encodeServerMessage,
+  type CreateCharacterRequest,
   type LoginRequest,
   type MoveRequest,
   type ServerMessageInit,
 } from '../protocol/messages.ts';
 import type { CharacterState, CharacterStore, OwnedCharacter } from '../protocol/character-store.ts';
+import { checkCharacterName, CreateRefusals, type EconomyStore } from '../protocol/economy.ts';
 import type { DropReason } from '../protocol/zone-control.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
@@ -83,13 +85,13 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private nextSessionId = 1;
   private accepting = true;
-  private readonly store: CharacterStore;
+  private readonly store: CharacterStore & Pick<EconomyStore, 'createCharacter'>;
   /** Players whose zone is writing them back, by player id. */
   private readonly releases = new Map<number, Release>();
-  /** The latest log-in of each player, so that log-ins of one player run one after another. */
+  /** The end of the latest log-in, character creation or grant of each player (see inTurn). */
   private readonly loginTurns = new Map<number, Promise<void>>();
 
-  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore) {
+  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore & Pick<EconomyStore, 'createCharacter'>) {
     this.config = config;
     this.log = log;
     this.zones = zones;
@@ -249,6 +251,13 @@ export class Gateway {
         if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
         void this.logout(session);
         return;
+      case 'createCharacter':
+        if (session.state === 'connected') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
+        if (session.state !== 'no-character') {
+          return this.refuse(session, seq, ErrorCode.ERROR_CODE_ALREADY_AUTHENTICATED, 'no character creation expected now', 'already_authenticated');
+        }
+        this.createCharacter(session, seq, message.createCharacter as CreateCharacterRequest);
+        return;
       default:
         return this.end(session, SessionEnds.unknownMessage);
     }
@@ -265,11 +274,65 @@ export class Gateway {
     session.state = 'authenticated';
     this.pendingLogins--;
     session.playerId = playerId;
-    // Log-ins of one player run one at a time, in order of arrival.
-    const turn = (this.loginTurns.get(playerId) ?? Promise.resolve()).then(() => this.loadAndJoin(session, seq, playerId));
-    this.loginTurns.set(playerId, turn);
-    void turn.finally(() => {
-      if (this.loginTurns.get(playerId) === turn) this.loginTurns.delete(playerId);
+    void this.inTurn(playerId, () => this.loadAndJoin(session, seq, playerId));
+  }
+
+  /**
+   * Log-ins, character creations and grants of one player run one at a time, in order of
+   * arrival, so that a grant never races a log-in's first read of the inventory.
+   */
+  private inTurn<T>(playerId: number, step: () => Promise<T>): Promise<T> {
+    const turn = (this.loginTurns.get(playerId) ?? Promise.resolve()).then(step);
+    const settled = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.loginTurns.set(playerId, settled);
+    void settled.then(() => {
+      if (this.loginTurns.get(playerId) === settled) this.loginTurns.delete(playerId);
+    });
+    return turn;
+  }
+
+  /**
+   * Runs `work` in the player's turn, with the zone that holds the player, or undefined when it
+   * is not in a zone: that is where a change to its inventory must go.
+   */
+  withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined) => Promise<T>): Promise<T> {
+    return this.inTurn(playerId, () => {
+      const session = this.sessionsByPlayer.get(playerId);
+      return work(session?.state === 'in-zone' ? session.zone : undefined);
+    });
+  }
+
+  /**
+   * Creates the character (committed in the database before anything else happens), then logs it
+   * in. A name that breaks the rules or is taken is refused with the request's seq, and the
+   * session stays open for another try.
+   */
+  private createCharacter(session: Session, seq: number, request: CreateCharacterRequest): void {
+    const name = request.name;
+    const broken = checkCharacterName(name);
+    if (broken) return this.refuse(session, seq, ErrorCode.ERROR_CODE_NAME_INVALID, broken);
+    const playerId = session.playerId;
+    session.state = 'authenticated';
+    void this.inTurn(playerId, async () => {
+      let outcome: Awaited<ReturnType<EconomyStore['createCharacter']>>;
+      try {
+        outcome = await this.store.createCharacter(playerId, name, newCharacter(this.zoneForPlayer(playerId)));
+      } catch (err) {
+        this.log.warn({ err, sessionId: session.id, playerId }, 'character creation failed');
+        return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
+      }
+      if (isClosing(session)) return;
+      if (!outcome.ok && outcome.reason !== CreateRefusals.hasCharacter) {
+        session.state = 'no-character';
+        if (outcome.reason === CreateRefusals.nameTaken) return this.refuse(session, seq, ErrorCode.ERROR_CODE_NAME_TAKEN, `the name ${name} is taken`);
+        return this.refuse(session, seq, ErrorCode.ERROR_CODE_NAME_INVALID, outcome.reason);
+      }
+      // Created now, or by an earlier try of this player: log it in.
+      this.log.info({ sessionId: session.id, playerId, name }, 'character created');
+      await this.loadAndJoin(session, seq, playerId);
     });
   }
 
@@ -285,12 +348,19 @@ export class Gateway {
       return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
     }
     if (isClosing(session)) return;
-    let owned: OwnedCharacter;
+    let owned: OwnedCharacter | undefined;
     try {
-      owned = await this.store.acquire(playerId, this.config.nodeId, newCharacter(this.zoneForPlayer(playerId)));
+      owned = await this.store.acquireExisting(playerId, this.config.nodeId);
     } catch (err) {
       this.log.warn({ err, sessionId: session.id, playerId }, 'log-in refused: the character could not be loaded');
       return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
+    }
+    if (isClosing(session)) return;
+    if (!owned) {
+      // The session stays open: the client creates its character next.
+      session.state = 'no-character';
+      this.send(session, { login: { error: { code: ErrorCode.ERROR_CODE_CHARACTER_REQUIRED, seq, message: 'no character yet: send create_character with a name' } } });
+      return;
     }
     // Back to the zone it was saved in, if this node still has it.
     const zone = this.zones.find((z) => z.id === owned.state.zoneId) ?? this.zoneForPlayer(playerId);

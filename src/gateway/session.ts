@@ -1,14 +1,15 @@
 /**
  * One client connection and where it is in its life:
- *   connected → authenticated → in-zone → closing
- * `authenticated` lasts only while the login's JOIN job is being handed to the zone; from then on
+ *   connected → authenticated (⇄ no-character) → in-zone → closing
+ * `authenticated` lasts while the character loads (or is being created) and its JOIN job is
+ * handed to the zone; `no-character` waits for the client to create its character. From then on
  * the session is `in-zone` and its jobs go to that zone's inbound ring.
  */
 import type { WebSocket } from 'ws';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { TokenBucket } from './token-bucket.ts';
 
-export type SessionState = 'connected' | 'authenticated' | 'in-zone' | 'closing';
+export type SessionState = 'connected' | 'authenticated' | 'no-character' | 'in-zone' | 'closing';
 
 export class Session {
   readonly id: number;

@@ -3,11 +3,13 @@
  *   GET /metrics  Prometheus exposition merged from every thread
  *   GET /healthz  200 while the process is up
  *   GET /readyz   200 while the gateway accepts and every zone is ticking, else 503
+ *   /admin/…      the admin API (admin-api.ts), behind ADMIN_TOKEN
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
 import type { MetricsHub } from '../metrics/metrics-hub.ts';
+import type { AdminApi } from './admin-api.ts';
 
 export interface Readiness {
   /** Whether the server takes players now, and each zone's state. */
@@ -19,11 +21,12 @@ export class OpsServer {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(host: string, port: number, metrics: MetricsHub, readiness: Readiness, log: Logger) {
+  constructor(host: string, port: number, metrics: MetricsHub, readiness: Readiness, admin: AdminApi, log: Logger) {
     this.host = host;
     this.port = port;
     this.server = createServer((request, response) => {
-      const path = (request.url ?? '/').split('?')[0];
+      const path = (request.url ?? '/').split('?')[0] ?? '/';
+      if (path.startsWith('/admin/')) return admin.handle(request, response, path);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;

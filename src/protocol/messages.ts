@@ -16,6 +16,7 @@ export type ServerMessageInit = zone.v1.ServerMessage.$Properties;
 
 export type LoginRequest = zone.v1.LoginRequest;
 export type MoveRequest = zone.v1.MoveRequest;
+export type CreateCharacterRequest = zone.v1.CreateCharacterRequest;
 export type LoginAccepted = zone.v1.LoginAccepted;
 export type WorldUpdate = zone.v1.WorldUpdate;
 export type EntitySpawn = zone.v1.EntitySpawn;
@@ -23,6 +24,7 @@ export type WorldUpdateInit = zone.v1.WorldUpdate.$Properties;
 export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;
 export type Pong = zone.v1.Pong;
+export type InventoryUpdate = zone.v1.InventoryUpdate;
 
 export const ErrorCode = zone.v1.ErrorCode;
 export type ErrorCode = zone.v1.ErrorCode;

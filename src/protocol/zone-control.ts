@@ -6,6 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config, ZoneConfig } from '../config/config.ts';
+import type { GrantRequest, GrantResult } from './economy.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;
@@ -25,6 +26,8 @@ export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 export type ToZone =
   | { readonly type: 'collect-metrics'; readonly requestId: number }
+  /** A grant for a player this zone holds: committed through the store, then applied and shown. */
+  | { readonly type: 'grant'; readonly requestId: number; readonly request: GrantRequest }
   /** Take the last jobs, release every player, write back everything; give up at deadlineMs (wall clock). */
   | { readonly type: 'stop'; readonly deadlineMs: number };
 
@@ -35,5 +38,7 @@ export type FromZone =
   | { readonly type: 'drop-session'; readonly sessionId: number; readonly reason: DropReason }
   /** A leaver's final state is written (`saved`; false: refused as stale) and its character released. */
   | { readonly type: 'released'; readonly playerId: number; readonly sessionId: number; readonly saved: boolean }
+  /** A grant's outcome, or the store's error (message and code) when it failed. */
+  | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
   /** The zone has stopped; `unsaved` lists players whose last state did not reach the database. */
   | { readonly type: 'stopped'; readonly unsaved: readonly number[] };

@@ -121,6 +121,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           case 'drop-session':
             this.emit('session-dropped', zone, message.sessionId, message.reason);
             return;
+          case 'grant-result':
+            zone.settleGrant(message.requestId, message.result, message.error);
+            return;
           case 'released':
             this.emit('released', zone, message.playerId, message.sessionId, message.saved);
             return;
@@ -130,7 +133,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       });
       worker.on('error', (err) => this.log.error({ err, zone: zone.id }, 'zone worker failed'));
       worker.on('exit', (code) => {
-        zone.abandonMetricsRequests();
+        zone.abandonRequests();
         if (zone.generation !== generation) return;
         const wasReady = zone.state === 'running';
         zone.worker = undefined;

@@ -4,6 +4,8 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { Worker } from 'node:worker_threads';
+import { StoreError } from '../protocol/character-store.ts';
+import type { GrantRequest, GrantResult } from '../protocol/economy.ts';
 import type { ZoneConfig } from '../config/config.ts';
 import type { MetricsSnapshot, ToZone } from '../protocol/zone-control.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
@@ -28,6 +30,8 @@ export class ZoneHandle {
   worker: Worker | undefined;
   /** Metrics requests waiting for the worker's answer, by request id. */
   readonly pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
+  /** Grants waiting for the worker's answer, by request id. */
+  readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
   private nextRequestId = 1;
   private readonly inboundRingBytes: number;
   private readonly outboundRingBytes: number;
@@ -73,8 +77,35 @@ export class ZoneHandle {
     });
   }
 
-  /** Answers every pending metrics request with nothing (the worker is gone). */
-  abandonMetricsRequests(): void {
+  /**
+   * Has the zone commit a grant for a player it holds and apply it. Rejects if the zone is not
+   * running or dies first: the grant may or may not have committed then, so the caller retries
+   * with the same key, which is safe.
+   */
+  grant(request: GrantRequest): Promise<GrantResult> {
+    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pendingGrants.set(requestId, { resolve, reject });
+      this.send({ type: 'grant', requestId, request });
+    });
+  }
+
+  /** The worker's answer to a grant. */
+  settleGrant(requestId: number, result: GrantResult | undefined, error: { message: string; code?: string | undefined } | undefined): void {
+    const pending = this.pendingGrants.get(requestId);
+    if (!pending) return;
+    this.pendingGrants.delete(requestId);
+    if (result) pending.resolve(result);
+    else pending.reject(new StoreError(error?.message ?? 'grant failed', error?.code));
+  }
+
+  /** Answers every pending request: metrics with nothing, grants with an error (the worker is gone). */
+  abandonRequests(): void {
     for (const answer of [...this.pendingMetrics.values()]) answer(undefined);
+    for (const [requestId, pending] of [...this.pendingGrants]) {
+      this.pendingGrants.delete(requestId);
+      pending.reject(new Error(`zone ${this.id} stopped before answering; retry with the same key`));
+    }
   }
 }

@@ -8,6 +8,7 @@
  * names one entity, also after it left (the view phase still despawns it by its id).
  */
 import { EntityKind } from '../protocol/messages.ts';
+import type { Inventory } from '../protocol/economy.ts';
 import type { Persisted } from './write-back.ts';
 
 export interface Entity {
@@ -46,6 +47,11 @@ export interface Player extends Entity {
   loggedInAtMs: number;
   /** Write-back bookkeeping (write-back.ts). */
   persisted: Persisted;
+  /**
+   * Gold and items as last read from the database, which alone changes them (economy
+   * transactions); undefined until the first read after log-in arrives.
+   */
+  inventory: Inventory | undefined;
 }
 
 /** What `World.add*` fills in itself. */

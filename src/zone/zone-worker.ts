@@ -54,7 +54,8 @@ const zone = new Zone(
     frameSent: (bytes) => metrics.frameBytes.observe(bytes),
     released: (playerId, sessionId, saved) => post({ type: 'released', playerId, sessionId, saved }),
     storeFailed(err, what, retryInMs) {
-      log.warn({ err, retryInMs }, `write-back ${what} failed: players stay dirty and it is retried`);
+      if (what === 'load inventory') log.warn({ err }, 'reading an inventory failed');
+      else log.warn({ err, retryInMs }, `write-back ${what} failed: players stay dirty and it is retried`);
     },
   },
   store,
@@ -73,6 +74,15 @@ port.on('message', (message: ToZone) => {
         .getMetricsAsJSON()
         .then((snapshot) => post({ type: 'metrics', requestId: message.requestId, metrics: snapshot }))
         .catch((err: unknown) => log.error({ err }, 'metrics collection failed'));
+      return;
+    case 'grant':
+      zone.grant(message.request).then(
+        (result) => post({ type: 'grant-result', requestId: message.requestId, result }),
+        (err: unknown) => {
+          const { message: text, code } = err as { message?: string; code?: string };
+          post({ type: 'grant-result', requestId: message.requestId, error: { message: text ?? String(err), code } });
+        },
+      );
       return;
     case 'stop':
       loop.stop();

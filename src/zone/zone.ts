@@ -22,6 +22,10 @@ import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { World, type Player } from './world.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
+import type { EconomyStore, GrantRequest, GrantResult } from '../protocol/economy.ts';
+
+/** What a zone needs of the store: write-back, and reading and changing inventories. */
+export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant'>;
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
@@ -69,8 +73,8 @@ export interface ZoneHooks {
   frameSent?(bytes: number): void;
   /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
   released?(playerId: number, sessionId: number, saved: boolean): void;
-  /** A write to the store failed and will be retried. */
-  storeFailed?(err: unknown, what: 'save' | 'release', retryInMs: number): void;
+  /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
+  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory', retryInMs: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */
@@ -94,6 +98,10 @@ export class Zone {
 
   /** Writes players back to the store; absent when the zone runs without one (tests, benchmarks). */
   readonly writeBack: WriteBack | undefined;
+  private readonly store: ZoneStore | undefined;
+  /** The latest inventory read asked for each player: older answers are dropped. */
+  private readonly inventoryReads = new Map<number, number>();
+  private nextInventoryRead = 1;
   private readonly rules: MoveRules;
   private readonly reader = new JobReader();
   private readonly joinJob: JoinJob = { playerId: 0, epoch: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
@@ -123,8 +131,10 @@ export class Zone {
   private readonly view: ViewSystem;
   private readonly hooks: ZoneHooks;
 
-  constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks, store?: WriteBackStore) {
+  /** Without a store (tests, benchmarks) nothing is written back and players have no inventory. */
+  constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks, store?: ZoneStore) {
     this.settings = settings;
+    this.store = store;
     this.jobs = jobs;
     this.frames = frames;
     this.view = view;
@@ -224,7 +234,9 @@ export class Zone {
       playTimeS: join.playTimeS,
       loggedInAtMs: Date.now(),
       persisted: this.writeBack?.track(join.epoch) ?? { epoch: join.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY },
+      inventory: undefined,
     });
+    this.refreshInventory(player);
     // Moved from where it was saved: the new position is news for the database too.
     if (!inside) player.persisted.version++;
     this.send(sessionId, {
@@ -242,6 +254,39 @@ export class Zone {
         },
       },
     });
+  }
+
+  /**
+   * Reads the player's gold and items from the database, which alone changes them, and shows them
+   * to the player. Done at log-in and after every economy operation, so memory never counts a
+   * change twice; an answer overtaken by a newer read is dropped.
+   */
+  private refreshInventory(player: Player): void {
+    const store = this.store;
+    if (!store) return;
+    const read = this.nextInventoryRead++;
+    this.inventoryReads.set(player.playerId, read);
+    store.loadInventory(player.playerId).then(
+      (inventory) => {
+        if (this.inventoryReads.get(player.playerId) !== read || player.removed || !inventory) return;
+        this.inventoryReads.delete(player.playerId);
+        player.inventory = inventory;
+        this.send(player.sessionId, { inventory: { gold: inventory.gold, items: inventory.items.map((item) => ({ ...item })) } });
+      },
+      (err: unknown) => this.hooks.storeFailed?.(err, 'load inventory', 0),
+    );
+  }
+
+  /**
+   * A grant from outside for a player who may be here: committed in the database first, then, if
+   * the player is here, its inventory is read back and shown to it.
+   */
+  async grant(request: GrantRequest): Promise<GrantResult> {
+    if (!this.store) throw new Error(`zone ${this.id} has no store`);
+    const result = await this.store.grant(request);
+    const player = this.world.playersById.get(request.playerId);
+    if (result.ok && player) this.refreshInventory(player);
+    return result;
   }
 
   /** The player's state as the database should have it. */

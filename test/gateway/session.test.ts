@@ -99,7 +99,7 @@ describe('sessions end to end', { timeout: 30_000 }, () => {
       ],
     );
     assert.equal(client.closed, undefined, 'a refusal does not close the session');
-    const self = await client.login(server.token(7));
+    const self = await client.enter(server.token(7), 'Player7');
     assert.equal(self.playerId, 7);
     await client.close();
   });

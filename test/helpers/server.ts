@@ -50,7 +50,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     token: (playerId: number, ttlSeconds = 3600) => issueToken(TEST_SECRET, playerId, ttlSeconds),
     async player(playerId: number) {
       const client = await ZoneClient.connect(url);
-      await client.login(issueToken(TEST_SECRET, playerId, 3600));
+      await client.enter(issueToken(TEST_SECRET, playerId, 3600), `Player${playerId}`);
       return client;
     },
     async metricsText() {

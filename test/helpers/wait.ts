@@ -3,7 +3,7 @@ import type { ZoneClient } from '../../src/client/zone-client.ts';
 
 /**
  * Resolves once `condition()` holds, checking now and after every frame the client handles
- * (updates, corrections, errors, close). Rejects with `what` if the client closes first
+ * (updates, inventories, corrections, errors, close). Rejects with `what` if the client closes first
  * (unless the condition is about the close).
  */
 export function until(client: ZoneClient, condition: () => boolean, what = 'condition'): Promise<void> {
@@ -19,7 +19,7 @@ export function until(client: ZoneClient, condition: () => boolean, what = 'cond
         reject(new Error(`client closed (${client.closed.code} ${client.closed.reason}) while waiting for ${what}`));
       }
     };
-    offs.push(client.on('update', check), client.on('correction', check), client.on('error', check), client.on('close', check));
+    offs.push(client.on('update', check), client.on('inventory', check), client.on('correction', check), client.on('error', check), client.on('close', check));
   });
 }
 

@@ -42,7 +42,7 @@ it('drains on SIGTERM: clients are told, a silent client is cut off, zones stop,
   const { port } = await server.ready;
   const silent = await handshakenSocket(port); // never answers the close frame
   const client = await ZoneClient.connect(`ws://127.0.0.1:${port}`);
-  await client.login(issueToken(TEST_SECRET, 1, 60));
+  await client.enter(issueToken(TEST_SECRET, 1, 60), 'Player1');
   const told = client.next('error');
   const closed = client.next('close');
   const exited = once(server.child, 'exit');

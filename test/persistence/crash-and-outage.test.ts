@@ -60,7 +60,7 @@ it('kill -9 under load: after a restart no character is left online and each hol
     const sent = new Map<number, Set<string>>();
     for (let id = 1; id <= players; id++) {
       const client = await ZoneClient.connect(`ws://127.0.0.1:${server.port}`);
-      await client.login(issueToken(TEST_SECRET, id, 600));
+      await client.enter(issueToken(TEST_SECRET, id, 600), `Player${id}`);
       clients.push(client);
       sent.set(id, new Set(['500,500']));
     }
@@ -177,7 +177,7 @@ it('a shutdown that cannot write everything back exits 1 and names every player 
     const clients: ZoneClient[] = [];
     for (const id of [4, 8]) {
       const client = await ZoneClient.connect(`ws://127.0.0.1:${server.port}`);
-      await client.login(issueToken(TEST_SECRET, id, 600));
+      await client.enter(issueToken(TEST_SECRET, id, 600), `Player${id}`);
       client.move(501, 502, 0);
       await client.ping();
       clients.push(client);

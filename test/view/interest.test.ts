@@ -64,6 +64,7 @@ class Harness {
       playTimeS: 0,
       loggedInAtMs: 0,
       persisted: { epoch: 1, version: 0, savedVersion: 0, nextSaveAtMs: 0 },
+      inventory: undefined,
     });
   }
 

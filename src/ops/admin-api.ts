@@ -1,0 +1,105 @@
+/**
+ * The admin API, on the operations port (METRICS_HOST:METRICS_PORT, loopback by default, so never
+ * on a public interface unless the operator says so). Every request needs
+ * `Authorization: Bearer ADMIN_TOKEN`; with no ADMIN_TOKEN set, the API is off.
+ *
+ *   POST /admin/grants  {"opId": "shop-order-1234", "playerId": 42, "gold": 100,
+ *                        "items": [{"templateId": 7, "count": 1}]}
+ *
+ * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
+ * key again returns the first result and grants nothing more. For an online player the grant goes
+ * to the zone holding it, which commits it in the database, then shows the player its new
+ * inventory; for an offline player it is committed in the database only. Answers (JSON):
+ *   200 {"ok": true, "replayed": false, "playerId", "gold", "items": [{itemId, templateId, count}]}
+ *   409 {"ok": false, "reason": "UNKNOWN_PLAYER" | "NEGATIVE_GOLD" | …, "replayed"}: nothing granted
+ *   400 a malformed request; 401 no or wrong token; 404 the API is off; 413 body over 64 KiB;
+ *   503 the database could not be reached: nothing is known, retry with the same opId.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log/logger.ts';
+import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
+import { checkGrant, type GrantRequest, type GrantResult } from '../protocol/economy.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface Grants {
+  grant(request: GrantRequest): Promise<GrantResult>;
+}
+
+export class AdminApi {
+  private readonly token: Buffer;
+  private readonly grants: Grants;
+  private readonly log: Logger;
+
+  constructor(token: string, grants: Grants, log: Logger) {
+    this.token = Buffer.from(token);
+    this.grants = grants;
+    this.log = log;
+  }
+
+  /** Answers a request under /admin/. */
+  handle(request: IncomingMessage, response: ServerResponse, path: string): void {
+    if (this.token.length === 0) return reply(response, 404, { error: 'the admin API is off: set ADMIN_TOKEN to turn it on' });
+    if (!this.authorised(request.headers.authorization)) {
+      response.setHeader('www-authenticate', 'Bearer');
+      return reply(response, 401, { error: 'missing or wrong bearer token' });
+    }
+    if (path !== '/admin/grants') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
+    if (request.method !== 'POST') {
+      response.setHeader('allow', 'POST');
+      return reply(response, 405, { error: 'use POST' });
+    }
+    void this.grant(request, response);
+  }
+
+  private async grant(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(request));
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return reply(response, 413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
+      return reply(response, 400, { error: 'the body is not JSON' });
+    }
+    const grant = body as GrantRequest;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply(response, 400, { error: 'the body must be a JSON object' });
+    try {
+      const refusal = checkGrant({ ...grant, items: grant.items ?? [] });
+      if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
+      const result = await this.grants.grant({ opId: grant.opId, playerId: grant.playerId, gold: grant.gold, items: grant.items ?? [] });
+      this.log.info({ opId: grant.opId, playerId: grant.playerId, ok: result.ok, replayed: result.replayed }, 'grant');
+      return reply(response, result.ok ? 200 : 409, result);
+    } catch (err) {
+      if (err instanceof StoreError && err.code === StoreErrorCodes.badRequest) return reply(response, 400, { error: err.message });
+      this.log.warn({ err, opId: grant.opId }, 'grant failed');
+      return reply(response, 503, { error: 'the grant could not be completed; retry with the same opId' });
+    }
+  }
+
+  private authorised(header: string | undefined): boolean {
+    const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit the rest is read and dropped, so that the 413 can still be sent.
+      if (size > MAX_BODY_BYTES) reject(new BodyTooLarge());
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+}
