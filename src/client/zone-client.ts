@@ -19,6 +19,8 @@ import {
   type LoginAccepted,
   type MoveCorrection,
   type InventoryUpdate,
+  type TradeResult,
+  type TradeUpdate,
   type Pong,
   type ServerError,
   type WorldUpdate,
@@ -59,6 +61,10 @@ export interface ZoneClientEvents {
   move: KnownEntity;
   correction: MoveCorrection;
   inventory: Inventory;
+  /** The trade window changed (opened, an offer, a lock, an accept). */
+  trade: TradeUpdate;
+  /** A trade ended: committed (ok) or not, with the reason. */
+  tradeResult: TradeResult;
   error: ServerError;
   close: CloseInfo;
 }
@@ -192,6 +198,29 @@ export class ZoneClient {
     return seq;
   }
 
+  /** Opens a trade window with the player whose entity this is; returns the request's seq. */
+  tradeOpen(partnerEntityId: number): number {
+    return this.send({ tradeOpen: { partnerEntityId } });
+  }
+
+  /** Replaces this player's offer (unlocking both sides); returns the request's seq. */
+  tradeOffer(gold: number, itemIds: readonly number[] = []): number {
+    return this.send({ tradeOffer: { gold, itemIds: [...itemIds] } });
+  }
+
+  tradeLock(): number {
+    return this.send({ tradeLock: {} });
+  }
+
+  /** Accepts once both offers are locked; the trade commits when both have accepted. */
+  tradeAccept(): number {
+    return this.send({ tradeAccept: {} });
+  }
+
+  tradeCancel(): number {
+    return this.send({ tradeCancel: {} });
+  }
+
   /** Round-trip time to the gateway, ms. Rejects if the connection closes first. */
   ping(): Promise<number> {
     const sentAt = performance.now();
@@ -303,6 +332,12 @@ export class ZoneClient {
         this.emit('inventory', inventory);
         return;
       }
+      case 'trade':
+        this.emit('trade', message.trade as TradeUpdate);
+        return;
+      case 'tradeResult':
+        this.emit('tradeResult', message.tradeResult as TradeResult);
+        return;
       case 'logout':
         this.pendingLogout?.resolve();
         this.pendingLogout = undefined;

@@ -24,7 +24,7 @@ import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
-import { JobKind, JobWriter, type JoinJob } from '../protocol/jobs.ts';
+import { JobKind, JobWriter, MAX_TRADE_ITEMS, TradeAction, type JoinJob } from '../protocol/jobs.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -251,6 +251,14 @@ export class Gateway {
         if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
         void this.logout(session);
         return;
+      case 'tradeOpen':
+      case 'tradeOffer':
+      case 'tradeLock':
+      case 'tradeAccept':
+      case 'tradeCancel':
+        if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
+        this.trade(session, seq, message);
+        return;
       case 'createCharacter':
         if (session.state === 'connected') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
         if (session.state !== 'no-character') {
@@ -424,6 +432,31 @@ export class Gateway {
       this.send(session, { error: { code: reason.code, seq: 0, message: reason.reason } }, true);
       session.socket.close(reason.closeCode, reason.reason);
     }
+  }
+
+  /** A trade request becomes a TRADE job, behind the moves staged before it. */
+  private trade(session: Session, seq: number, message: ClientMessage): void {
+    let action: TradeAction;
+    let value = 0;
+    let itemIds: number[] = [];
+    if (message.tradeOpen) {
+      action = TradeAction.OPEN;
+      value = message.tradeOpen.partnerEntityId ?? 0;
+    } else if (message.tradeOffer) {
+      action = TradeAction.OFFER;
+      value = message.tradeOffer.gold ?? 0;
+      itemIds = message.tradeOffer.itemIds ?? [];
+    } else if (message.tradeLock) action = TradeAction.LOCK;
+    else if (message.tradeAccept) action = TradeAction.ACCEPT;
+    else action = TradeAction.CANCEL;
+    if (itemIds.length > MAX_TRADE_ITEMS) return this.refuse(session, seq, ErrorCode.ERROR_CODE_TRADE_REFUSED, 'TOO_MANY_ITEMS');
+    const zone = session.zone as ZoneHandle;
+    this.stagerOf(zone).flush();
+    if (!zone.inbound.tryWrite(session.id, this.jobs.trade(action, seq, value, itemIds))) {
+      zone.traffic.jobsRejected++;
+      return this.refuse(session, seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: trade request not taken');
+    }
+    zone.traffic.jobsEnqueued++;
   }
 
   private move(session: Session, seq: number, move: MoveRequest): void {

@@ -7,15 +7,34 @@
  *         [f64 exp][f64 playTimeS][u32 level][4 pad]                                 72 bytes
  *   LEAVE [u8 kind]                                                                 1 byte
  *   MOVE  [u8 kind][3 pad][u32 seq][f32 x][f32 y][f32 heading][4 pad][f64 clientTimeMs] 32 bytes
+ *   TRADE [u8 kind][u8 action][2 pad][u32 seq][f64 value][u32 n][4 pad][f64 itemId × n]
+ *                                                                        24 + 8n bytes, n ≤ 32
+ *         value: the partner's entity id (OPEN) or the gold offered (OFFER), else 0
  */
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3 } as const);
+import { EconomyLimits } from './economy.ts';
+
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, TRADE: 4 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
-export const MAX_JOB_BYTES = JOIN_JOB_BYTES;
+export const TRADE_JOB_HEADER_BYTES = 24;
+/** Item ids per trade offer: the economy's own limit per side. */
+export const MAX_TRADE_ITEMS = EconomyLimits.maxItemsPerOp;
+export const MAX_JOB_BYTES = TRADE_JOB_HEADER_BYTES + 8 * MAX_TRADE_ITEMS;
+
+export const TradeAction = Object.freeze({ OPEN: 1, OFFER: 2, LOCK: 3, ACCEPT: 4, CANCEL: 5 } as const);
+export type TradeAction = (typeof TradeAction)[keyof typeof TradeAction];
+
+/** A player's trade request, as the zone reads it. */
+export interface TradeJob {
+  action: number;
+  seq: number;
+  value: number;
+  itemIds: number[];
+}
 
 /** A player entering its zone: the character as the store loaded it, with its owner epoch. */
 export interface JoinJob {
@@ -73,6 +92,19 @@ export function writeMove(view: DataView, at: number, seq: number, x: number, y:
   view.setFloat64(at + 24, clientTimeMs, true);
 }
 
+export function writeTrade(view: DataView, at: number, action: TradeAction, seq: number, value: number, itemIds: readonly number[]): void {
+  view.setUint32(at, JobKind.TRADE | (action << 8), true);
+  view.setUint32(at + 4, seq, true);
+  view.setFloat64(at + 8, value, true);
+  view.setUint32(at + 16, itemIds.length, true);
+  view.setUint32(at + 20, 0, true);
+  itemIds.forEach((id, i) => view.setFloat64(at + TRADE_JOB_HEADER_BYTES + 8 * i, id, true));
+}
+
+export function tradeJobBytes(items: number): number {
+  return TRADE_JOB_HEADER_BYTES + 8 * items;
+}
+
 /** A scratch buffer for one job at a time, for writing single jobs with `RingBuffer.tryWrite`. */
 export class JobWriter {
   private readonly bytes = new Uint8Array(MAX_JOB_BYTES);
@@ -95,6 +127,13 @@ export class JobWriter {
   move(seq: number, x: number, y: number, heading: number, clientTimeMs: number): Uint8Array {
     writeMove(this.view, 0, seq, x, y, heading, clientTimeMs);
     return this.moveBytes;
+  }
+
+  /** At most MAX_TRADE_ITEMS item ids. */
+  trade(action: TradeAction, seq: number, value: number, itemIds: readonly number[]): Uint8Array {
+    if (itemIds.length > MAX_TRADE_ITEMS) throw new RangeError(`at most ${MAX_TRADE_ITEMS} items per trade job`);
+    writeTrade(this.view, 0, action, seq, value, itemIds);
+    return this.bytes.subarray(0, tradeJobBytes(itemIds.length));
   }
 }
 
@@ -132,6 +171,17 @@ export class JobReader {
     into.playTimeS = view.getFloat64(offset + 56, true);
     into.level = view.getUint32(offset + 64, true);
     return into;
+  }
+
+  /** A TRADE job, or undefined when its length does not match its item count. */
+  trade(data: Uint8Array, offset: number, length: number): TradeJob | undefined {
+    if (length < TRADE_JOB_HEADER_BYTES) return undefined;
+    const view = this.viewOf(data);
+    const count = view.getUint32(offset + 16, true);
+    if (count > MAX_TRADE_ITEMS || length !== tradeJobBytes(count)) return undefined;
+    const itemIds: number[] = [];
+    for (let i = 0; i < count; i++) itemIds.push(view.getFloat64(offset + TRADE_JOB_HEADER_BYTES + 8 * i, true));
+    return { action: view.getUint8(offset + 1), seq: view.getUint32(offset + 4, true), value: view.getFloat64(offset + 8, true), itemIds };
   }
 
   /** Fills `into` (reused by the caller) from a MOVE job. */

@@ -25,6 +25,8 @@ export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;
 export type Pong = zone.v1.Pong;
 export type InventoryUpdate = zone.v1.InventoryUpdate;
+export type TradeUpdate = zone.v1.TradeUpdate;
+export type TradeResult = zone.v1.TradeResult;
 
 export const ErrorCode = zone.v1.ErrorCode;
 export type ErrorCode = zone.v1.ErrorCode;

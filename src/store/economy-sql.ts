@@ -11,7 +11,7 @@
  * so groups, on this node or another, wait for each other but do not deadlock each other.
  */
 import { CreateRefusals, EconomyLimits, type Inventory, type Item, type LedgerKind, type Mail } from '../protocol/economy.ts';
-import { chunks } from '../protocol/character-store.ts';
+import { chunks, type Backend } from '../protocol/character-store.ts';
 import {
   applyChanges,
   emptyChanges,
@@ -32,7 +32,7 @@ import {
 } from './economy-plan.ts';
 import { ROW_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, stateValues, toStoredCharacter } from './rows.ts';
 
-export type Dialect = 'mysql' | 'sqlite';
+export type Dialect = Backend;
 export type SqlValue = string | number | null;
 export type Row = Readonly<Record<string, unknown>>;
 

@@ -12,7 +12,7 @@
  * - `store_deadlock_retries_total`: group transactions run again after a deadlock or lock-wait timeout.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { StoreError, StoreErrorCodes, type CharacterState } from '../protocol/character-store.ts';
+import { StoreError, StoreErrorCodes, type Backend, type CharacterState } from '../protocol/character-store.ts';
 import {
   checkCharacterName,
   checkClaimMail,
@@ -40,7 +40,7 @@ import { GroupCommitter, type GroupExecutor } from './group-commit.ts';
 
 /** What a backend offers the economy besides running groups. */
 export interface EconomyBackend extends GroupExecutor {
-  readonly backend: 'mysql' | 'sqlite';
+  readonly backend: Backend;
   loadInventory(playerId: number): Promise<Inventory | undefined>;
   listMail(playerId: number): Promise<Mail[]>;
 }

@@ -11,7 +11,7 @@
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
-import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type JoinJob, type MoveJob } from '../protocol/jobs.ts';
+import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type JoinJob, type MoveJob, type TradeJob } from '../protocol/jobs.ts';
 import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import type { DropReason } from '../protocol/zone-control.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
@@ -21,11 +21,12 @@ import { WorldUpdateWriter } from '../view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { World, type Player } from './world.ts';
+import { Trades } from './trades.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
 import type { EconomyStore, GrantRequest, GrantResult } from '../protocol/economy.ts';
 
 /** What a zone needs of the store: write-back, and reading and changing inventories. */
-export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant'>;
+export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant' | 'trade'>;
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
@@ -74,7 +75,7 @@ export interface ZoneHooks {
   /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
   released?(playerId: number, sessionId: number, saved: boolean): void;
   /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
-  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory', retryInMs: number): void;
+  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade', retryInMs: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */
@@ -99,6 +100,8 @@ export class Zone {
   /** Writes players back to the store; absent when the zone runs without one (tests, benchmarks). */
   readonly writeBack: WriteBack | undefined;
   private readonly store: ZoneStore | undefined;
+  /** Trade windows and escrow; absent without a store. */
+  readonly trades: Trades | undefined;
   /** The latest inventory read asked for each player: older answers are dropped. */
   private readonly inventoryReads = new Map<number, number>();
   private nextInventoryRead = 1;
@@ -106,12 +109,12 @@ export class Zone {
   private readonly reader = new JobReader();
   private readonly joinJob: JoinJob = { playerId: 0, epoch: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
   /**
-   * Moves and leaves drained this tick, in arrival order: session ids and, for moves, the decoded
-   * fields (undefined marks a leave). A leave waits its turn so that a session's moves before it
-   * count, and reach the database with its final state.
+   * Moves, trade requests and leaves drained this tick, in arrival order: session ids and the
+   * decoded job (undefined marks a leave). A leave waits its turn so that a session's moves
+   * before it count, and reach the database with its final state.
    */
   private readonly queuedSessions: number[] = [];
-  private readonly queuedMoves: (MoveJob | undefined)[] = [];
+  private readonly queuedMoves: (MoveJob | TradeJob | undefined)[] = [];
   private readonly spareMoves: MoveJob[] = [];
   private queuedCount = 0;
   private nowMs = 0;
@@ -147,6 +150,13 @@ export class Zone {
     };
     this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
+    this.trades = store
+      ? new Trades(store, {
+          send: (sessionId, message) => this.send(sessionId, message),
+          refreshInventory: (player) => this.refreshInventory(player),
+          failed: (err, retryInMs) => hooks.storeFailed?.(err, 'trade', retryInMs),
+        })
+      : undefined;
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
     this.writeBack = store
       ? new WriteBack(
@@ -204,8 +214,11 @@ export class Zone {
     } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
       this.queueMove(sessionId, data, offset);
     } else {
+      const trade = kind === JobKind.TRADE ? this.reader.trade(data, offset, length) : undefined;
       // The gateway writes only the jobs above; anything else is a bug there, not a client's.
-      throw new Error(`zone ${this.id}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
+      if (!trade) throw new Error(`zone ${this.id}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
+      this.queuedSessions[this.queuedCount] = sessionId;
+      this.queuedMoves[this.queuedCount++] = trade;
     }
   };
 
@@ -312,6 +325,7 @@ export class Zone {
     const player = this.world.playersBySession.get(sessionId);
     if (!player) return;
     this.world.removePlayer(player);
+    this.trades?.left(player);
     if (!stale) this.writeBack?.leave(player, sessionId);
   }
 
@@ -336,10 +350,13 @@ export class Zone {
         continue;
       }
       const player = this.world.playersBySession.get(sessionId);
-      // A move from a session that has left (or was never let in) is dropped.
-      if (player) this.applyMove(player, move);
+      // A request from a session that has left (or was never let in) is dropped.
+      if (!player) continue;
+      if ('action' in move) this.trades?.handle(this.world, player, move);
+      else this.applyMove(player, move);
     }
     this.queuedCount = 0;
+    this.trades?.checkRange();
   }
 
   private applyMove(player: Player, move: MoveJob): void {

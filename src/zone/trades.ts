@@ -1,0 +1,249 @@
+/**
+ * Trades between two players of one zone (DESIGN.md R9): the trade window, escrow, and the
+ * database transaction that decides.
+ *
+ * A window opens between two players within TRADE_RANGE_M. Each puts up an offer (gold and item
+ * ids, checked against what the player holds and has not escrowed), locks it, and accepts once
+ * both are locked; a new offer unlocks both. When both have accepted, both offers are escrowed in
+ * memory (escrowed gold and items cannot be offered again, nor used by anything else) and the
+ * store commits the trade in one transaction, which takes its row locks in key order and refuses
+ * what the database says is not there. Only then are both players told, the escrow released and
+ * both inventories read back from the database. Walking apart, leaving or disconnecting cancels a
+ * window that is still open; a committing trade runs to its end either way.
+ *
+ * A store failure leaves the outcome unknown: the same operation id is sent again, with backoff,
+ * until the store answers (it applies an operation id at most once), and the escrow holds until
+ * then.
+ */
+import { randomUUID } from 'node:crypto';
+import { checkTrade, type EconomyRefusal, type EconomyStore, type TradeResult } from '../protocol/economy.ts';
+import { TradeAction, type TradeJob } from '../protocol/jobs.ts';
+import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import type { Player, World } from './world.ts';
+
+/** How close two players must stand to trade, metres. */
+export const TRADE_RANGE_M = 10;
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 10_000;
+
+interface Offer {
+  gold: number;
+  itemIds: number[];
+  locked: boolean;
+  accepted: boolean;
+}
+
+interface Trade {
+  readonly id: number;
+  readonly a: Player;
+  readonly b: Player;
+  readonly offers: Map<Player, Offer>;
+  committing: boolean;
+}
+
+/** What a player has put in escrow: a committing trade's offer. */
+interface Escrow {
+  gold: number;
+  itemIds: Set<number>;
+}
+
+export interface TradeHooks {
+  send(sessionId: number, message: ServerMessageInit): void;
+  /** Reads the player's inventory back from the database and shows it. */
+  refreshInventory(player: Player): void;
+  failed(err: unknown, retryInMs: number): void;
+}
+
+export class Trades {
+  /** Trades committed, and refused by the database; folded into metrics. */
+  readonly counters = { committed: 0, refused: 0, cancelled: 0 };
+  private readonly byPlayer = new Map<Player, Trade>();
+  private readonly escrows = new Map<Player, Escrow>();
+  private nextTradeId = 1;
+  private readonly store: Pick<EconomyStore, 'trade'>;
+  private readonly hooks: TradeHooks;
+
+  constructor(store: Pick<EconomyStore, 'trade'>, hooks: TradeHooks) {
+    this.store = store;
+    this.hooks = hooks;
+  }
+
+  handle(world: World, player: Player, job: TradeJob): void {
+    const trade = this.byPlayer.get(player);
+    switch (job.action) {
+      case TradeAction.OPEN:
+        return this.open(world, player, job.seq, job.value);
+      case TradeAction.OFFER:
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        return this.offer(trade, player, job.seq, job.value, job.itemIds);
+      case TradeAction.LOCK:
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        (trade.offers.get(player) as Offer).locked = true;
+        return this.show(trade);
+      case TradeAction.ACCEPT:
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        return this.accept(trade, player, job.seq);
+      case TradeAction.CANCEL:
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        return this.end(trade, false, 'CANCELLED');
+      default:
+        return this.refuse(player, job.seq, 'UNKNOWN_ACTION');
+    }
+  }
+
+  /** Once per tick: open windows whose players walked apart are cancelled. */
+  checkRange(): void {
+    for (const trade of new Set(this.byPlayer.values())) {
+      if (!trade.committing && !inRange(trade.a, trade.b)) this.end(trade, false, 'OUT_OF_RANGE');
+    }
+  }
+
+  /** The player left the zone: an open window is cancelled. */
+  left(player: Player): void {
+    const trade = this.byPlayer.get(player);
+    if (trade && !trade.committing) this.end(trade, false, 'PARTNER_LEFT');
+  }
+
+  /** Gold the player holds and has not escrowed. */
+  spendableGold(player: Player): number {
+    return (player.inventory?.gold ?? 0) - (this.escrows.get(player)?.gold ?? 0);
+  }
+
+  private open(world: World, player: Player, seq: number, partnerEntityId: number): void {
+    const partner = world.entities.get(partnerEntityId);
+    if (partner === player) return this.refuse(player, seq, 'SAME_PLAYER');
+    if (!partner || !('sessionId' in partner)) return this.refuse(player, seq, 'NO_SUCH_PLAYER');
+    const other = partner as Player;
+    if (this.byPlayer.has(player) || this.byPlayer.has(other)) return this.refuse(player, seq, 'BUSY');
+    if (!inRange(player, other)) return this.refuse(player, seq, 'OUT_OF_RANGE');
+    if (!player.inventory || !other.inventory) return this.refuse(player, seq, 'INVENTORY_LOADING');
+    const trade: Trade = {
+      id: this.nextTradeId++,
+      a: player,
+      b: other,
+      offers: new Map([
+        [player, { gold: 0, itemIds: [], locked: false, accepted: false }],
+        [other, { gold: 0, itemIds: [], locked: false, accepted: false }],
+      ]),
+      committing: false,
+    };
+    this.byPlayer.set(player, trade);
+    this.byPlayer.set(other, trade);
+    this.show(trade);
+  }
+
+  private offer(trade: Trade, player: Player, seq: number, gold: number, itemIds: number[]): void {
+    const partner = trade.a === player ? trade.b : trade.a;
+    // The store's own checks on the request (amounts, limits, duplicates), then what the player holds.
+    const refusal = requestRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.holdingRefusal(player, gold, itemIds);
+    if (refusal) return this.refuse(player, seq, refusal);
+    const offer = trade.offers.get(player) as Offer;
+    offer.gold = gold;
+    offer.itemIds = [...itemIds];
+    // A changed offer needs both to look again.
+    for (const side of trade.offers.values()) {
+      side.locked = false;
+      side.accepted = false;
+    }
+    this.show(trade);
+  }
+
+  private accept(trade: Trade, player: Player, seq: number): void {
+    const offers = [...trade.offers.values()];
+    if (!offers.every((offer) => offer.locked)) return this.refuse(player, seq, 'NOT_LOCKED');
+    (trade.offers.get(player) as Offer).accepted = true;
+    if (!offers.every((offer) => offer.accepted)) return this.show(trade);
+    // Both accepted: the offers must still be there, and then nothing else may touch them.
+    for (const [side, offer] of trade.offers) {
+      const refusal = this.holdingRefusal(side, offer.gold, offer.itemIds);
+      if (refusal) return this.end(trade, false, refusal);
+    }
+    for (const [side, offer] of trade.offers) this.escrows.set(side, { gold: offer.gold, itemIds: new Set(offer.itemIds) });
+    trade.committing = true;
+    this.show(trade);
+    const a = trade.offers.get(trade.a) as Offer;
+    const b = trade.offers.get(trade.b) as Offer;
+    void this.commit(trade, {
+      opId: `trade-${randomUUID()}`,
+      a: trade.a.playerId,
+      b: trade.b.playerId,
+      goldFromA: a.gold,
+      goldFromB: b.gold,
+      itemsFromA: a.itemIds,
+      itemsFromB: b.itemIds,
+    });
+  }
+
+  private async commit(trade: Trade, request: Parameters<EconomyStore['trade']>[0]): Promise<void> {
+    let retryMs = FIRST_RETRY_MS;
+    for (;;) {
+      let result: TradeResult;
+      try {
+        result = await this.store.trade(request);
+      } catch (err) {
+        // Unknown whether it committed: the same operation id again finds out, and applies it at most once.
+        this.hooks.failed(err, retryMs);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+        continue;
+      }
+      if (result.ok) this.counters.committed++;
+      else this.counters.refused++;
+      this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason);
+      return;
+    }
+  }
+
+  /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
+  private end(trade: Trade, ok: boolean, reason: string): void {
+    for (const side of [trade.a, trade.b]) {
+      if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
+      this.escrows.delete(side);
+    }
+    if (!ok && !trade.committing) this.counters.cancelled++;
+    for (const side of [trade.a, trade.b]) {
+      if (side.removed) continue;
+      this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason } });
+      if (ok) this.hooks.refreshInventory(side);
+    }
+  }
+
+  /** Whether `player` holds `gold` and the items, not counting what it has in escrow. */
+  private holdingRefusal(player: Player, gold: number, itemIds: readonly number[]): string | undefined {
+    if (gold > this.spendableGold(player)) return 'INSUFFICIENT_GOLD';
+    const owned = new Set(player.inventory?.items.map((item) => item.itemId));
+    const escrowed = this.escrows.get(player)?.itemIds;
+    if (itemIds.some((id) => !owned.has(id) || escrowed?.has(id))) return 'ITEM_NOT_OWNED';
+    return undefined;
+  }
+
+  private show(trade: Trade): void {
+    for (const [side, partner] of [
+      [trade.a, trade.b],
+      [trade.b, trade.a],
+    ] as const) {
+      const mine = trade.offers.get(side) as Offer;
+      const theirs = trade.offers.get(partner) as Offer;
+      this.hooks.send(side.sessionId, {
+        trade: { tradeId: trade.id, partnerEntityId: partner.id, partnerPlayerId: partner.playerId, mine: { ...mine }, theirs: { ...theirs }, committing: trade.committing },
+      });
+    }
+  }
+
+  private refuse(player: Player, seq: number, reason: string): void {
+    this.hooks.send(player.sessionId, { error: { code: ErrorCode.ERROR_CODE_TRADE_REFUSED, seq, message: reason } });
+  }
+}
+
+function inRange(a: Player, b: Player): boolean {
+  return (a.x - b.x) ** 2 + (a.y - b.y) ** 2 <= TRADE_RANGE_M ** 2;
+}
+
+/** The store's rules for a trade request (checkTrade), for one side's offer. */
+function requestRefusal(from: number, to: number, gold: number, itemIds: readonly number[]): EconomyRefusal | undefined {
+  if (!Number.isSafeInteger(gold)) return 'GOLD_OVER_LIMIT';
+  if (itemIds.some((id) => !Number.isSafeInteger(id) || id < 1)) return 'ITEM_NOT_OWNED';
+  const refusal = checkTrade({ opId: 'check', a: from, b: to, goldFromA: gold, goldFromB: 0, itemsFromA: itemIds, itemsFromB: [] });
+  // An empty offer is fine on one side; the trade as a whole is checked again by the store.
+  return refusal === 'NOTHING_TO_DO' ? undefined : refusal;
+}

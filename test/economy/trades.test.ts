@@ -1,0 +1,135 @@
+/**
+ * Trades through the protocol: a real server, SDK clients, the database deciding. Gold and items
+ * move only when both players accepted, exactly once, and are conserved; bad requests are
+ * refused with a reason and change nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ZoneClient } from '../../src/client/zone-client.ts';
+import { ErrorCode } from '../../src/protocol/messages.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../helpers/wait.ts';
+
+const ADMIN_TOKEN = 'admin-token-0123456789';
+
+describe('trades', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ADMIN_TOKEN, ZONES: '1:1000x1000', MAX_SPEED_MPS: '1000' });
+  });
+  after(() => server.stop());
+
+  let grants = 0;
+  async function grant(playerId: number, gold: number, items: { templateId: number; count: number }[] = []): Promise<void> {
+    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ opId: `test-grant-${++grants}`, playerId, gold, items }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  }
+
+  /** Two players next to each other, with what the grants gave them. */
+  async function pair(aId: number, bId: number, aGold: number, bGold: number, aItems: { templateId: number; count: number }[] = []): Promise<[ZoneClient, ZoneClient]> {
+    const a = await server.player(aId);
+    const b = await server.player(bId);
+    await grant(aId, aGold, aItems);
+    if (bGold > 0) await grant(bId, bGold);
+    await until(a, () => a.inventory?.gold === aGold && a.inventory.items.length === aItems.length, 'a’s inventory');
+    await until(b, () => b.inventory?.gold === bGold, 'b’s inventory');
+    return [a, b];
+  }
+
+  function refusal(client: ZoneClient, seq: number): Promise<string> {
+    return client.next('error', (error) => error.seq === seq).then((error) => {
+      assert.equal(error.code, ErrorCode.ERROR_CODE_TRADE_REFUSED);
+      return error.message;
+    });
+  }
+
+  it('moves gold and items once both accepted, and conserves them', async () => {
+    const [a, b] = await pair(21, 22, 100, 50, [{ templateId: 1, count: 1 }, { templateId: 2, count: 5 }]);
+    const sword = a.inventory?.items.find((item) => item.templateId === 1)?.itemId as number;
+    a.tradeOpen(b.self?.entityId as number);
+    await b.next('trade');
+    a.tradeOffer(30, [sword]);
+    await b.next('trade', (t) => t.theirs?.gold === 30);
+    b.tradeOffer(10);
+    await a.next('trade', (t) => t.theirs?.gold === 10);
+    // Two sessions' requests reach the zone in no fixed order: accept once both locks are in.
+    const bothLocked = a.next('trade', (t) => t.mine?.locked === true && t.theirs?.locked === true);
+    a.tradeLock();
+    b.tradeLock();
+    await bothLocked;
+    a.tradeAccept();
+    await b.next('trade', (t) => t.theirs?.accepted === true);
+    const results = Promise.all([a.next('tradeResult'), b.next('tradeResult')]);
+    b.tradeAccept();
+    for (const result of await results) assert.deepEqual([result.ok, result.reason], [true, 'COMMITTED']);
+    await until(a, () => a.inventory?.gold === 80, 'a: 100 - 30 + 10');
+    await until(b, () => b.inventory?.gold === 70 && b.inventory.items.length === 1, 'b: 50 - 10 + 30, and the sword');
+    assert.equal(b.inventory?.items[0]?.itemId, sword);
+    assert.deepEqual(a.inventory?.items.map((item) => item.templateId), [2]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('unlocks both when an offer changes after locking, and accepts only locked offers', async () => {
+    const [a, b] = await pair(23, 24, 10, 10);
+    a.tradeOpen(b.self?.entityId as number);
+    await b.next('trade');
+    a.tradeOffer(5);
+    // Locks only after the offer: a lock that overtook it would be undone by it.
+    await b.next('trade', (t) => t.theirs?.gold === 5);
+    const bothLocked = a.next('trade', (t) => t.mine?.locked === true && t.theirs?.locked === true);
+    a.tradeLock();
+    b.tradeLock();
+    await bothLocked;
+    a.tradeOffer(6);
+    const unlocked = await b.next('trade', (t) => t.theirs?.gold === 6);
+    assert.deepEqual([unlocked.mine?.locked, unlocked.theirs?.locked], [false, false]);
+    assert.equal(await refusal(a, a.tradeAccept()), 'NOT_LOCKED');
+    const cancelled = b.next('tradeResult');
+    a.tradeCancel();
+    assert.deepEqual([(await cancelled).ok, (await cancelled).reason], [false, 'CANCELLED']);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses what a player does not have, trading with itself, and amounts past the limits', async () => {
+    const [a, b] = await pair(25, 26, 20, 0, [{ templateId: 3, count: 1 }]);
+    const gem = a.inventory?.items[0]?.itemId as number;
+    assert.equal(await refusal(a, a.tradeOpen(a.self?.entityId as number)), 'SAME_PLAYER');
+    assert.equal(await refusal(a, a.tradeOffer(1)), 'NO_TRADE');
+    a.tradeOpen(b.self?.entityId as number);
+    await b.next('trade');
+    assert.equal(await refusal(a, a.tradeOffer(21)), 'INSUFFICIENT_GOLD');
+    assert.equal(await refusal(b, b.tradeOffer(0, [gem])), 'ITEM_NOT_OWNED', 'not yours');
+    assert.equal(await refusal(a, a.tradeOffer(2_000_000_000)), 'GOLD_OVER_LIMIT');
+    assert.equal(await refusal(a, a.tradeOffer(1, [gem, gem])), 'DUPLICATE_ITEM');
+    assert.equal(await refusal(a, a.tradeOffer(0, Array.from({ length: 33 }, (_, i) => i + 1))), 'TOO_MANY_ITEMS');
+    assert.equal(await refusal(b, b.tradeOpen(a.self?.entityId as number)), 'BUSY');
+    const cancelled = Promise.all([a.next('tradeResult'), b.next('tradeResult')]);
+    a.tradeCancel();
+    await cancelled;
+    assert.equal(a.inventory?.gold, 20, 'nothing changed');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('cancels an open trade when the players walk apart or one disconnects', async () => {
+    const [a, b] = await pair(27, 28, 5, 5);
+    a.tradeOpen(b.self?.entityId as number);
+    await b.next('trade');
+    const apart = Promise.all([a.next('tradeResult'), b.next('tradeResult')]);
+    a.move((a.self?.x ?? 0) + 20, a.self?.y ?? 0, 0);
+    for (const result of await apart) assert.deepEqual([result.ok, result.reason], [false, 'OUT_OF_RANGE']);
+
+    a.move((a.self?.x ?? 0) - 20, a.self?.y ?? 0, 0);
+    await until(b, () => b.entities.get(a.self?.entityId as number)?.x === a.self?.x, 'a back next to b');
+    b.tradeOpen(a.self?.entityId as number);
+    await a.next('trade');
+    const left = a.next('tradeResult');
+    await b.close();
+    assert.deepEqual([(await left).ok, (await left).reason], [false, 'PARTNER_LEFT']);
+    assert.equal(a.inventory?.gold, 5);
+    await a.close();
+  });
+});
