@@ -34,8 +34,11 @@ interface Target {
   readonly env: Record<string, string>;
   /** Runs one statement straight on the database, bypassing the store. */
   query(sql: string, params?: readonly SQLInputValue[]): Promise<Row[]>;
-  /** SQL that makes every change of player `playerId`'s wallet fail, as a constraint the store cannot foresee. */
-  refuseWalletTrigger(playerId: number): string;
+  /**
+   * SQL for a trigger that fails the ledger row of `opId`: a refusal the store cannot foresee,
+   * which comes after the operation's other writes, so those must be rolled back with it.
+   */
+  refuseLedgerTrigger(opId: string): string;
   dispose(): Promise<void>;
 }
 
@@ -51,8 +54,8 @@ function sqliteTarget(): Target {
         db.close();
       }
     },
-    refuseWalletTrigger: (playerId) =>
-      `CREATE TRIGGER test_refuse_wallet BEFORE UPDATE ON wallets WHEN NEW.player_id = ${playerId} BEGIN SELECT RAISE(ABORT, 'wallet refused by test trigger'); END`,
+    refuseLedgerTrigger: (opId) =>
+      `CREATE TRIGGER test_refuse_op BEFORE INSERT ON ledger WHEN NEW.op_id = '${opId}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
     async dispose() {
       rmSync(dir, { recursive: true, force: true });
     },
@@ -73,8 +76,8 @@ async function mysqlTarget(): Promise<Target | undefined> {
         await conn.end();
       }
     },
-    refuseWalletTrigger: (playerId) =>
-      `CREATE TRIGGER test_refuse_wallet BEFORE UPDATE ON wallets FOR EACH ROW BEGIN IF NEW.player_id = ${playerId} THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'wallet refused by test trigger'; END IF; END`,
+    refuseLedgerTrigger: (opId) =>
+      `CREATE TRIGGER test_refuse_op BEFORE INSERT ON ledger FOR EACH ROW BEGIN IF NEW.op_id = '${opId}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test trigger'; END IF; END`,
     dispose: () => database.dispose(),
   };
 }
@@ -444,7 +447,7 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
     });
 
     describe('group commit', () => {
-      it('commits the operations of one turn in one transaction, rolling back alone the one the database refuses', async () => {
+      it('commits the operations of one turn in one transaction, rolling back alone (to its savepoint) the one the database refuses', async () => {
         const [item] = await newPlayer(400, 100, [1]);
         await newPlayer(401, 100);
         await newPlayer(402, 100);
@@ -452,8 +455,8 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
         const opsBefore = await store.metric('store_group_commit_size_sum');
         const savepointGroupsBefore = await store.metric('store_group_commit_duration_seconds_count', { mode: 'savepoints' });
         const failedBefore = await store.metric('store_economy_ops_total', { op: 'grant', outcome: 'failed' });
-        await target.query(target.refuseWalletTrigger(402));
         const doomed = { opId: opId('doomed'), playerId: 402, gold: 5, items: [{ templateId: 2, count: 1 }] };
+        await target.query(target.refuseLedgerTrigger(doomed.opId));
         try {
           const [trade, doomedGrant, grant, mail] = await Promise.allSettled([
             client.trade({ opId: opId('g'), a: 400, b: 401, goldFromA: 10, goldFromB: 0, itemsFromA: [item as number], itemsFromB: [] }),
@@ -465,9 +468,9 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
           assert.equal(grant.status === 'fulfilled' && grant.value.ok, true);
           assert.equal(mail.status === 'fulfilled' && mail.value.ok, true);
           assert.equal(doomedGrant.status, 'rejected');
-          assert.match(String((doomedGrant as PromiseRejectedResult).reason.message), /wallet refused by test trigger/);
+          assert.match(String((doomedGrant as PromiseRejectedResult).reason.message), /refused by test trigger/);
         } finally {
-          await target.query('DROP TRIGGER test_refuse_wallet');
+          await target.query('DROP TRIGGER test_refuse_op');
         }
         assert.equal((await store.metric('store_group_commit_size_count')) - groupsBefore, 1, 'one group');
         assert.equal((await store.metric('store_group_commit_size_sum')) - opsBefore, 4, 'of all four');
@@ -475,8 +478,8 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
         assert.equal(await store.metric('store_economy_ops_total', { op: 'grant', outcome: 'failed' }), failedBefore + 1);
         assert.deepEqual([(await inventory(400)).gold, (await inventory(401)).gold, (await inventory(402)).gold], [90, 117, 100]);
         assert.deepEqual(itemIds(await inventory(401)), [item]);
-        assert.deepEqual((await inventory(402)).items, []);
-        assert.equal(await ledgerRow(doomed.opId), undefined, 'the failed operation left nothing');
+        assert.deepEqual((await inventory(402)).items, [], 'its gold and item, written before its ledger row, were rolled back');
+        assert.equal(await ledgerRow(doomed.opId), undefined);
         // It failed, so it is not recorded: a retry applies it.
         const retried = await client.grant(doomed);
         assert.ok(retried.ok && !retried.replayed);
@@ -571,18 +574,32 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
           await newPlayer(601, 0);
           await newPlayer(602, 0);
           const node2 = await startStore(target.env);
+          const holder = await createConnection({ uri: target.env.MYSQL_URL as string });
           try {
-            const [t1, t2] = await Promise.all([
+            // Hold the giver's wallet so that both nodes' transactions are under way and waiting at once.
+            await holder.query('START TRANSACTION');
+            await holder.query('SELECT gold FROM wallets WHERE player_id = 600 FOR UPDATE');
+            const racing = Promise.all([
               client.trade({ opId: opId('n'), a: 600, b: 601, goldFromA: 60, goldFromB: 0, itemsFromA: [item as number], itemsFromB: [] }),
               node2.client.trade({ opId: opId('n'), a: 600, b: 602, goldFromA: 60, goldFromB: 0, itemsFromA: [item as number], itemsFromB: [] }),
             ]);
+            await eventually(async () => {
+              const [waiting] = await target.query(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE '%wallets%' AND INFO NOT LIKE '%PROCESSLIST%'",
+              );
+              return Number(waiting?.n) === 2;
+            }, 'both nodes waiting for the wallet');
+            await holder.query('COMMIT');
+            const [t1, t2] = await racing;
             assert.deepEqual([t1.ok, t2.ok].sort(), [false, true]);
             assert.equal((await inventory(600)).gold, 40);
+            assert.equal((await inventory(601)).items.length + (await inventory(602)).items.length, 1);
             const grant = { opId: opId('n'), playerId: 600, gold: 1, items: [{ templateId: 2, count: 1 }] };
             const grants = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? client : node2.client).grant({ ...grant })));
             assert.equal(grants.filter((r) => r.ok && !r.replayed).length, 1);
             assert.equal((await inventory(600)).gold, 41);
           } finally {
+            await holder.end();
             await node2.stop();
           }
         });
