@@ -19,6 +19,8 @@ import {
   type LoginAccepted,
   type MoveCorrection,
   type InventoryUpdate,
+  type Mailbox,
+  type MailResult,
   type TradeResult,
   type TradeUpdate,
   type Pong,
@@ -65,6 +67,10 @@ export interface ZoneClientEvents {
   trade: TradeUpdate;
   /** A trade ended: committed (ok) or not, with the reason. */
   tradeResult: TradeResult;
+  /** The unclaimed mail, answering mailList. */
+  mailbox: Mailbox;
+  /** How a mailSend or mailClaim ended; `seq` is the request's. */
+  mailResult: MailResult;
   error: ServerError;
   close: CloseInfo;
 }
@@ -221,6 +227,21 @@ export class ZoneClient {
     return this.send({ tradeCancel: {} });
   }
 
+  /** Sends gold and items to another player's mailbox; returns the request's seq (see `mailResult`). */
+  mailSend(toPlayerId: number, gold: number, itemIds: readonly number[] = []): number {
+    return this.send({ mailSend: { toPlayerId, gold, itemIds: [...itemIds] } });
+  }
+
+  /** Asks for the unclaimed mail (see `mailbox`). */
+  mailList(): number {
+    return this.send({ mailList: {} });
+  }
+
+  /** Claims a mail's gold and items; sending it again is safe (applied once). */
+  mailClaim(mailId: number): number {
+    return this.send({ mailClaim: { mailId } });
+  }
+
   /** Round-trip time to the gateway, ms. Rejects if the connection closes first. */
   ping(): Promise<number> {
     const sentAt = performance.now();
@@ -337,6 +358,12 @@ export class ZoneClient {
         return;
       case 'tradeResult':
         this.emit('tradeResult', message.tradeResult as TradeResult);
+        return;
+      case 'mailbox':
+        this.emit('mailbox', message.mailbox as Mailbox);
+        return;
+      case 'mailResult':
+        this.emit('mailResult', message.mailResult as MailResult);
         return;
       case 'logout':
         this.pendingLogout?.resolve();

@@ -24,7 +24,7 @@ import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
-import { JobKind, JobWriter, MAX_TRADE_ITEMS, TradeAction, type JoinJob } from '../protocol/jobs.ts';
+import { EconomyAction, JobKind, JobWriter, MAX_ECONOMY_ITEMS, type EconomyJob, type JoinJob } from '../protocol/jobs.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -256,8 +256,11 @@ export class Gateway {
       case 'tradeLock':
       case 'tradeAccept':
       case 'tradeCancel':
+      case 'mailSend':
+      case 'mailList':
+      case 'mailClaim':
         if (session.state !== 'in-zone') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
-        this.trade(session, seq, message);
+        this.economy(session, seq, message);
         return;
       case 'createCharacter':
         if (session.state === 'connected') return this.refuse(session, seq, ErrorCode.ERROR_CODE_NOT_AUTHENTICATED, 'log in first', 'not_authenticated');
@@ -434,27 +437,25 @@ export class Gateway {
     }
   }
 
-  /** A trade request becomes a TRADE job, behind the moves staged before it. */
-  private trade(session: Session, seq: number, message: ClientMessage): void {
-    let action: TradeAction;
-    let value = 0;
-    let itemIds: number[] = [];
-    if (message.tradeOpen) {
-      action = TradeAction.OPEN;
-      value = message.tradeOpen.partnerEntityId ?? 0;
-    } else if (message.tradeOffer) {
-      action = TradeAction.OFFER;
-      value = message.tradeOffer.gold ?? 0;
-      itemIds = message.tradeOffer.itemIds ?? [];
-    } else if (message.tradeLock) action = TradeAction.LOCK;
-    else if (message.tradeAccept) action = TradeAction.ACCEPT;
-    else action = TradeAction.CANCEL;
-    if (itemIds.length > MAX_TRADE_ITEMS) return this.refuse(session, seq, ErrorCode.ERROR_CODE_TRADE_REFUSED, 'TOO_MANY_ITEMS');
+  /** A trade or mail request becomes an ECONOMY job, behind the moves staged before it. */
+  private economy(session: Session, seq: number, message: ClientMessage): void {
+    const job: EconomyJob = { action: EconomyAction.TRADE_CANCEL, seq, target: 0, gold: 0, itemIds: [] };
+    if (message.tradeOpen) Object.assign(job, { action: EconomyAction.TRADE_OPEN, target: message.tradeOpen.partnerEntityId ?? 0 });
+    else if (message.tradeOffer) Object.assign(job, { action: EconomyAction.TRADE_OFFER, gold: message.tradeOffer.gold ?? 0, itemIds: message.tradeOffer.itemIds ?? [] });
+    else if (message.tradeLock) job.action = EconomyAction.TRADE_LOCK;
+    else if (message.tradeAccept) job.action = EconomyAction.TRADE_ACCEPT;
+    else if (message.mailSend) Object.assign(job, { action: EconomyAction.MAIL_SEND, target: message.mailSend.toPlayerId ?? 0, gold: message.mailSend.gold ?? 0, itemIds: message.mailSend.itemIds ?? [] });
+    else if (message.mailList) job.action = EconomyAction.MAIL_LIST;
+    else if (message.mailClaim) Object.assign(job, { action: EconomyAction.MAIL_CLAIM, target: message.mailClaim.mailId ?? 0 });
+    if (job.itemIds.length > MAX_ECONOMY_ITEMS) {
+      if (message.mailSend) return this.send(session, { mailResult: { seq, ok: false, reason: 'TOO_MANY_ITEMS' } });
+      return this.refuse(session, seq, ErrorCode.ERROR_CODE_TRADE_REFUSED, 'TOO_MANY_ITEMS');
+    }
     const zone = session.zone as ZoneHandle;
     this.stagerOf(zone).flush();
-    if (!zone.inbound.tryWrite(session.id, this.jobs.trade(action, seq, value, itemIds))) {
+    if (!zone.inbound.tryWrite(session.id, this.jobs.economy(job))) {
       zone.traffic.jobsRejected++;
-      return this.refuse(session, seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: trade request not taken');
+      return this.refuse(session, seq, ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: request not taken');
     }
     zone.traffic.jobsEnqueued++;
   }

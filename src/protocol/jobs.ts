@@ -7,32 +7,43 @@
  *         [f64 exp][f64 playTimeS][u32 level][4 pad]                                 72 bytes
  *   LEAVE [u8 kind]                                                                 1 byte
  *   MOVE  [u8 kind][3 pad][u32 seq][f32 x][f32 y][f32 heading][4 pad][f64 clientTimeMs] 32 bytes
- *   TRADE [u8 kind][u8 action][2 pad][u32 seq][f64 value][u32 n][4 pad][f64 itemId × n]
- *                                                                        24 + 8n bytes, n ≤ 32
- *         value: the partner's entity id (OPEN) or the gold offered (OFFER), else 0
+ *   ECONOMY [u8 kind][u8 action][2 pad][u32 seq][f64 target][f64 gold][u32 n][4 pad]
+ *           [f64 itemId × n]                                             32 + 8n bytes, n ≤ 32
+ *           target: the trade partner's entity id (TRADE_OPEN), the mail's recipient
+ *           (MAIL_SEND) or the mail's id (MAIL_CLAIM), else 0; gold: offered or sent
  */
 
 import { EconomyLimits } from './economy.ts';
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, TRADE: 4 } as const);
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
-export const TRADE_JOB_HEADER_BYTES = 24;
-/** Item ids per trade offer: the economy's own limit per side. */
-export const MAX_TRADE_ITEMS = EconomyLimits.maxItemsPerOp;
-export const MAX_JOB_BYTES = TRADE_JOB_HEADER_BYTES + 8 * MAX_TRADE_ITEMS;
+export const ECONOMY_JOB_HEADER_BYTES = 32;
+/** Item ids per trade offer or mail: the economy's own limit per operation. */
+export const MAX_ECONOMY_ITEMS = EconomyLimits.maxItemsPerOp;
+export const MAX_JOB_BYTES = ECONOMY_JOB_HEADER_BYTES + 8 * MAX_ECONOMY_ITEMS;
 
-export const TradeAction = Object.freeze({ OPEN: 1, OFFER: 2, LOCK: 3, ACCEPT: 4, CANCEL: 5 } as const);
-export type TradeAction = (typeof TradeAction)[keyof typeof TradeAction];
+export const EconomyAction = Object.freeze({
+  TRADE_OPEN: 1,
+  TRADE_OFFER: 2,
+  TRADE_LOCK: 3,
+  TRADE_ACCEPT: 4,
+  TRADE_CANCEL: 5,
+  MAIL_SEND: 6,
+  MAIL_LIST: 7,
+  MAIL_CLAIM: 8,
+} as const);
+export type EconomyAction = (typeof EconomyAction)[keyof typeof EconomyAction];
 
-/** A player's trade request, as the zone reads it. */
-export interface TradeJob {
+/** A player's trade or mail request, as the zone reads it. */
+export interface EconomyJob {
   action: number;
   seq: number;
-  value: number;
+  target: number;
+  gold: number;
   itemIds: number[];
 }
 
@@ -92,17 +103,18 @@ export function writeMove(view: DataView, at: number, seq: number, x: number, y:
   view.setFloat64(at + 24, clientTimeMs, true);
 }
 
-export function writeTrade(view: DataView, at: number, action: TradeAction, seq: number, value: number, itemIds: readonly number[]): void {
-  view.setUint32(at, JobKind.TRADE | (action << 8), true);
-  view.setUint32(at + 4, seq, true);
-  view.setFloat64(at + 8, value, true);
-  view.setUint32(at + 16, itemIds.length, true);
-  view.setUint32(at + 20, 0, true);
-  itemIds.forEach((id, i) => view.setFloat64(at + TRADE_JOB_HEADER_BYTES + 8 * i, id, true));
+export function writeEconomy(view: DataView, at: number, job: EconomyJob): void {
+  view.setUint32(at, JobKind.ECONOMY | (job.action << 8), true);
+  view.setUint32(at + 4, job.seq, true);
+  view.setFloat64(at + 8, job.target, true);
+  view.setFloat64(at + 16, job.gold, true);
+  view.setUint32(at + 24, job.itemIds.length, true);
+  view.setUint32(at + 28, 0, true);
+  job.itemIds.forEach((id, i) => view.setFloat64(at + ECONOMY_JOB_HEADER_BYTES + 8 * i, id, true));
 }
 
-export function tradeJobBytes(items: number): number {
-  return TRADE_JOB_HEADER_BYTES + 8 * items;
+export function economyJobBytes(items: number): number {
+  return ECONOMY_JOB_HEADER_BYTES + 8 * items;
 }
 
 /** A scratch buffer for one job at a time, for writing single jobs with `RingBuffer.tryWrite`. */
@@ -129,11 +141,11 @@ export class JobWriter {
     return this.moveBytes;
   }
 
-  /** At most MAX_TRADE_ITEMS item ids. */
-  trade(action: TradeAction, seq: number, value: number, itemIds: readonly number[]): Uint8Array {
-    if (itemIds.length > MAX_TRADE_ITEMS) throw new RangeError(`at most ${MAX_TRADE_ITEMS} items per trade job`);
-    writeTrade(this.view, 0, action, seq, value, itemIds);
-    return this.bytes.subarray(0, tradeJobBytes(itemIds.length));
+  /** At most MAX_ECONOMY_ITEMS item ids. */
+  economy(job: EconomyJob): Uint8Array {
+    if (job.itemIds.length > MAX_ECONOMY_ITEMS) throw new RangeError(`at most ${MAX_ECONOMY_ITEMS} items per economy job`);
+    writeEconomy(this.view, 0, job);
+    return this.bytes.subarray(0, economyJobBytes(job.itemIds.length));
   }
 }
 
@@ -173,15 +185,21 @@ export class JobReader {
     return into;
   }
 
-  /** A TRADE job, or undefined when its length does not match its item count. */
-  trade(data: Uint8Array, offset: number, length: number): TradeJob | undefined {
-    if (length < TRADE_JOB_HEADER_BYTES) return undefined;
+  /** An ECONOMY job, or undefined when its length does not match its item count. */
+  economy(data: Uint8Array, offset: number, length: number): EconomyJob | undefined {
+    if (length < ECONOMY_JOB_HEADER_BYTES) return undefined;
     const view = this.viewOf(data);
-    const count = view.getUint32(offset + 16, true);
-    if (count > MAX_TRADE_ITEMS || length !== tradeJobBytes(count)) return undefined;
+    const count = view.getUint32(offset + 24, true);
+    if (count > MAX_ECONOMY_ITEMS || length !== economyJobBytes(count)) return undefined;
     const itemIds: number[] = [];
-    for (let i = 0; i < count; i++) itemIds.push(view.getFloat64(offset + TRADE_JOB_HEADER_BYTES + 8 * i, true));
-    return { action: view.getUint8(offset + 1), seq: view.getUint32(offset + 4, true), value: view.getFloat64(offset + 8, true), itemIds };
+    for (let i = 0; i < count; i++) itemIds.push(view.getFloat64(offset + ECONOMY_JOB_HEADER_BYTES + 8 * i, true));
+    return {
+      action: view.getUint8(offset + 1),
+      seq: view.getUint32(offset + 4, true),
+      target: view.getFloat64(offset + 8, true),
+      gold: view.getFloat64(offset + 16, true),
+      itemIds,
+    };
   }
 
   /** Fills `into` (reused by the caller) from a MOVE job. */

@@ -27,6 +27,8 @@ export type Pong = zone.v1.Pong;
 export type InventoryUpdate = zone.v1.InventoryUpdate;
 export type TradeUpdate = zone.v1.TradeUpdate;
 export type TradeResult = zone.v1.TradeResult;
+export type Mailbox = zone.v1.Mailbox;
+export type MailResult = zone.v1.MailResult;
 
 export const ErrorCode = zone.v1.ErrorCode;
 export type ErrorCode = zone.v1.ErrorCode;

@@ -17,8 +17,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkTrade, type EconomyRefusal, type EconomyStore, type TradeResult } from '../protocol/economy.ts';
-import { TradeAction, type TradeJob } from '../protocol/jobs.ts';
+import { EconomyAction, type EconomyJob } from '../protocol/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import type { Escrows } from './escrow.ts';
 import type { Player, World } from './world.ts';
 
 /** How close two players must stand to trade, metres. */
@@ -41,12 +42,6 @@ interface Trade {
   committing: boolean;
 }
 
-/** What a player has put in escrow: a committing trade's offer. */
-interface Escrow {
-  gold: number;
-  itemIds: Set<number>;
-}
-
 export interface TradeHooks {
   send(sessionId: number, message: ServerMessageInit): void;
   /** Reads the player's inventory back from the database and shows it. */
@@ -58,32 +53,35 @@ export class Trades {
   /** Trades committed, and refused by the database; folded into metrics. */
   readonly counters = { committed: 0, refused: 0, cancelled: 0 };
   private readonly byPlayer = new Map<Player, Trade>();
-  private readonly escrows = new Map<Player, Escrow>();
+  /** The escrow of each committing trade's two offers. */
+  private readonly holds = new Map<Trade, (() => void)[]>();
   private nextTradeId = 1;
   private readonly store: Pick<EconomyStore, 'trade'>;
+  private readonly escrows: Escrows;
   private readonly hooks: TradeHooks;
 
-  constructor(store: Pick<EconomyStore, 'trade'>, hooks: TradeHooks) {
+  constructor(store: Pick<EconomyStore, 'trade'>, escrows: Escrows, hooks: TradeHooks) {
     this.store = store;
+    this.escrows = escrows;
     this.hooks = hooks;
   }
 
-  handle(world: World, player: Player, job: TradeJob): void {
+  handle(world: World, player: Player, job: EconomyJob): void {
     const trade = this.byPlayer.get(player);
     switch (job.action) {
-      case TradeAction.OPEN:
-        return this.open(world, player, job.seq, job.value);
-      case TradeAction.OFFER:
+      case EconomyAction.TRADE_OPEN:
+        return this.open(world, player, job.seq, job.target);
+      case EconomyAction.TRADE_OFFER:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
-        return this.offer(trade, player, job.seq, job.value, job.itemIds);
-      case TradeAction.LOCK:
+        return this.offer(trade, player, job.seq, job.gold, job.itemIds);
+      case EconomyAction.TRADE_LOCK:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
         (trade.offers.get(player) as Offer).locked = true;
         return this.show(trade);
-      case TradeAction.ACCEPT:
+      case EconomyAction.TRADE_ACCEPT:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
         return this.accept(trade, player, job.seq);
-      case TradeAction.CANCEL:
+      case EconomyAction.TRADE_CANCEL:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
         return this.end(trade, false, 'CANCELLED');
       default:
@@ -102,11 +100,6 @@ export class Trades {
   left(player: Player): void {
     const trade = this.byPlayer.get(player);
     if (trade && !trade.committing) this.end(trade, false, 'PARTNER_LEFT');
-  }
-
-  /** Gold the player holds and has not escrowed. */
-  spendableGold(player: Player): number {
-    return (player.inventory?.gold ?? 0) - (this.escrows.get(player)?.gold ?? 0);
   }
 
   private open(world: World, player: Player, seq: number, partnerEntityId: number): void {
@@ -135,7 +128,7 @@ export class Trades {
   private offer(trade: Trade, player: Player, seq: number, gold: number, itemIds: number[]): void {
     const partner = trade.a === player ? trade.b : trade.a;
     // The store's own checks on the request (amounts, limits, duplicates), then what the player holds.
-    const refusal = requestRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.holdingRefusal(player, gold, itemIds);
+    const refusal = requestRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.escrows.refusal(player, gold, itemIds);
     if (refusal) return this.refuse(player, seq, refusal);
     const offer = trade.offers.get(player) as Offer;
     offer.gold = gold;
@@ -155,10 +148,16 @@ export class Trades {
     if (!offers.every((offer) => offer.accepted)) return this.show(trade);
     // Both accepted: the offers must still be there, and then nothing else may touch them.
     for (const [side, offer] of trade.offers) {
-      const refusal = this.holdingRefusal(side, offer.gold, offer.itemIds);
+      const refusal = this.escrows.refusal(side, offer.gold, offer.itemIds);
       if (refusal) return this.end(trade, false, refusal);
     }
-    for (const [side, offer] of trade.offers) this.escrows.set(side, { gold: offer.gold, itemIds: new Set(offer.itemIds) });
+    this.holds.set(
+      trade,
+      [...trade.offers].map(([side, offer]) => {
+        const hold = this.escrows.hold(side, offer.gold, offer.itemIds);
+        return () => this.escrows.release(side, hold);
+      }),
+    );
     trade.committing = true;
     this.show(trade);
     const a = trade.offers.get(trade.a) as Offer;
@@ -196,25 +195,15 @@ export class Trades {
 
   /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
   private end(trade: Trade, ok: boolean, reason: string): void {
-    for (const side of [trade.a, trade.b]) {
-      if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
-      this.escrows.delete(side);
-    }
+    for (const side of [trade.a, trade.b]) if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
+    for (const release of this.holds.get(trade) ?? []) release();
+    this.holds.delete(trade);
     if (!ok && !trade.committing) this.counters.cancelled++;
     for (const side of [trade.a, trade.b]) {
       if (side.removed) continue;
       this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason } });
       if (ok) this.hooks.refreshInventory(side);
     }
-  }
-
-  /** Whether `player` holds `gold` and the items, not counting what it has in escrow. */
-  private holdingRefusal(player: Player, gold: number, itemIds: readonly number[]): string | undefined {
-    if (gold > this.spendableGold(player)) return 'INSUFFICIENT_GOLD';
-    const owned = new Set(player.inventory?.items.map((item) => item.itemId));
-    const escrowed = this.escrows.get(player)?.itemIds;
-    if (itemIds.some((id) => !owned.has(id) || escrowed?.has(id))) return 'ITEM_NOT_OWNED';
-    return undefined;
   }
 
   private show(trade: Trade): void {

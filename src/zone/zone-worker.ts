@@ -55,7 +55,7 @@ const zone = new Zone(
     released: (playerId, sessionId, saved) => post({ type: 'released', playerId, sessionId, saved }),
     storeFailed(err, what, retryInMs) {
       if (what === 'load inventory') log.warn({ err }, 'reading an inventory failed');
-      else if (what === 'trade') log.warn({ err, retryInMs }, 'committing a trade failed: the escrow holds and it is sent again');
+      else if (what === 'trade' || what === 'mail') log.warn({ err, retryInMs }, `committing a ${what} failed: the escrow holds and it is sent again`);
       else log.warn({ err, retryInMs }, `write-back ${what} failed: players stay dirty and it is retried`);
     },
   },

@@ -11,7 +11,7 @@
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
-import { JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type JoinJob, type MoveJob, type TradeJob } from '../protocol/jobs.ts';
+import { EconomyAction, JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type EconomyJob, type JoinJob, type MoveJob } from '../protocol/jobs.ts';
 import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import type { DropReason } from '../protocol/zone-control.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
@@ -21,12 +21,14 @@ import { WorldUpdateWriter } from '../view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { World, type Player } from './world.ts';
+import { Escrows } from './escrow.ts';
+import { Mailroom } from './mailroom.ts';
 import { Trades } from './trades.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
 import type { EconomyStore, GrantRequest, GrantResult } from '../protocol/economy.ts';
 
 /** What a zone needs of the store: write-back, and reading and changing inventories. */
-export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant' | 'trade'>;
+export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant' | 'trade' | 'sendMail' | 'claimMail' | 'listMail'>;
 
 /** Where jobs come from: the consumer side of the inbound ring. */
 export interface JobSource {
@@ -75,7 +77,7 @@ export interface ZoneHooks {
   /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
   released?(playerId: number, sessionId: number, saved: boolean): void;
   /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
-  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade', retryInMs: number): void;
+  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade' | 'mail', retryInMs: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */
@@ -100,8 +102,9 @@ export class Zone {
   /** Writes players back to the store; absent when the zone runs without one (tests, benchmarks). */
   readonly writeBack: WriteBack | undefined;
   private readonly store: ZoneStore | undefined;
-  /** Trade windows and escrow; absent without a store. */
+  /** Trade windows and mail (sharing one escrow); absent without a store. */
   readonly trades: Trades | undefined;
+  private readonly mailroom: Mailroom | undefined;
   /** The latest inventory read asked for each player: older answers are dropped. */
   private readonly inventoryReads = new Map<number, number>();
   private nextInventoryRead = 1;
@@ -114,7 +117,7 @@ export class Zone {
    * before it count, and reach the database with its final state.
    */
   private readonly queuedSessions: number[] = [];
-  private readonly queuedMoves: (MoveJob | TradeJob | undefined)[] = [];
+  private readonly queuedMoves: (MoveJob | EconomyJob | undefined)[] = [];
   private readonly spareMoves: MoveJob[] = [];
   private queuedCount = 0;
   private nowMs = 0;
@@ -150,13 +153,14 @@ export class Zone {
     };
     this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
-    this.trades = store
-      ? new Trades(store, {
-          send: (sessionId, message) => this.send(sessionId, message),
-          refreshInventory: (player) => this.refreshInventory(player),
-          failed: (err, retryInMs) => hooks.storeFailed?.(err, 'trade', retryInMs),
-        })
-      : undefined;
+    const escrows = new Escrows();
+    const economyHooks = (what: 'trade' | 'mail') => ({
+      send: (sessionId: number, message: ServerMessageInit) => this.send(sessionId, message),
+      refreshInventory: (player: Player) => this.refreshInventory(player),
+      failed: (err: unknown, retryInMs: number) => hooks.storeFailed?.(err, what, retryInMs),
+    });
+    this.trades = store ? new Trades(store, escrows, economyHooks('trade')) : undefined;
+    this.mailroom = store ? new Mailroom(store, escrows, economyHooks('mail')) : undefined;
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
     this.writeBack = store
       ? new WriteBack(
@@ -214,11 +218,11 @@ export class Zone {
     } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
       this.queueMove(sessionId, data, offset);
     } else {
-      const trade = kind === JobKind.TRADE ? this.reader.trade(data, offset, length) : undefined;
+      const economy = kind === JobKind.ECONOMY ? this.reader.economy(data, offset, length) : undefined;
       // The gateway writes only the jobs above; anything else is a bug there, not a client's.
-      if (!trade) throw new Error(`zone ${this.id}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
+      if (!economy) throw new Error(`zone ${this.id}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
       this.queuedSessions[this.queuedCount] = sessionId;
-      this.queuedMoves[this.queuedCount++] = trade;
+      this.queuedMoves[this.queuedCount++] = economy;
     }
   };
 
@@ -352,11 +356,18 @@ export class Zone {
       const player = this.world.playersBySession.get(sessionId);
       // A request from a session that has left (or was never let in) is dropped.
       if (!player) continue;
-      if ('action' in move) this.trades?.handle(this.world, player, move);
+      if ('action' in move) this.economy(player, move);
       else this.applyMove(player, move);
     }
     this.queuedCount = 0;
     this.trades?.checkRange();
+  }
+
+  private economy(player: Player, job: EconomyJob): void {
+    if (job.action === EconomyAction.MAIL_SEND) this.mailroom?.send(player, job);
+    else if (job.action === EconomyAction.MAIL_CLAIM) this.mailroom?.claim(player, job);
+    else if (job.action === EconomyAction.MAIL_LIST) this.mailroom?.list(player, job);
+    else this.trades?.handle(this.world, player, job);
   }
 
   private applyMove(player: Player, move: MoveJob): void {

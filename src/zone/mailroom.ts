@@ -1,0 +1,95 @@
+/**
+ * Mail with attachments for the players of a zone. Sending escrows the sender's gold and items
+ * while the store moves them into the mail in one transaction; claiming moves a mail's gold and
+ * items to its recipient in one transaction. Each is answered (MailResult, with the request's
+ * seq) only after the commit, and the player's inventory is then read back. A claim's operation
+ * id is made from the mail and the player, so a claim sent again is the same operation: it
+ * returns the first result and is applied once. Store failures are retried with the same
+ * operation id until the store answers.
+ */
+import { randomUUID } from 'node:crypto';
+import { checkSendMail, type ClaimMailResult, type EconomyStore, type SendMailResult } from '../protocol/economy.ts';
+import type { EconomyJob } from '../protocol/jobs.ts';
+import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import type { Escrows } from './escrow.ts';
+import type { Player } from './world.ts';
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 10_000;
+
+export interface MailHooks {
+  send(sessionId: number, message: ServerMessageInit): void;
+  refreshInventory(player: Player): void;
+  failed(err: unknown, retryInMs: number): void;
+}
+
+export class Mailroom {
+  private readonly store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>;
+  private readonly escrows: Escrows;
+  private readonly hooks: MailHooks;
+
+  constructor(store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>, escrows: Escrows, hooks: MailHooks) {
+    this.store = store;
+    this.escrows = escrows;
+    this.hooks = hooks;
+  }
+
+  send(player: Player, job: EconomyJob): void {
+    const request = { opId: `mail-${randomUUID()}`, from: player.playerId, to: job.target, gold: job.gold, itemIds: job.itemIds };
+    let refusal: string | undefined;
+    try {
+      refusal = checkSendMail(request);
+    } catch {
+      refusal = 'BAD_REQUEST';
+    }
+    refusal ??= this.escrows.refusal(player, job.gold, job.itemIds);
+    if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
+    const hold = this.escrows.hold(player, job.gold, job.itemIds);
+    void this.untilAnswered(() => this.store.sendMail(request)).then((result: SendMailResult) => {
+      this.escrows.release(player, hold);
+      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0);
+    });
+  }
+
+  claim(player: Player, job: EconomyJob): void {
+    if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, 'UNKNOWN_MAIL', 0);
+    const request = { opId: `claim-${job.target}-${player.playerId}`, mailId: job.target, playerId: player.playerId };
+    void this.untilAnswered(() => this.store.claimMail(request)).then((result: ClaimMailResult) => {
+      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target);
+    });
+  }
+
+  list(player: Player, job: EconomyJob): void {
+    this.store.listMail(player.playerId).then(
+      (mails) => {
+        if (player.removed) return;
+        const shown = mails.map((mail) => ({ mailId: mail.mailId, fromPlayerId: mail.from ?? 0, gold: mail.gold, items: mail.items.map((item) => ({ ...item })), sentAtMs: mail.sentAt }));
+        this.hooks.send(player.sessionId, { mailbox: { mails: shown } });
+      },
+      (err: unknown) => {
+        this.hooks.failed(err, 0);
+        if (!player.removed) this.hooks.send(player.sessionId, { error: { code: ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, seq: job.seq, message: 'mail could not be read; try again' } });
+      },
+    );
+  }
+
+  private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number): void {
+    if (player.removed) return;
+    this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId } });
+    if (ok) this.hooks.refreshInventory(player);
+  }
+
+  /** Calls the store until it answers; the operation id makes every call the same operation. */
+  private async untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+    let retryMs = FIRST_RETRY_MS;
+    for (;;) {
+      try {
+        return await call();
+      } catch (err) {
+        this.hooks.failed(err, retryMs);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/** Mail with attachments through the protocol: sent and claimed whole, each once, refused cleanly. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ZoneClient } from '../../src/client/zone-client.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { until } from '../helpers/wait.ts';
+
+const ADMIN_TOKEN = 'admin-token-0123456789';
+
+describe('mail', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ADMIN_TOKEN });
+  });
+  after(() => server.stop());
+
+  async function grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[]): Promise<void> {
+    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ opId, playerId, gold, items }),
+    });
+    assert.equal(response.status, 200);
+  }
+
+  function result(client: ZoneClient, seq: number): Promise<{ ok: boolean; reason: string; mailId: number }> {
+    return client.next('mailResult', (r) => r.seq === seq).then((r) => ({ ok: r.ok, reason: r.reason, mailId: r.mailId as number }));
+  }
+
+  it('moves gold and items into a mail and out to its recipient, once, even when the claim is sent again', async () => {
+    const sender = await server.player(31);
+    const recipient = await server.player(32);
+    await grant('mail-test-1', 31, 100, [{ templateId: 9, count: 2 }]);
+    await until(sender, () => sender.inventory?.gold === 100 && sender.inventory.items.length === 1, 'the sender’s goods');
+    const potion = sender.inventory?.items[0]?.itemId as number;
+
+    const sent = await result(sender, sender.mailSend(32, 40, [potion]));
+    assert.deepEqual([sent.ok, sent.reason], [true, 'COMMITTED']);
+    await until(sender, () => sender.inventory?.gold === 60 && sender.inventory.items.length === 0, 'the sender without them');
+
+    const box = recipient.next('mailbox');
+    recipient.mailList();
+    const [mail] = (await box).mails;
+    assert.deepEqual([mail?.mailId, mail?.fromPlayerId, mail?.gold, mail?.items?.[0]?.itemId], [sent.mailId, 31, 40, potion]);
+
+    const claimed = await result(recipient, recipient.mailClaim(sent.mailId));
+    assert.deepEqual([claimed.ok, claimed.reason], [true, 'COMMITTED']);
+    await until(recipient, () => recipient.inventory?.gold === 40 && recipient.inventory.items.length === 1, 'the recipient with them');
+    const again = await result(recipient, recipient.mailClaim(sent.mailId));
+    assert.equal(again.ok, true, 'the same claim again returns its first result');
+    assert.equal(recipient.inventory?.gold, 40, 'and moves nothing more');
+    const empty = recipient.next('mailbox');
+    recipient.mailList();
+    assert.deepEqual((await empty).mails, []);
+    await Promise.all([sender.close(), recipient.close()]);
+  });
+
+  it('refuses what the sender lacks, mail to itself or to nobody, and someone else’s claim', async () => {
+    const sender = await server.player(33);
+    const other = await server.player(34);
+    await grant('mail-test-2', 33, 10, []);
+    await until(sender, () => sender.inventory?.gold === 10, 'the sender’s gold');
+    assert.equal((await result(sender, sender.mailSend(34, 11))).reason, 'INSUFFICIENT_GOLD');
+    assert.equal((await result(sender, sender.mailSend(34, 0, [123456]))).reason, 'ITEM_NOT_OWNED');
+    assert.equal((await result(sender, sender.mailSend(33, 1))).reason, 'SAME_PLAYER');
+    assert.equal((await result(sender, sender.mailSend(999_999, 1))).reason, 'UNKNOWN_PLAYER');
+    assert.equal((await result(sender, sender.mailSend(34, 0))).reason, 'NOTHING_TO_DO');
+    const sent = await result(sender, sender.mailSend(34, 5));
+    assert.equal(sent.ok, true);
+    assert.equal((await result(sender, sender.mailClaim(sent.mailId))).reason, 'MAIL_NOT_YOURS');
+    assert.equal((await result(other, other.mailClaim(987_654))).reason, 'UNKNOWN_MAIL');
+    await until(sender, () => sender.inventory?.gold === 5, 'only the sent mail taken');
+    await Promise.all([sender.close(), other.close()]);
+  });
+});
