@@ -47,7 +47,7 @@ export class Mailroom {
     const hold = this.escrows.hold(player, job.gold, job.itemIds);
     void this.untilAnswered(() => this.store.sendMail(request)).then((result: SendMailResult) => {
       this.escrows.release(player, hold);
-      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0);
+      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
     });
   }
 
@@ -55,7 +55,7 @@ export class Mailroom {
     if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, 'UNKNOWN_MAIL', 0);
     const request = { opId: `claim-${job.target}-${player.playerId}`, mailId: job.target, playerId: player.playerId };
     void this.untilAnswered(() => this.store.claimMail(request)).then((result: ClaimMailResult) => {
-      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target);
+      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
     });
   }
 
@@ -73,9 +73,9 @@ export class Mailroom {
     );
   }
 
-  private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number): void {
+  private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number, opId = ''): void {
     if (player.removed) return;
-    this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId } });
+    this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId, opId } });
     if (ok) this.hooks.refreshInventory(player);
   }
 

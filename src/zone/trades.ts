@@ -188,20 +188,20 @@ export class Trades {
       }
       if (result.ok) this.counters.committed++;
       else this.counters.refused++;
-      this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason);
+      this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
       return;
     }
   }
 
   /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
-  private end(trade: Trade, ok: boolean, reason: string): void {
+  private end(trade: Trade, ok: boolean, reason: string, opId = ''): void {
     for (const side of [trade.a, trade.b]) if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
     for (const release of this.holds.get(trade) ?? []) release();
     this.holds.delete(trade);
     if (!ok && !trade.committing) this.counters.cancelled++;
     for (const side of [trade.a, trade.b]) {
       if (side.removed) continue;
-      this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason } });
+      this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason, opId } });
       if (ok) this.hooks.refreshInventory(side);
     }
   }
