@@ -50,7 +50,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // A grant for a player in a zone goes through that zone, which then shows the player the result.
   const admin = new AdminApi(
     config.adminToken,
-    { grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))) },
+    {
+      grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))),
+      sendMail: (request) => storeClient.sendMail(request),
+    },
     log.child({ part: 'admin' }),
   );
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {

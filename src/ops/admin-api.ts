@@ -5,11 +5,14 @@
  *
  *   POST /admin/grants  {"opId": "shop-order-1234", "playerId": 42, "gold": 100,
  *                        "items": [{"templateId": 7, "count": 1}]}
+ *   POST /admin/mail    {"opId": "event-reward-42", "to": 42, "gold": 100, "items": [...]}
  *
  * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
  * key again returns the first result and grants nothing more. For an online player the grant goes
  * to the zone holding it, which commits it in the database, then shows the player its new
- * inventory; for an offline player it is committed in the database only. Answers (JSON):
+ * inventory; for an offline player it is committed in the database only. A mail from the system
+ * is the other way to give: gold and new items are created in a mail the player claims when it
+ * likes (same key rule). Answers (JSON):
  *   200 {"ok": true, "replayed": false, "playerId", "gold", "items": [{itemId, templateId, count}]}
  *   409 {"ok": false, "reason": "UNKNOWN_PLAYER" | "NEGATIVE_GOLD" | …, "replayed"}: nothing granted
  *   400 a malformed request; 401 no or wrong token; 404 the API is off; 413 body over 64 KiB;
@@ -19,12 +22,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
-import { checkGrant, type GrantRequest, type GrantResult } from '../protocol/economy.ts';
+import { checkGrant, checkSendMail, type GrantRequest, type GrantResult, type SendMailRequest, type SendMailResult } from '../protocol/economy.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface Grants {
   grant(request: GrantRequest): Promise<GrantResult>;
+  /** System mail: gold and new items created in a mail. */
+  sendMail(request: SendMailRequest): Promise<SendMailResult>;
 }
 
 export class AdminApi {
@@ -45,15 +50,16 @@ export class AdminApi {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, 401, { error: 'missing or wrong bearer token' });
     }
-    if (path !== '/admin/grants') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
+    if (path !== '/admin/grants' && path !== '/admin/mail') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
       return reply(response, 405, { error: 'use POST' });
     }
-    void this.grant(request, response);
+    void this.give(request, response, path === '/admin/mail');
   }
 
-  private async grant(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** A grant, or a system mail when `asMail`. */
+  private async give(request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
     let body: unknown;
     try {
       body = JSON.parse(await readBody(request));
@@ -61,18 +67,27 @@ export class AdminApi {
       if (err instanceof BodyTooLarge) return reply(response, 413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
       return reply(response, 400, { error: 'the body is not JSON' });
     }
-    const grant = body as GrantRequest;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply(response, 400, { error: 'the body must be a JSON object' });
+    const given = body as { opId: string; playerId: number; to: number; gold: number; items?: GrantRequest['items'] };
     try {
-      const refusal = checkGrant({ ...grant, items: grant.items ?? [] });
-      if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
-      const result = await this.grants.grant({ opId: grant.opId, playerId: grant.playerId, gold: grant.gold, items: grant.items ?? [] });
-      this.log.info({ opId: grant.opId, playerId: grant.playerId, ok: result.ok, replayed: result.replayed }, 'grant');
+      let result: GrantResult | SendMailResult;
+      if (asMail) {
+        const mail: SendMailRequest = { opId: given.opId, to: given.to, gold: given.gold, newItems: given.items ?? [] };
+        const refusal = checkSendMail(mail);
+        if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
+        result = await this.grants.sendMail(mail);
+      } else {
+        const grant: GrantRequest = { opId: given.opId, playerId: given.playerId, gold: given.gold, items: given.items ?? [] };
+        const refusal = checkGrant(grant);
+        if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
+        result = await this.grants.grant(grant);
+      }
+      this.log.info({ opId: given.opId, mail: asMail, ok: result.ok, replayed: result.replayed }, asMail ? 'system mail' : 'grant');
       return reply(response, result.ok ? 200 : 409, result);
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCodes.badRequest) return reply(response, 400, { error: err.message });
-      this.log.warn({ err, opId: grant.opId }, 'grant failed');
-      return reply(response, 503, { error: 'the grant could not be completed; retry with the same opId' });
+      this.log.warn({ err, opId: given.opId }, asMail ? 'system mail failed' : 'grant failed');
+      return reply(response, 503, { error: 'it could not be completed; retry with the same opId' });
     }
   }
 

@@ -55,6 +55,29 @@ describe('mail', () => {
     await Promise.all([sender.close(), recipient.close()]);
   });
 
+  it('delivers system mail from the admin API, with new items, once per key', async () => {
+    const send = (): Promise<Response> =>
+      fetch(`http://127.0.0.1:${server.metricsPort}/admin/mail`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ opId: 'event-reward-35', to: 35, gold: 7, items: [{ templateId: 4, count: 2 }] }),
+      });
+    const player = await server.player(35);
+    const first = await send();
+    assert.equal(first.status, 200);
+    const again = (await (await send()).json()) as { replayed: boolean };
+    assert.equal(again.replayed, true, 'the same key again is the first mail');
+    const box = player.next('mailbox');
+    player.mailList();
+    const mails = (await box).mails;
+    assert.equal(mails.length, 1);
+    assert.deepEqual([mails[0]?.fromPlayerId, mails[0]?.gold, mails[0]?.items?.[0]?.templateId, mails[0]?.items?.[0]?.count], [0, 7, 4, 2]);
+    const claimed = await result(player, player.mailClaim(mails[0]?.mailId as number));
+    assert.equal(claimed.ok, true);
+    await until(player, () => player.inventory?.gold === 7 && player.inventory.items.length === 1, 'the reward in the inventory');
+    await player.close();
+  });
+
   it('refuses what the sender lacks, mail to itself or to nobody, and someone else’s claim', async () => {
     const sender = await server.player(33);
     const other = await server.player(34);
