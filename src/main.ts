@@ -5,7 +5,7 @@
  */
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './log/logger.ts';
-import { startServer } from './server.ts';
+import { startServer, type RunningServer } from './server.ts';
 
 let config: Config;
 try {
@@ -21,31 +21,39 @@ if (config.usingDevSecret) {
   log.warn('TOKEN_SECRET is not set: using the built-in development secret; anyone can mint tokens (refused when NODE_ENV=production)');
 }
 
+// Signals are handled from the start, so that one arriving while the server starts (or right
+// after it said it was ready) still drains it rather than killing the process outright.
+let server: RunningServer | undefined;
+let signalled = false;
+const stop = (running: RunningServer): void => {
+  // Past the deadline and a grace second, nothing left may keep the process alive.
+  setTimeout(() => {
+    log.fatal('shutdown overran its deadline');
+    process.exit(1);
+  }, config.shutdownDeadlineMs + 1000).unref();
+  running.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log.fatal({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+const onSignal = (signal: NodeJS.Signals): void => {
+  if (signalled) {
+    log.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  signalled = true;
+  log.info({ signal }, 'signal received');
+  if (server) stop(server);
+};
+process.on('SIGTERM', onSignal);
+process.on('SIGINT', onSignal);
+
 try {
-  const server = await startServer(config, log);
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    log.info({ signal }, 'signal received');
-    // Past the deadline and a grace second, nothing left may keep the process alive.
-    setTimeout(() => {
-      log.fatal('shutdown overran its deadline');
-      process.exit(1);
-    }, config.shutdownDeadlineMs + 1000).unref();
-    server.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.fatal({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  server = await startServer(config, log);
+  if (signalled) stop(server);
 } catch (err) {
   log.fatal({ err }, 'server failed to start');
   process.exit(1);
