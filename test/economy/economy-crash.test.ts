@@ -1,6 +1,7 @@
 /**
- * The economy under crashes: players trade, send and claim mail and receive grants in random
- * interleavings while the server process is killed with SIGKILL and restarted. Afterwards the
+ * The economy under crashes: players in two zones trade (within a zone), send and claim mail and
+ * receive grants (across zones) in random interleavings while the server process is killed with
+ * SIGKILL and restarted. Afterwards the
  * database must show gold and every template's items conserved (grants, which create them, are
  * counted from the ledger), no operation twice, every operation a client was told succeeded,
  * and nothing left between owners.
@@ -111,7 +112,8 @@ it('conserves gold and items, applies every operation once, and keeps what clien
             else if (roll < 0.5) await mail(client);
             else if (roll < 0.7) await claim(client);
             else {
-              const partner = clients.find((other) => other !== client && !busy.has(other) && !other.closed);
+              // Trades need both in one zone; mail and grants cross zones.
+              const partner = clients.find((other) => other !== client && other.self?.zoneId === client.self?.zoneId && !busy.has(other) && !other.closed);
               if (!partner) continue;
               busy.add(client);
               busy.add(partner);
@@ -181,7 +183,7 @@ it('conserves gold and items, applies every operation once, and keeps what clien
 
 async function startReady(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, ADMIN_TOKEN, DATA_DIR: dataDir, ZONES: '1:200x200' },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, ADMIN_TOKEN, DATA_DIR: dataDir, ZONES: '1:200x200,2:200x200' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = resolveWhenListening(child);
