@@ -45,7 +45,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   supervisor.on('zone-up', (zone) => gateway.zoneUp(zone));
   supervisor.on('zone-down', (zone) => gateway.zoneDown(zone));
   supervisor.on('session-dropped', (_zone, sessionId, reason) => gateway.sessionDroppedByZone(sessionId, reason));
-  supervisor.on('released', (_zone, playerId, _sessionId, saved) => gateway.released(playerId, saved));
+  supervisor.on('released', (_zone, playerId, sessionId, saved) => gateway.released(playerId, sessionId, saved));
   let stopping = false;
   // A grant for a player in a zone goes through that zone, which then shows the player the result.
   const admin = new AdminApi(

@@ -237,7 +237,7 @@ export class ZoneClient {
     return this.send({ mailList: {} });
   }
 
-  /** Claims a mail's gold and items; sending it again is safe (applied once). */
+  /** Claims a mail's gold and items; sending it again is safe (a claimed mail answers MAIL_CLAIMED). */
   mailClaim(mailId: number): number {
     return this.send({ mailClaim: { mailId } });
   }

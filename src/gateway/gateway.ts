@@ -59,6 +59,8 @@ function isClosing(session: Session): boolean {
 /** A player whose zone is writing its state back and releasing its character. */
 interface Release {
   readonly zone: ZoneHandle;
+  /** The session whose leaving this is: a release for another session does not settle it. */
+  readonly sessionId: number;
   readonly done: Promise<boolean>;
   /** True: written and released; false: refused as stale, or lost with its zone. */
   settle(saved: boolean): void;
@@ -150,14 +152,21 @@ export class Gateway {
   }
 
   /** The zone has written a leaver's state (or found it stale) and released the character. */
-  released(playerId: number, saved: boolean): void {
-    this.releases.get(playerId)?.settle(saved);
+  released(playerId: number, sessionId: number, saved: boolean): void {
+    const release = this.releases.get(playerId);
+    if (release?.sessionId === sessionId) release.settle(saved);
   }
 
-  /** The zone could not fit this session's frames and has removed its player. */
+  /**
+   * The zone removed this session's player on its own: its frames did not fit (the zone writes
+   * the player back and releases it, as for any leaver), or another log-in owns the character
+   * now (nothing of it is written, and nothing released).
+   */
   sessionDroppedByZone(sessionId: number, reason: DropReason): void {
     const session = this.sessions.get(sessionId);
-    if (session) this.end(session, reason === 'zone_overloaded' ? SessionEnds.zoneOverloaded : SessionEnds.replaced);
+    if (!session) return;
+    if (reason === 'zone_overloaded') this.end(session, SessionEnds.zoneOverloaded);
+    else this.end(session, SessionEnds.replaced, true, false);
   }
 
   private async pumpFrames(zone: ZoneHandle, generation: number): Promise<void> {
@@ -354,7 +363,7 @@ export class Gateway {
   private async loadAndJoin(session: Session, seq: number, playerId: number): Promise<void> {
     const previous = this.sessionsByPlayer.get(playerId);
     if (previous) this.end(previous, SessionEnds.replaced);
-    if (!(await this.releasedInTime(playerId))) {
+    if ((await this.releasedInTime(playerId)) === 'late') {
       this.log.warn({ sessionId: session.id, playerId }, 'log-in refused: the previous session of this player is still being saved');
       return this.refuseLogin(session, seq, SessionEnds.storageUnavailable);
     }
@@ -407,17 +416,21 @@ export class Gateway {
     return true;
   }
 
-  /** Waits (up to LOGOUT_SAVE_TIMEOUT_MS) until the player's zone has released it; true when it has. */
-  private async releasedInTime(playerId: number): Promise<boolean> {
+  /**
+   * Waits (up to LOGOUT_SAVE_TIMEOUT_MS) until the player's zone has released it: 'saved' when its
+   * last state is written, 'lost' when its zone died first (the database keeps the last
+   * write-back), 'late' when the time ran out (the zone still holds it and keeps trying).
+   */
+  private async releasedInTime(playerId: number): Promise<'saved' | 'lost' | 'late'> {
     const release = this.releases.get(playerId);
-    if (!release) return true;
+    if (!release) return 'saved';
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), this.config.logoutSaveTimeoutMs);
     });
-    const outcome = await Promise.race([release.done.then(() => 'done' as const), late]);
+    const outcome = await Promise.race([release.done.then((saved) => (saved ? ('saved' as const) : ('lost' as const))), late]);
     clearTimeout(timer);
-    return outcome === 'done';
+    return outcome;
   }
 
   /** The player leaves; the log-out is confirmed once its state is written, within the timeout. */
@@ -425,7 +438,7 @@ export class Gateway {
     this.metrics.sessionCloses.inc({ kind: SessionEnds.logout.kind });
     const playerId = session.playerId;
     this.retire(session);
-    const saved = await this.releasedInTime(playerId);
+    const saved = (await this.releasedInTime(playerId)) === 'saved';
     if (session.socket.readyState !== WebSocket.OPEN) return;
     if (saved) {
       this.send(session, { logout: {} }, true);
@@ -511,12 +524,13 @@ export class Gateway {
   /**
    * Ends a session for `reason`: the player leaves its zone, the client is sent the error (when
    * `notify` and the reason carries a code) and the close code. Safe to call more than once.
+   * `awaitRelease` false: the zone will not release this player (it has dropped it as stale).
    */
-  end(session: Session, reason: SessionEnd, notify = true): void {
+  end(session: Session, reason: SessionEnd, notify = true, awaitRelease = true): void {
     if (session.state === 'closing') return;
     if (reason.protocolError) this.metrics.protocolErrors.inc({ kind: reason.kind });
     this.metrics.sessionCloses.inc({ kind: reason.kind });
-    this.retire(session);
+    this.retire(session, awaitRelease);
     const socket = session.socket;
     if (socket.readyState !== WebSocket.OPEN) return;
     if (notify && reason.code !== ErrorCode.ERROR_CODE_UNSPECIFIED) {
@@ -529,7 +543,7 @@ export class Gateway {
    * Marks the session closing (first, so that anything this sets off cannot end it again), takes
    * it out of every table and its player out of its zone.
    */
-  private retire(session: Session): void {
+  private retire(session: Session, awaitRelease = true): void {
     const wasInZone = session.state === 'in-zone';
     const wasPending = session.state === 'connected';
     session.state = 'closing';
@@ -545,18 +559,19 @@ export class Gateway {
     const zone = session.zone;
     // A zone that died or is stopping has forgotten its players: nothing to leave.
     if (zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration) {
-      this.expectRelease(session.playerId, zone);
+      if (awaitRelease) this.expectRelease(session.playerId, session.id, zone);
       this.leave(zone, session.id);
     }
   }
 
-  private expectRelease(playerId: number, zone: ZoneHandle): void {
+  private expectRelease(playerId: number, sessionId: number, zone: ZoneHandle): void {
     let settle: (saved: boolean) => void = () => {};
     const done = new Promise<boolean>((resolve) => {
       settle = resolve;
     });
     const release: Release = {
       zone,
+      sessionId,
       done,
       settle: (saved) => {
         if (this.releases.get(playerId) === release) this.releases.delete(playerId);

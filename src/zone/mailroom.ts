@@ -2,12 +2,13 @@
  * Mail with attachments for the players of a zone. Sending escrows the sender's gold and items
  * while the store moves them into the mail in one transaction; claiming moves a mail's gold and
  * items to its recipient in one transaction. Each is answered (MailResult, with the request's
- * seq) only after the commit, and the player's inventory is then read back. A claim's operation
- * id is made from the mail and the player, so a claim sent again is the same operation: it
- * returns the first result and is applied once. Store failures are retried with the same
- * operation id until the store answers.
+ * seq) only after the commit, and the player's inventory is then read back. A claim sent again is
+ * refused with MAIL_CLAIMED once the first has committed, so a mail is claimed once; a claim that
+ * was refused (a full wallet, say) can be sent again once the cause is gone. Store failures are
+ * retried with the same operation id until the store answers, which applies it at most once.
  */
 import { randomUUID } from 'node:crypto';
+import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
 import { checkSendMail, type ClaimMailResult, type EconomyStore, type SendMailResult } from '../protocol/economy.ts';
 import type { EconomyJob } from '../protocol/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
@@ -27,6 +28,8 @@ export class Mailroom {
   private readonly store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>;
   private readonly escrows: Escrows;
   private readonly hooks: MailHooks;
+  /** Sends and claims waiting for the store now. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>, escrows: Escrows, hooks: MailHooks) {
     this.store = store;
@@ -45,18 +48,22 @@ export class Mailroom {
     refusal ??= this.escrows.refusal(player, job.gold, job.itemIds);
     if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
     const hold = this.escrows.hold(player, job.gold, job.itemIds);
-    void this.untilAnswered(() => this.store.sendMail(request)).then((result: SendMailResult) => {
-      this.escrows.release(player, hold);
-      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
-    });
+    this.track(
+      this.untilAnswered(() => this.store.sendMail(request)).then((result: SendMailResult) => {
+        this.escrows.release(player, hold);
+        this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
+      }),
+    );
   }
 
   claim(player: Player, job: EconomyJob): void {
     if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, 'UNKNOWN_MAIL', 0);
-    const request = { opId: `claim-${job.target}-${player.playerId}`, mailId: job.target, playerId: player.playerId };
-    void this.untilAnswered(() => this.store.claimMail(request)).then((result: ClaimMailResult) => {
-      this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
-    });
+    const request = { opId: `claim-${randomUUID()}`, mailId: job.target, playerId: player.playerId };
+    this.track(
+      this.untilAnswered(() => this.store.claimMail(request)).then((result: ClaimMailResult) => {
+        this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
+      }),
+    );
   }
 
   list(player: Player, job: EconomyJob): void {
@@ -73,6 +80,20 @@ export class Mailroom {
     );
   }
 
+  /** Resolves when every send and claim waiting for the store now has its answer (for shutdown). */
+  settled(): Promise<void> {
+    return Promise.all(this.inFlight).then(() => undefined);
+  }
+
+  /** Keeps `work` in flight until it settles; a store worker gone (shutting down) ends it quietly. */
+  private track(work: Promise<void>): void {
+    const quiet = work.catch((err: unknown) => {
+      if (!(err instanceof StoreError && err.code === StoreErrorCodes.workerGone)) throw err;
+    });
+    this.inFlight.add(quiet);
+    void quiet.finally(() => this.inFlight.delete(quiet));
+  }
+
   private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number, opId = ''): void {
     if (player.removed) return;
     this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId, opId } });
@@ -86,6 +107,7 @@ export class Mailroom {
       try {
         return await call();
       } catch (err) {
+        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) throw err;
         this.hooks.failed(err, retryMs);
         await new Promise((resolve) => setTimeout(resolve, retryMs));
         retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);

@@ -16,6 +16,7 @@
  * then.
  */
 import { randomUUID } from 'node:crypto';
+import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
 import { checkTrade, type EconomyRefusal, type EconomyStore, type TradeResult } from '../protocol/economy.ts';
 import { EconomyAction, type EconomyJob } from '../protocol/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
@@ -53,6 +54,8 @@ export class Trades {
   /** Trades committed, and refused by the database; folded into metrics. */
   readonly counters = { committed: 0, refused: 0, cancelled: 0 };
   private readonly byPlayer = new Map<Player, Trade>();
+  /** Trades being committed now. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** The escrow of each committing trade's two offers. */
   private readonly holds = new Map<Trade, (() => void)[]>();
   private nextTradeId = 1;
@@ -162,7 +165,7 @@ export class Trades {
     this.show(trade);
     const a = trade.offers.get(trade.a) as Offer;
     const b = trade.offers.get(trade.b) as Offer;
-    void this.commit(trade, {
+    const committing = this.commit(trade, {
       opId: `trade-${randomUUID()}`,
       a: trade.a.playerId,
       b: trade.b.playerId,
@@ -171,6 +174,13 @@ export class Trades {
       itemsFromA: a.itemIds,
       itemsFromB: b.itemIds,
     });
+    this.inFlight.add(committing);
+    void committing.finally(() => this.inFlight.delete(committing));
+  }
+
+  /** Resolves when every trade being committed now has its answer (for shutdown). */
+  settled(): Promise<void> {
+    return Promise.all(this.inFlight).then(() => undefined);
   }
 
   private async commit(trade: Trade, request: Parameters<EconomyStore['trade']>[0]): Promise<void> {
@@ -180,6 +190,8 @@ export class Trades {
       try {
         result = await this.store.trade(request);
       } catch (err) {
+        // The store worker is gone: this process is stopping, and the database has the outcome.
+        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) return;
         // Unknown whether it committed: the same operation id again finds out, and applies it at most once.
         this.hooks.failed(err, retryMs);
         await new Promise((resolve) => setTimeout(resolve, retryMs));

@@ -469,14 +469,21 @@ export class Zone {
   }
 
   /**
-   * Stopping: takes the jobs still in the ring (the gateway's last LEAVEs), then releases every
-   * player left and writes back everything dirty, retrying until `deadlineMs`. Resolves to the
-   * player ids whose state could not be written.
+   * Stopping: takes the jobs still in the ring (the gateway's last LEAVEs), releases every player
+   * left, waits for trades and mail being committed, and writes back everything dirty, retrying
+   * until `deadlineMs`. Resolves to the player ids whose state could not be written.
    */
   async drain(nowMs: number, deadlineMs: number): Promise<number[]> {
     this.tick(nowMs);
     this.removeDroppedSessions();
     for (const player of [...this.world.playersBySession.values()]) this.leave(player.sessionId);
+    // Trades and mail being committed get their answers before the store goes away.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([this.trades?.settled(), this.mailroom?.settled()]),
+      new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now())))),
+    ]);
+    clearTimeout(timer);
     const writeBack = this.writeBack;
     if (!writeBack) return [];
     await writeBack.drain([], deadlineMs);

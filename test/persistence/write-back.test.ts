@@ -183,6 +183,10 @@ for (const backend of [sqlite(), mysql()]) {
         assert.equal(row?.epoch, taken.epoch);
         assert.equal(row?.ownerNode, 'node-2');
         assert.deepEqual([row?.state.x, row?.state.y], [500, 500], 'the stale owner wrote nothing');
+        // The player can come back to this server at once: nothing waits for a release that will not come.
+        const back = await server.player(9);
+        assert.deepEqual([back.self?.x, back.self?.y], [500, 500]);
+        await back.close();
         assert.ok((sampleValue(await server.metricsText(), 'store_stale_epoch_rejects_total') ?? 0) >= 1, 'counted');
       } finally {
         await store.stop();
