@@ -209,6 +209,11 @@ export class ZoneClient {
     return this.send({ tradeOpen: { partnerEntityId } });
   }
 
+  /** Opens a trade window with a player in another zone of the server, by player id. */
+  tradeOpenWith(partnerPlayerId: number): number {
+    return this.send({ tradeOpen: { partnerPlayerId } });
+  }
+
   /** Replaces this player's offer (unlocking both sides); returns the request's seq. */
   tradeOffer(gold: number, itemIds: readonly number[] = []): number {
     return this.send({ tradeOffer: { gold, itemIds: [...itemIds] } });

@@ -41,6 +41,7 @@ import type { DropReason } from '../protocol/zone-control.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
+import { RemoteTrades } from './remote-trades.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -87,17 +88,20 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private nextSessionId = 1;
   private accepting = true;
-  private readonly store: CharacterStore & Pick<EconomyStore, 'createCharacter'>;
+  private readonly store: CharacterStore & Pick<EconomyStore, 'createCharacter' | 'trade'>;
+  /** Trades between players of different zones: their windows live here. */
+  private readonly remoteTrades: RemoteTrades;
   /** Players whose zone is writing them back, by player id. */
   private readonly releases = new Map<number, Release>();
   /** The end of the latest log-in, character creation or grant of each player (see inTurn). */
   private readonly loginTurns = new Map<number, Promise<void>>();
 
-  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore & Pick<EconomyStore, 'createCharacter'>) {
+  constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore & Pick<EconomyStore, 'createCharacter' | 'trade'>) {
     this.config = config;
     this.log = log;
     this.zones = zones;
     this.store = store;
+    this.remoteTrades = new RemoteTrades(store, (session, message) => this.send(session, message));
     this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
     for (const zone of zones) {
       this.stagers.set(zone, new JobStager(() => zone.inbound, (written, refused) => this.onJobsFlushed(zone, written, refused)));
@@ -452,6 +456,15 @@ export class Gateway {
 
   /** A trade or mail request becomes an ECONOMY job, behind the moves staged before it. */
   private economy(session: Session, seq: number, message: ClientMessage): void {
+    // A trade with a player of another zone is run here, not by a zone.
+    const partnerPlayerId = message.tradeOpen?.partnerEntityId ? 0 : (message.tradeOpen?.partnerPlayerId ?? 0);
+    if (partnerPlayerId !== 0) return this.remoteTrades.open(session, seq, this.sessionsByPlayer.get(partnerPlayerId));
+    if (this.remoteTrades.has(session)) {
+      if (message.tradeOffer) return this.remoteTrades.step(session, seq, 'offer', message.tradeOffer.gold ?? 0, message.tradeOffer.itemIds ?? []);
+      if (message.tradeLock) return this.remoteTrades.step(session, seq, 'lock');
+      if (message.tradeAccept) return this.remoteTrades.step(session, seq, 'accept');
+      if (message.tradeCancel) return this.remoteTrades.step(session, seq, 'cancel');
+    }
     const job: EconomyJob = { action: EconomyAction.TRADE_CANCEL, seq, target: 0, gold: 0, itemIds: [] };
     if (message.tradeOpen) Object.assign(job, { action: EconomyAction.TRADE_OPEN, target: message.tradeOpen.partnerEntityId ?? 0 });
     else if (message.tradeOffer) Object.assign(job, { action: EconomyAction.TRADE_OFFER, gold: message.tradeOffer.gold ?? 0, itemIds: message.tradeOffer.itemIds ?? [] });
@@ -556,6 +569,7 @@ export class Gateway {
       else this.sessionsPerAddress.delete(session.remoteAddress);
     }
     if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
+    this.remoteTrades.left(session);
     const zone = session.zone;
     // A zone that died or is stopping has forgotten its players: nothing to leave.
     if (zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration) {

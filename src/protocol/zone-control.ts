@@ -28,6 +28,12 @@ export type ToZone =
   | { readonly type: 'collect-metrics'; readonly requestId: number }
   /** A grant for a player this zone holds: committed through the store, then applied and shown. */
   | { readonly type: 'grant'; readonly requestId: number; readonly request: GrantRequest }
+  /**
+   * A trade across zones, run by the gateway: escrow this player's offer here (answered by
+   * 'escrow-held'), and later release it, reading the inventory back when the trade committed.
+   */
+  | { readonly type: 'escrow-hold'; readonly requestId: number; readonly playerId: number; readonly gold: number; readonly itemIds: readonly number[] }
+  | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
   /** Take the last jobs, release every player, write back everything; give up at deadlineMs (wall clock). */
   | { readonly type: 'stop'; readonly deadlineMs: number };
 
@@ -40,5 +46,7 @@ export type FromZone =
   | { readonly type: 'released'; readonly playerId: number; readonly sessionId: number; readonly saved: boolean }
   /** A grant's outcome, or the store's error (message and code) when it failed. */
   | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
+  /** The escrow is held (holdId), or refused with the reason (nothing held). */
+  | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: string }
   /** The zone has stopped; `unsaved` lists players whose last state did not reach the database. */
   | { readonly type: 'stopped'; readonly unsaved: readonly number[] };

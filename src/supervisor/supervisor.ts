@@ -121,6 +121,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           case 'drop-session':
             this.emit('session-dropped', zone, message.sessionId, message.reason);
             return;
+          case 'escrow-held':
+            zone.settleHold(message.requestId, message);
+            return;
           case 'grant-result':
             zone.settleGrant(message.requestId, message.result, message.error);
             return;

@@ -30,6 +30,8 @@ export class ZoneHandle {
   worker: Worker | undefined;
   /** Metrics requests waiting for the worker's answer, by request id. */
   readonly pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
+  /** Escrow holds waiting for the worker's answer, by request id. */
+  readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: string }): void; reject(err: Error): void }>();
   /** Grants waiting for the worker's answer, by request id. */
   readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
   private nextRequestId = 1;
@@ -91,6 +93,26 @@ export class ZoneHandle {
     });
   }
 
+  /**
+   * Asks the zone to escrow a player's offer for a trade across zones. Rejects if the zone is not
+   * running or dies before answering: nothing is held then (escrow is the zone's memory).
+   */
+  holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): Promise<{ holdId?: number; reason?: string }> {
+    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pendingHolds.set(requestId, { resolve, reject });
+      this.send({ type: 'escrow-hold', requestId, playerId, gold, itemIds });
+    });
+  }
+
+  settleHold(requestId: number, held: { holdId?: number | undefined; reason?: string | undefined }): void {
+    const pending = this.pendingHolds.get(requestId);
+    if (!pending) return;
+    this.pendingHolds.delete(requestId);
+    pending.resolve(held);
+  }
+
   /** The worker's answer to a grant. */
   settleGrant(requestId: number, result: GrantResult | undefined, error: { message: string; code?: string | undefined } | undefined): void {
     const pending = this.pendingGrants.get(requestId);
@@ -103,6 +125,10 @@ export class ZoneHandle {
   /** Answers every pending request: metrics with nothing, grants with an error (the worker is gone). */
   abandonRequests(): void {
     for (const answer of [...this.pendingMetrics.values()]) answer(undefined);
+    for (const [requestId, pending] of [...this.pendingHolds]) {
+      this.pendingHolds.delete(requestId);
+      pending.reject(new Error(`zone ${this.id} stopped before answering`));
+    }
     for (const [requestId, pending] of [...this.pendingGrants]) {
       this.pendingGrants.delete(requestId);
       pending.reject(new Error(`zone ${this.id} stopped before answering; retry with the same key`));

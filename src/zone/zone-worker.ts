@@ -85,6 +85,14 @@ port.on('message', (message: ToZone) => {
         },
       );
       return;
+    case 'escrow-hold': {
+      const held = zone.holdForTrade(message.playerId, message.gold, message.itemIds);
+      post({ type: 'escrow-held', requestId: message.requestId, ...held });
+      return;
+    }
+    case 'escrow-release':
+      zone.releaseTradeHold(message.holdId, message.committed);
+      return;
     case 'stop':
       loop.stop();
       void zone.drain(performance.now(), message.deadlineMs).then((unsaved) => {

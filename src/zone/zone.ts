@@ -105,6 +105,10 @@ export class Zone {
   /** Trade windows and mail (sharing one escrow); absent without a store. */
   readonly trades: Trades | undefined;
   private readonly mailroom: Mailroom | undefined;
+  /** Escrow held here for trades across zones, which the gateway runs. */
+  private readonly remoteHolds = new Map<number, { player: Player; release: () => void }>();
+  private nextHoldId = 1;
+  private readonly escrows = new Escrows();
   /** The latest inventory read asked for each player: older answers are dropped. */
   private readonly inventoryReads = new Map<number, number>();
   private nextInventoryRead = 1;
@@ -153,7 +157,7 @@ export class Zone {
     };
     this.maxFrameBytes = Math.min(frames.maxPayloadBytes, this.frameBatch.maxPayloadBytes);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
-    const escrows = new Escrows();
+    const escrows = this.escrows;
     const economyHooks = (what: 'trade' | 'mail') => ({
       send: (sessionId: number, message: ServerMessageInit) => this.send(sessionId, message),
       refreshInventory: (player: Player) => this.refreshInventory(player),
@@ -304,6 +308,31 @@ export class Zone {
     const player = this.world.playersById.get(request.playerId);
     if (result.ok && player) this.refreshInventory(player);
     return result;
+  }
+
+  /**
+   * A trade across zones: holds this player's offer in escrow here, so that nothing else spends it
+   * while the gateway has the store commit the trade. Returns the hold's id, or why it cannot.
+   */
+  holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): { holdId: number } | { reason: string } {
+    const player = this.world.playersById.get(playerId);
+    if (!player) return { reason: 'PARTNER_LEFT' };
+    if (!player.inventory) return { reason: 'INVENTORY_LOADING' };
+    const reason = this.escrows.refusal(player, gold, itemIds);
+    if (reason) return { reason };
+    const hold = this.escrows.hold(player, gold, itemIds);
+    const holdId = this.nextHoldId++;
+    this.remoteHolds.set(holdId, { player, release: () => this.escrows.release(player, hold) });
+    return { holdId };
+  }
+
+  /** Ends a hold; after a committed trade the player's inventory is read back. */
+  releaseTradeHold(holdId: number, committed: boolean): void {
+    const held = this.remoteHolds.get(holdId);
+    if (!held) return;
+    this.remoteHolds.delete(holdId);
+    held.release();
+    if (committed && !held.player.removed) this.refreshInventory(held.player);
   }
 
   /** The player's state as the database should have it. */

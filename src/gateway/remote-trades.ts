@@ -1,0 +1,189 @@
+/**
+ * Trades between players in different zones of this server (DESIGN.md R9). Neither zone can run
+ * the window alone, so the gateway holds it: the same open, offer, lock and accept steps as a
+ * trade within a zone (zone/trades.ts), and the same messages to the clients. When both have
+ * accepted:
+ *   1. prepare: each player's zone escrows that player's offer (or refuses: not held, spent);
+ *   2. decide: the store commits the trade in one transaction under its operation id (the
+ *      database checks again what each holds), sent again until it answers;
+ *   3. apply: both zones release the escrow and read the inventories back; both players are told.
+ * A zone that dies before the decision aborts the trade, with nothing moved: its escrow was only
+ * its memory, and the other zone's hold is released. After the decision the database is the
+ * truth whatever happens to the zones.
+ */
+import { randomUUID } from 'node:crypto';
+import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
+import { checkTrade, type EconomyStore, type TradeRequest, type TradeResult } from '../protocol/economy.ts';
+import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import type { ZoneHandle } from '../supervisor/zone-handle.ts';
+import type { Session } from './session.ts';
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 10_000;
+
+interface Offer {
+  gold: number;
+  itemIds: number[];
+  locked: boolean;
+  accepted: boolean;
+}
+
+interface RemoteTrade {
+  readonly id: number;
+  readonly a: Session;
+  readonly b: Session;
+  readonly offers: Map<Session, Offer>;
+  committing: boolean;
+}
+
+export type TradeStep = 'offer' | 'lock' | 'accept' | 'cancel';
+
+export class RemoteTrades {
+  private readonly bySession = new Map<Session, RemoteTrade>();
+  private nextTradeId = 1;
+  private readonly store: Pick<EconomyStore, 'trade'>;
+  private readonly send: (session: Session, message: ServerMessageInit) => void;
+
+  constructor(store: Pick<EconomyStore, 'trade'>, send: (session: Session, message: ServerMessageInit) => void) {
+    this.store = store;
+    this.send = send;
+  }
+
+  has(session: Session): boolean {
+    return this.bySession.has(session);
+  }
+
+  open(session: Session, seq: number, partner: Session | undefined): void {
+    if (!partner || partner.state !== 'in-zone') return this.refuse(session, seq, 'NO_SUCH_PLAYER');
+    if (partner === session || partner.playerId === session.playerId) return this.refuse(session, seq, 'SAME_PLAYER');
+    if (partner.zone === session.zone) return this.refuse(session, seq, 'SAME_ZONE');
+    if (this.bySession.has(session) || this.bySession.has(partner)) return this.refuse(session, seq, 'BUSY');
+    const trade: RemoteTrade = {
+      id: this.nextTradeId++,
+      a: session,
+      b: partner,
+      offers: new Map([
+        [session, { gold: 0, itemIds: [], locked: false, accepted: false }],
+        [partner, { gold: 0, itemIds: [], locked: false, accepted: false }],
+      ]),
+      committing: false,
+    };
+    this.bySession.set(session, trade);
+    this.bySession.set(partner, trade);
+    this.show(trade);
+  }
+
+  step(session: Session, seq: number, step: TradeStep, gold = 0, itemIds: readonly number[] = []): void {
+    const trade = this.bySession.get(session);
+    if (!trade || trade.committing) return this.refuse(session, seq, trade ? 'COMMITTING' : 'NO_TRADE');
+    const offer = trade.offers.get(session) as Offer;
+    switch (step) {
+      case 'offer': {
+        const partner = trade.a === session ? trade.b : trade.a;
+        let refusal: string | undefined;
+        try {
+          refusal = checkTrade({ opId: 'check', a: session.playerId, b: partner.playerId, goldFromA: gold, goldFromB: 0, itemsFromA: itemIds, itemsFromB: [] });
+        } catch {
+          refusal = 'GOLD_OVER_LIMIT';
+        }
+        if (refusal && refusal !== 'NOTHING_TO_DO') return this.refuse(session, seq, refusal);
+        offer.gold = gold;
+        offer.itemIds = [...itemIds];
+        for (const side of trade.offers.values()) {
+          side.locked = false;
+          side.accepted = false;
+        }
+        return this.show(trade);
+      }
+      case 'lock':
+        offer.locked = true;
+        return this.show(trade);
+      case 'accept':
+        if (![...trade.offers.values()].every((side) => side.locked)) return this.refuse(session, seq, 'NOT_LOCKED');
+        offer.accepted = true;
+        this.show(trade);
+        if ([...trade.offers.values()].every((side) => side.accepted)) void this.commit(trade);
+        return;
+      case 'cancel':
+        return this.end(trade, false, 'CANCELLED', '');
+    }
+  }
+
+  /** The session ends: an open trade is cancelled; a committing one runs to its end. */
+  left(session: Session): void {
+    const trade = this.bySession.get(session);
+    if (trade && !trade.committing) this.end(trade, false, 'PARTNER_LEFT', '');
+  }
+
+  private async commit(trade: RemoteTrade): Promise<void> {
+    trade.committing = true;
+    this.show(trade);
+    const sides = [trade.a, trade.b] as const;
+    const zones = sides.map((side) => side.zone as ZoneHandle);
+    const generations = zones.map((zone) => zone.generation);
+    // 1. Prepare: both zones escrow their player's offer.
+    const holds = await Promise.all(
+      sides.map((side, i) => {
+        const offer = trade.offers.get(side) as Offer;
+        return (zones[i] as ZoneHandle).holdForTrade(side.playerId, offer.gold, offer.itemIds).catch((): { holdId?: number; reason?: string } => ({ reason: 'ZONE_RESTARTED' }));
+      }),
+    );
+    const release = (committed: boolean): void => {
+      holds.forEach((held, i) => {
+        const zone = zones[i] as ZoneHandle;
+        if (held.holdId !== undefined && zone.generation === generations[i]) zone.send({ type: 'escrow-release', holdId: held.holdId, committed });
+      });
+    };
+    const refused = holds.find((held) => held.holdId === undefined);
+    // A zone that died since it escrowed aborts the trade too: the decision has not been taken.
+    const died = zones.some((zone, i) => zone.generation !== generations[i] || zone.state !== 'running');
+    if (refused || died) {
+      release(false);
+      return this.end(trade, false, refused?.reason ?? 'ZONE_RESTARTED', '');
+    }
+    // 2. Decide.
+    const a = trade.offers.get(trade.a) as Offer;
+    const b = trade.offers.get(trade.b) as Offer;
+    const request: TradeRequest = { opId: `trade-${randomUUID()}`, a: trade.a.playerId, b: trade.b.playerId, goldFromA: a.gold, goldFromB: b.gold, itemsFromA: a.itemIds, itemsFromB: b.itemIds };
+    const result = await this.untilAnswered(request);
+    if (!result) return; // the store is gone: the process is stopping, the database has the outcome
+    // 3. Apply.
+    release(result.ok);
+    this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
+  }
+
+  private async untilAnswered(request: TradeRequest): Promise<TradeResult | undefined> {
+    let retryMs = FIRST_RETRY_MS;
+    for (;;) {
+      try {
+        return await this.store.trade(request);
+      } catch (err) {
+        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+      }
+    }
+  }
+
+  private end(trade: RemoteTrade, ok: boolean, reason: string, opId: string): void {
+    for (const side of [trade.a, trade.b]) {
+      if (this.bySession.get(side) === trade) this.bySession.delete(side);
+      this.send(side, { tradeResult: { tradeId: trade.id, ok, reason, opId } });
+    }
+  }
+
+  private show(trade: RemoteTrade): void {
+    for (const [side, partner] of [
+      [trade.a, trade.b],
+      [trade.b, trade.a],
+    ] as const) {
+      const mine = trade.offers.get(side) as Offer;
+      const theirs = trade.offers.get(partner) as Offer;
+      this.send(side, { trade: { tradeId: trade.id, partnerEntityId: 0, partnerPlayerId: partner.playerId, mine: { ...mine }, theirs: { ...theirs }, committing: trade.committing } });
+    }
+  }
+
+  private refuse(session: Session, seq: number, reason: string): void {
+    this.send(session, { error: { code: ErrorCode.ERROR_CODE_TRADE_REFUSED, seq, message: reason } });
+  }
+}
