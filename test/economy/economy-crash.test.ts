@@ -1,7 +1,7 @@
 /**
- * The economy under crashes: players in two zones trade (within a zone), send and claim mail and
- * receive grants (across zones) in random interleavings while the server process is killed with
- * SIGKILL and restarted. Afterwards the
+ * The economy under crashes: players in two zones trade (within a zone and across zones), send
+ * and claim mail and receive grants in random interleavings while the server process is killed
+ * with SIGKILL and restarted. Afterwards the
  * database must show gold and every template's items conserved (grants, which create them, are
  * counted from the ledger), no operation twice, every operation a client was told succeeded,
  * and nothing left between owners.
@@ -82,7 +82,9 @@ it('conserves gold and items, applies every operation once, and keeps what clien
       };
       const trade = async (a: ZoneClient, b: ZoneClient): Promise<void> => {
         const opened = b.next('trade');
-        a.tradeOpen(b.self?.entityId as number);
+        // Within a zone by entity; across zones by player id, through the gateway.
+        if (a.self?.zoneId === b.self?.zoneId) a.tradeOpen(b.self?.entityId as number);
+        else a.tradeOpenWith(b.self?.playerId as number);
         await opened;
         const aItem = a.inventory?.items[0];
         const seen = b.next('trade', (t) => t.theirs?.gold !== undefined || (t.theirs?.itemIds?.length ?? 0) > 0);
@@ -112,8 +114,7 @@ it('conserves gold and items, applies every operation once, and keeps what clien
             else if (roll < 0.5) await mail(client);
             else if (roll < 0.7) await claim(client);
             else {
-              // Trades need both in one zone; mail and grants cross zones.
-              const partner = clients.find((other) => other !== client && other.self?.zoneId === client.self?.zoneId && !busy.has(other) && !other.closed);
+              const partner = clients.find((other) => other !== client && !busy.has(other) && !other.closed);
               if (!partner) continue;
               busy.add(client);
               busy.add(partner);
@@ -171,6 +172,9 @@ it('conserves gold and items, applies every operation once, and keeps what clien
       const kinds = db.prepare("SELECT kind, COUNT(*) AS n FROM ledger WHERE outcome = 'committed' GROUP BY kind").all() as { kind: string; n: number }[];
       const byKind = Object.fromEntries(kinds.map((row) => [row.kind, row.n]));
       assert.ok((byKind.trade ?? 0) > 0 && (byKind.mail_send ?? 0) > 0 && (byKind.mail_claim ?? 0) > 0, `every kind ran: ${JSON.stringify(byKind)}`);
+      // Odd player ids live in zone 1, even ones in zone 2.
+      const trades = db.prepare("SELECT SUM((player_a % 2) <> (player_b % 2)) AS across, SUM((player_a % 2) = (player_b % 2)) AS within FROM ledger WHERE kind = 'trade' AND outcome = 'committed'").get() as { across: number; within: number };
+      assert.ok(trades.across > 0 && trades.within > 0, `trades within a zone and across zones committed: ${JSON.stringify(trades)}`);
       const online = (db.prepare('SELECT COUNT(*) AS n FROM characters WHERE online = 1').get() as { n: number }).n;
       assert.equal(online, 0, 'nobody left online');
     } finally {
