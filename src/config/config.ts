@@ -71,6 +71,10 @@ export interface Config {
   readonly logoutSaveTimeoutMs: number;
   /** Bearer token of the admin API on the metrics port; empty: the admin API is off. */
   readonly adminToken: string;
+  /** Economy operations that may share one database transaction (group commit). */
+  readonly economyGroupMaxOps: number;
+  /** Economy operations that may wait for the store; past it they are refused as busy. */
+  readonly economyMaxQueued: number;
 }
 
 /** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
@@ -224,6 +228,8 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),
     adminToken: readAdminToken(env),
+    economyGroupMaxOps: readInt(env, 'ECONOMY_GROUP_MAX_OPS', 256, 1, 10_000),
+    economyMaxQueued: readInt(env, 'ECONOMY_MAX_QUEUED', 16_384, 1, 1_000_000),
   };
   return Object.freeze({ ...config, zones: Object.freeze(config.zones.map((z) => Object.freeze({ ...z }))) });
 }

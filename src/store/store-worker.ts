@@ -46,7 +46,7 @@ function open(): Opened | undefined {
   try {
     const backend = openStore(config, log);
     const store = new MeteredStore(backend, log);
-    return { store, economy: new MeteredEconomy(backend, { ...DEFAULT_GROUP_COMMIT, ...groupCommit }, store.registry) };
+    return { store, economy: new MeteredEconomy(backend, { ...DEFAULT_GROUP_COMMIT, maxOps: config.economyGroupMaxOps, maxQueued: config.economyMaxQueued, ...groupCommit }, store.registry) };
   } catch (err) {
     log.error({ err }, 'store could not be opened');
     post({ type: 'failed', error: toWireError(err) });
