@@ -101,7 +101,11 @@ export class Gateway {
     this.log = log;
     this.zones = zones;
     this.store = store;
-    this.remoteTrades = new RemoteTrades(store, (session, message) => this.send(session, message));
+    this.remoteTrades = new RemoteTrades(
+      store,
+      (session, message) => this.send(session, message),
+      (err, retryInMs) => log.warn({ err, retryInMs }, 'committing a trade across zones failed: it is sent again'),
+    );
     this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
     for (const zone of zones) {
       this.stagers.set(zone, new JobStager(() => zone.inbound, (written, refused) => this.onJobsFlushed(zone, written, refused)));

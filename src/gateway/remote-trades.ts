@@ -12,21 +12,12 @@
  * truth whatever happens to the zones.
  */
 import { randomUUID } from 'node:crypto';
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
-import { checkTrade, type EconomyStore, type TradeRequest, type TradeResult } from '../protocol/economy.ts';
+import type { EconomyStore, TradeRequest } from '../protocol/economy.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import { untilAnswered } from '../protocol/store-retry.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../protocol/trade-window.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { Session } from './session.ts';
-
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 10_000;
-
-interface Offer {
-  gold: number;
-  itemIds: number[];
-  locked: boolean;
-  accepted: boolean;
-}
 
 interface RemoteTrade {
   readonly id: number;
@@ -43,10 +34,13 @@ export class RemoteTrades {
   private nextTradeId = 1;
   private readonly store: Pick<EconomyStore, 'trade'>;
   private readonly send: (session: Session, message: ServerMessageInit) => void;
+  private readonly failed: (err: unknown, retryInMs: number) => void;
 
-  constructor(store: Pick<EconomyStore, 'trade'>, send: (session: Session, message: ServerMessageInit) => void) {
+  /** `failed` hears each failed attempt to commit a trade (it is sent again). */
+  constructor(store: Pick<EconomyStore, 'trade'>, send: (session: Session, message: ServerMessageInit) => void, failed: (err: unknown, retryInMs: number) => void) {
     this.store = store;
     this.send = send;
+    this.failed = failed;
   }
 
   has(session: Session): boolean {
@@ -62,10 +56,7 @@ export class RemoteTrades {
       id: this.nextTradeId++,
       a: session,
       b: partner,
-      offers: new Map([
-        [session, { gold: 0, itemIds: [], locked: false, accepted: false }],
-        [partner, { gold: 0, itemIds: [], locked: false, accepted: false }],
-      ]),
+      offers: emptyOffers(session, partner),
       committing: false,
     };
     this.bySession.set(session, trade);
@@ -80,19 +71,10 @@ export class RemoteTrades {
     switch (step) {
       case 'offer': {
         const partner = trade.a === session ? trade.b : trade.a;
-        let refusal: string | undefined;
-        try {
-          refusal = checkTrade({ opId: 'check', a: session.playerId, b: partner.playerId, goldFromA: gold, goldFromB: 0, itemsFromA: itemIds, itemsFromB: [] });
-        } catch {
-          refusal = 'GOLD_OVER_LIMIT';
-        }
-        if (refusal && refusal !== 'NOTHING_TO_DO') return this.refuse(session, seq, refusal);
-        offer.gold = gold;
-        offer.itemIds = [...itemIds];
-        for (const side of trade.offers.values()) {
-          side.locked = false;
-          side.accepted = false;
-        }
+        // What each player holds is its zone's to check, when the offers are escrowed.
+        const refusal = offerRefusal(session.playerId, partner.playerId, gold, itemIds);
+        if (refusal) return this.refuse(session, seq, refusal);
+        replaceOffer(trade.offers, session, gold, itemIds);
         return this.show(trade);
       }
       case 'lock':
@@ -145,24 +127,11 @@ export class RemoteTrades {
     const a = trade.offers.get(trade.a) as Offer;
     const b = trade.offers.get(trade.b) as Offer;
     const request: TradeRequest = { opId: `trade-${randomUUID()}`, a: trade.a.playerId, b: trade.b.playerId, goldFromA: a.gold, goldFromB: b.gold, itemsFromA: a.itemIds, itemsFromB: b.itemIds };
-    const result = await this.untilAnswered(request);
+    const result = await untilAnswered(() => this.store.trade(request), this.failed);
     if (!result) return; // the store is gone: the process is stopping, the database has the outcome
     // 3. Apply.
     release(result.ok);
     this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
-  }
-
-  private async untilAnswered(request: TradeRequest): Promise<TradeResult | undefined> {
-    let retryMs = FIRST_RETRY_MS;
-    for (;;) {
-      try {
-        return await this.store.trade(request);
-      } catch (err) {
-        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) return undefined;
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
-        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
-      }
-    }
   }
 
   private end(trade: RemoteTrade, ok: boolean, reason: string, opId: string): void {
@@ -177,9 +146,7 @@ export class RemoteTrades {
       [trade.a, trade.b],
       [trade.b, trade.a],
     ] as const) {
-      const mine = trade.offers.get(side) as Offer;
-      const theirs = trade.offers.get(partner) as Offer;
-      this.send(side, { trade: { tradeId: trade.id, partnerEntityId: 0, partnerPlayerId: partner.playerId, mine: { ...mine }, theirs: { ...theirs }, committing: trade.committing } });
+      this.send(side, windowUpdate(trade.id, 0, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing));
     }
   }
 

@@ -5,18 +5,15 @@
  * seq) only after the commit, and the player's inventory is then read back. A claim sent again is
  * refused with MAIL_CLAIMED once the first has committed, so a mail is claimed once; a claim that
  * was refused (a full wallet, say) can be sent again once the cause is gone. Store failures are
- * retried with the same operation id until the store answers, which applies it at most once.
+ * retried with the same operation id until the store answers (protocol/store-retry.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
 import { checkSendMail, type ClaimMailResult, type EconomyStore, type SendMailResult } from '../protocol/economy.ts';
 import type { EconomyJob } from '../protocol/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import { untilAnswered } from '../protocol/store-retry.ts';
 import type { Escrows } from './escrow.ts';
 import type { Player } from './world.ts';
-
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 10_000;
 
 export interface MailHooks {
   send(sessionId: number, message: ServerMessageInit): void;
@@ -49,7 +46,8 @@ export class Mailroom {
     if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
     const hold = this.escrows.hold(player, job.gold, job.itemIds);
     this.track(
-      this.untilAnswered(() => this.store.sendMail(request)).then((result: SendMailResult) => {
+      untilAnswered(() => this.store.sendMail(request), this.hooks.failed).then((result: SendMailResult | undefined) => {
+        if (!result) return; // the store worker is gone: this process is stopping
         this.escrows.release(player, hold);
         this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
       }),
@@ -60,8 +58,8 @@ export class Mailroom {
     if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, 'UNKNOWN_MAIL', 0);
     const request = { opId: `claim-${randomUUID()}`, mailId: job.target, playerId: player.playerId };
     this.track(
-      this.untilAnswered(() => this.store.claimMail(request)).then((result: ClaimMailResult) => {
-        this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
+      untilAnswered(() => this.store.claimMail(request), this.hooks.failed).then((result: ClaimMailResult | undefined) => {
+        if (result) this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
       }),
     );
   }
@@ -85,33 +83,15 @@ export class Mailroom {
     return Promise.all(this.inFlight).then(() => undefined);
   }
 
-  /** Keeps `work` in flight until it settles; a store worker gone (shutting down) ends it quietly. */
+  /** Keeps `work` in flight until it settles. */
   private track(work: Promise<void>): void {
-    const quiet = work.catch((err: unknown) => {
-      if (!(err instanceof StoreError && err.code === StoreErrorCodes.workerGone)) throw err;
-    });
-    this.inFlight.add(quiet);
-    void quiet.finally(() => this.inFlight.delete(quiet));
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number, opId = ''): void {
     if (player.removed) return;
     this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId, opId } });
     if (ok) this.hooks.refreshInventory(player);
-  }
-
-  /** Calls the store until it answers; the operation id makes every call the same operation. */
-  private async untilAnswered<T>(call: () => Promise<T>): Promise<T> {
-    let retryMs = FIRST_RETRY_MS;
-    for (;;) {
-      try {
-        return await call();
-      } catch (err) {
-        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) throw err;
-        this.hooks.failed(err, retryMs);
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
-        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
-      }
-    }
   }
 }

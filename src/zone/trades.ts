@@ -12,28 +12,19 @@
  * window that is still open; a committing trade runs to its end either way.
  *
  * A store failure leaves the outcome unknown: the same operation id is sent again, with backoff,
- * until the store answers (it applies an operation id at most once), and the escrow holds until
- * then.
+ * until the store answers (protocol/store-retry.ts), and the escrow holds until then.
  */
 import { randomUUID } from 'node:crypto';
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
-import { checkTrade, type EconomyRefusal, type EconomyStore, type TradeResult } from '../protocol/economy.ts';
+import type { EconomyStore } from '../protocol/economy.ts';
 import { EconomyAction, type EconomyJob } from '../protocol/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
+import { untilAnswered } from '../protocol/store-retry.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../protocol/trade-window.ts';
 import type { Escrows } from './escrow.ts';
 import type { Player, World } from './world.ts';
 
 /** How close two players must stand to trade, metres. */
 export const TRADE_RANGE_M = 10;
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 10_000;
-
-interface Offer {
-  gold: number;
-  itemIds: number[];
-  locked: boolean;
-  accepted: boolean;
-}
 
 interface Trade {
   readonly id: number;
@@ -117,10 +108,7 @@ export class Trades {
       id: this.nextTradeId++,
       a: player,
       b: other,
-      offers: new Map([
-        [player, { gold: 0, itemIds: [], locked: false, accepted: false }],
-        [other, { gold: 0, itemIds: [], locked: false, accepted: false }],
-      ]),
+      offers: emptyOffers(player, other),
       committing: false,
     };
     this.byPlayer.set(player, trade);
@@ -131,16 +119,9 @@ export class Trades {
   private offer(trade: Trade, player: Player, seq: number, gold: number, itemIds: number[]): void {
     const partner = trade.a === player ? trade.b : trade.a;
     // The store's own checks on the request (amounts, limits, duplicates), then what the player holds.
-    const refusal = requestRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.escrows.refusal(player, gold, itemIds);
+    const refusal = offerRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.escrows.refusal(player, gold, itemIds);
     if (refusal) return this.refuse(player, seq, refusal);
-    const offer = trade.offers.get(player) as Offer;
-    offer.gold = gold;
-    offer.itemIds = [...itemIds];
-    // A changed offer needs both to look again.
-    for (const side of trade.offers.values()) {
-      side.locked = false;
-      side.accepted = false;
-    }
+    replaceOffer(trade.offers, player, gold, itemIds);
     this.show(trade);
   }
 
@@ -184,25 +165,12 @@ export class Trades {
   }
 
   private async commit(trade: Trade, request: Parameters<EconomyStore['trade']>[0]): Promise<void> {
-    let retryMs = FIRST_RETRY_MS;
-    for (;;) {
-      let result: TradeResult;
-      try {
-        result = await this.store.trade(request);
-      } catch (err) {
-        // The store worker is gone: this process is stopping, and the database has the outcome.
-        if (err instanceof StoreError && err.code === StoreErrorCodes.workerGone) return;
-        // Unknown whether it committed: the same operation id again finds out, and applies it at most once.
-        this.hooks.failed(err, retryMs);
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
-        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
-        continue;
-      }
-      if (result.ok) this.counters.committed++;
-      else this.counters.refused++;
-      this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
-      return;
-    }
+    const result = await untilAnswered(() => this.store.trade(request), this.hooks.failed);
+    // No answer: the store worker is gone, this process is stopping, and the database has the outcome.
+    if (!result) return;
+    if (result.ok) this.counters.committed++;
+    else this.counters.refused++;
+    this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
   }
 
   /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
@@ -223,11 +191,7 @@ export class Trades {
       [trade.a, trade.b],
       [trade.b, trade.a],
     ] as const) {
-      const mine = trade.offers.get(side) as Offer;
-      const theirs = trade.offers.get(partner) as Offer;
-      this.hooks.send(side.sessionId, {
-        trade: { tradeId: trade.id, partnerEntityId: partner.id, partnerPlayerId: partner.playerId, mine: { ...mine }, theirs: { ...theirs }, committing: trade.committing },
-      });
+      this.hooks.send(side.sessionId, windowUpdate(trade.id, partner.id, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing));
     }
   }
 
@@ -238,13 +202,4 @@ export class Trades {
 
 function inRange(a: Player, b: Player): boolean {
   return (a.x - b.x) ** 2 + (a.y - b.y) ** 2 <= TRADE_RANGE_M ** 2;
-}
-
-/** The store's rules for a trade request (checkTrade), for one side's offer. */
-function requestRefusal(from: number, to: number, gold: number, itemIds: readonly number[]): EconomyRefusal | undefined {
-  if (!Number.isSafeInteger(gold)) return 'GOLD_OVER_LIMIT';
-  if (itemIds.some((id) => !Number.isSafeInteger(id) || id < 1)) return 'ITEM_NOT_OWNED';
-  const refusal = checkTrade({ opId: 'check', a: from, b: to, goldFromA: gold, goldFromB: 0, itemsFromA: itemIds, itemsFromB: [] });
-  // An empty offer is fine on one side; the trade as a whole is checked again by the store.
-  return refusal === 'NOTHING_TO_DO' ? undefined : refusal;
 }
