@@ -19,10 +19,9 @@ import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
-import { TEST_SECRET } from '../helpers/server.ts';
+import { TEST_ADMIN_TOKEN, TEST_SECRET } from '../helpers/server.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
-const ADMIN_TOKEN = 'admin-token-0123456789';
 const PLAYERS = 6;
 
 interface Server {
@@ -61,7 +60,7 @@ it('conserves gold and items, applies every operation once, and keeps what clien
         // Keys repeat across the run, so some grants are replays.
         const opId = `grant-${Math.floor(random() * 40)}`;
         const body = { opId, playerId: 1 + Math.floor(random() * PLAYERS), gold: 10 + Math.floor(random() * 90), items: random() < 0.5 ? [{ templateId: 1 + Math.floor(random() * 3), count: 1 + Math.floor(random() * 3) }] : [] };
-        const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify(body) });
+        const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, body: JSON.stringify(body) });
         if (response.status === 200) told.add(opId);
       };
       const mail = async (client: ZoneClient): Promise<void> => {
@@ -187,7 +186,7 @@ it('conserves gold and items, applies every operation once, and keeps what clien
 
 async function startReady(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, ADMIN_TOKEN, DATA_DIR: dataDir, ZONES: '1:200x200,2:200x200' },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, ADMIN_TOKEN: TEST_ADMIN_TOKEN, DATA_DIR: dataDir, ZONES: '1:200x200,2:200x200' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = resolveWhenListening(child);

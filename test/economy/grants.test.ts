@@ -8,23 +8,14 @@ import type { ZoneClient } from '../../src/client/zone-client.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
-const ADMIN_TOKEN = 'admin-token-0123456789';
-
 describe('grants through the admin API', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ ADMIN_TOKEN });
+    server = await startTestServer();
   });
   after(() => server.stop());
 
-  /** `token` '' sends no Authorization header. */
-  function post(body: unknown, token = ADMIN_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
-    return fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    }).then(async (response) => ({ status: response.status, json: (await response.json()) as Record<string, unknown> }));
-  }
+  const post = (body: unknown, token?: string): ReturnType<TestServer['admin']> => server.admin('/admin/grants', body, token);
 
   async function inventoryOf(client: ZoneClient, gold: number): Promise<void> {
     await until(client, () => client.inventory?.gold === gold, `an inventory with ${gold} gold`);
@@ -87,7 +78,7 @@ describe('grants through the admin API', () => {
   });
 
   it('is off without ADMIN_TOKEN', async () => {
-    const plain = await startTestServer();
+    const plain = await startTestServer({ ADMIN_TOKEN: '' });
     try {
       const response = await fetch(`http://127.0.0.1:${plain.metricsPort}/admin/grants`, { method: 'POST', body: '{}' });
       assert.equal(response.status, 404);

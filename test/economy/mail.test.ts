@@ -5,23 +5,12 @@ import type { ZoneClient } from '../../src/client/zone-client.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
-const ADMIN_TOKEN = 'admin-token-0123456789';
-
 describe('mail', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ ADMIN_TOKEN });
+    server = await startTestServer();
   });
   after(() => server.stop());
-
-  async function grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[]): Promise<void> {
-    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ opId, playerId, gold, items }),
-    });
-    assert.equal(response.status, 200);
-  }
 
   function result(client: ZoneClient, seq: number): Promise<{ ok: boolean; reason: string; mailId: number }> {
     return client.next('mailResult', (r) => r.seq === seq).then((r) => ({ ok: r.ok, reason: r.reason, mailId: r.mailId as number }));
@@ -30,7 +19,7 @@ describe('mail', () => {
   it('moves gold and items into a mail and out to its recipient, once, even when the claim is sent again', async () => {
     const sender = await server.player(31);
     const recipient = await server.player(32);
-    await grant('mail-test-1', 31, 100, [{ templateId: 9, count: 2 }]);
+    await server.grant('mail-test-1', 31, 100, [{ templateId: 9, count: 2 }]);
     await until(sender, () => sender.inventory?.gold === 100 && sender.inventory.items.length === 1, 'the sender’s goods');
     const potion = sender.inventory?.items[0]?.itemId as number;
 
@@ -56,17 +45,12 @@ describe('mail', () => {
   });
 
   it('delivers system mail from the admin API, with new items, once per key', async () => {
-    const send = (): Promise<Response> =>
-      fetch(`http://127.0.0.1:${server.metricsPort}/admin/mail`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({ opId: 'event-reward-35', to: 35, gold: 7, items: [{ templateId: 4, count: 2 }] }),
-      });
+    const send = (): ReturnType<TestServer['admin']> => server.admin('/admin/mail', { opId: 'event-reward-35', to: 35, gold: 7, items: [{ templateId: 4, count: 2 }] });
     const player = await server.player(35);
     const first = await send();
     assert.equal(first.status, 200);
-    const again = (await (await send()).json()) as { replayed: boolean };
-    assert.equal(again.replayed, true, 'the same key again is the first mail');
+    const again = await send();
+    assert.equal(again.json.replayed, true, 'the same key again is the first mail');
     const box = player.next('mailbox');
     player.mailList();
     const mails = (await box).mails;
@@ -81,7 +65,7 @@ describe('mail', () => {
   it('refuses what the sender lacks, mail to itself or to nobody, and someone else’s claim', async () => {
     const sender = await server.player(33);
     const other = await server.player(34);
-    await grant('mail-test-2', 33, 10, []);
+    await server.grant('mail-test-2', 33, 10, []);
     await until(sender, () => sender.inventory?.gold === 10, 'the sender’s gold');
     assert.equal((await result(sender, sender.mailSend(34, 11))).reason, 'INSUFFICIENT_GOLD');
     assert.equal((await result(sender, sender.mailSend(34, 0, [123456]))).reason, 'ITEM_NOT_OWNED');

@@ -9,25 +9,17 @@ import { ErrorCode } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
-const ADMIN_TOKEN = 'admin-token-0123456789';
-
 describe('trades across zones', () => {
   let server: TestServer;
   before(async () => {
     // Two zones: odd player ids in zone 1, even ones in zone 2.
-    server = await startTestServer({ ADMIN_TOKEN, ZONES: '2', ZONE_RESTART_DELAY_MS: '0' });
+    server = await startTestServer({ ZONES: '2', ZONE_RESTART_DELAY_MS: '0' });
   });
   after(() => server.stop());
 
   let grants = 0;
-  async function grant(playerId: number, gold: number, items: { templateId: number; count: number }[] = []): Promise<void> {
-    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ opId: `remote-grant-${++grants}`, playerId, gold, items }),
-    });
-    assert.equal(response.status, 200);
-  }
+  const grant = (playerId: number, gold: number, items: { templateId: number; count: number }[] = []): Promise<void> => server.grant(`remote-grant-${++grants}`, playerId, gold, items);
+
 
   async function lockAndAccept(a: ZoneClient, b: ZoneClient): Promise<void> {
     const bothLocked = a.next('trade', (t) => t.mine?.locked === true && t.theirs?.locked === true);

@@ -10,24 +10,16 @@ import { ErrorCode } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
-const ADMIN_TOKEN = 'admin-token-0123456789';
-
 describe('trades', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ ADMIN_TOKEN, ZONES: '1:1000x1000', MAX_SPEED_MPS: '1000' });
+    server = await startTestServer({ ZONES: '1:1000x1000', MAX_SPEED_MPS: '1000' });
   });
   after(() => server.stop());
 
   let grants = 0;
-  async function grant(playerId: number, gold: number, items: { templateId: number; count: number }[] = []): Promise<void> {
-    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: JSON.stringify({ opId: `test-grant-${++grants}`, playerId, gold, items }),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
+  const grant = (playerId: number, gold: number, items: { templateId: number; count: number }[] = []): Promise<void> => server.grant(`test-grant-${++grants}`, playerId, gold, items);
+
 
   /** Two players next to each other, with what the grants gave them. */
   async function pair(aId: number, bId: number, aGold: number, bGold: number, aItems: { templateId: number; count: number }[] = []): Promise<[ZoneClient, ZoneClient]> {

@@ -14,10 +14,12 @@ import { createLogger } from '../../src/log/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
+/** The admin API's token on test servers (pass ADMIN_TOKEN '' for a server without the API). */
+export const TEST_ADMIN_TOKEN = 'admin-token-0123456789';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
-    { PORT: '0', METRICS_PORT: '0', ZONES: '2', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json', TOKEN_SECRET: TEST_SECRET, ...env },
+    { PORT: '0', METRICS_PORT: '0', ZONES: '2', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', LOG_FORMAT: 'json', TOKEN_SECRET: TEST_SECRET, ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
     false,
   );
 }
@@ -29,6 +31,10 @@ export interface TestServer extends RunningServer {
   /** Connects an SDK client and logs it in as `playerId`. */
   player(playerId: number): Promise<ZoneClient>;
   metricsText(): Promise<string>;
+  /** POSTs `body` as JSON to the admin API at `path`, with `token` ('' sends none). */
+  admin(path: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** A grant through the admin API that must succeed. */
+  grant(opId: string, playerId: number, gold: number, items?: { templateId: number; count: number }[]): Promise<void>;
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
@@ -56,6 +62,18 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async metricsText() {
       const response = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
       return response.text();
+    },
+    async admin(path: string, body: unknown, token = TEST_ADMIN_TOKEN) {
+      const response = await fetch(`http://127.0.0.1:${server.metricsPort}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    },
+    async grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[] = []) {
+      const { status, json } = await this.admin('/admin/grants', { opId, playerId, gold, items });
+      if (status !== 200) throw new Error(`grant ${opId} answered ${status}: ${JSON.stringify(json)}`);
     },
   });
 }
