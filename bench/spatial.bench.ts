@@ -13,11 +13,11 @@
  *   npm run bench:spatial [-- --json] [-- --sizes 1000,5000] [-- --ticks-scale 0.5]
  *   npm run bench:spatial -- --tune      # sweeps node capacity, max depth and cell size instead
  */
-import { Quadtree, QUADTREE_DEFAULTS, type QuadtreeOptions } from '../src/spatial/quadtree.ts';
-import type { SpatialIndex } from '../src/spatial/spatial-index.ts';
-import { UniformGrid } from '../src/spatial/uniform-grid.ts';
+import { Quadtree, QUADTREE_DEFAULTS, type QuadtreeOptions } from '../src/zone/spatial/quadtree.ts';
+import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
+import { UniformGrid } from '../src/zone/spatial/uniform-grid.ts';
 import { printReport, type Row } from './lib/report.ts';
-import { BruteForceIndex } from '../src/spatial/brute-force-index.ts';
+import { BruteForceIndex } from '../src/zone/spatial/brute-force-index.ts';
 import { radiusForMeanInView, World, type Spread, type WorldSettings } from './spatial/world.ts';
 
 function numberArg(name: string, fallback: number): number {

@@ -27,15 +27,15 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/config.ts';
-import type { Backend } from '../src/protocol/character-store.ts';
-import type { GroupCommitSettings } from '../src/protocol/store-protocol.ts';
-import type { StoreClient } from '../src/protocol/store-client.ts';
-import type { MetricsSnapshot } from '../src/protocol/zone-control.ts';
+import type { Backend } from '../src/storage/character-store.ts';
+import type { StoreClient } from '../src/storage/store-client.ts';
 import { DEFAULT_GROUP_COMMIT } from '../src/store/group-commit.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
 import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../test/helpers/mysql.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { startStoreWorker } from './trades/store-worker.ts';
+import type { MetricsSnapshot } from '../src/metrics/metrics-hub.ts';
+import type { GroupCommitSettings } from '../src/thread-messages/store-control.ts';
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -11,12 +11,12 @@
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force'] [--json]
  */
 import { performance } from 'node:perf_hooks';
-import { JobWriter } from '../src/protocol/jobs.ts';
+import { JobWriter } from '../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../src/ring/ring-buffer.ts';
-import { BruteForceIndex } from '../src/spatial/brute-force-index.ts';
-import { createSpatialIndex } from '../src/spatial/create-index.ts';
-import type { SpatialIndex } from '../src/spatial/spatial-index.ts';
-import { InterestView, type ViewSettings } from '../src/view/interest.ts';
+import { BruteForceIndex } from '../src/zone/spatial/brute-force-index.ts';
+import { createSpatialIndex } from '../src/zone/spatial/create-index.ts';
+import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
+import { InterestView, type ViewSettings } from '../src/zone/view/view-system.ts';
 import { mulberry32 } from '../src/zone/random.ts';
 import { MoveField } from '../src/protocol/messages.ts';
 import { Zone } from '../src/zone/zone.ts';

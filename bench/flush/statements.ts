@@ -9,14 +9,14 @@
  * included).
  */
 import type { Config } from '../../src/config/config.ts';
-import { JobWriter } from '../../src/protocol/jobs.ts';
-import type { MetricsSnapshot } from '../../src/protocol/zone-control.ts';
+import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import { createSpatialIndex } from '../../src/spatial/create-index.ts';
+import { createSpatialIndex } from '../../src/zone/spatial/create-index.ts';
 import { StoreWorkerHandle } from '../../src/supervisor/store-worker-handle.ts';
-import { InterestView } from '../../src/view/interest.ts';
+import { InterestView } from '../../src/zone/view/view-system.ts';
 import { TickLoop } from '../../src/zone/tick-loop.ts';
 import { Zone } from '../../src/zone/zone.ts';
+import type { MetricsSnapshot } from '../../src/metrics/metrics-hub.ts';
 
 export interface StatementCount {
   readonly players: number;

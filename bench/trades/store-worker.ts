@@ -6,8 +6,9 @@
 import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Config } from '../../src/config/config.ts';
-import { StoreClient } from '../../src/protocol/store-client.ts';
-import { fromWireError, type FromStoreWorker, type GroupCommitSettings, type StoreWorkerData, type ToStoreWorker } from '../../src/protocol/store-protocol.ts';
+import { StoreClient } from '../../src/storage/store-client.ts';
+import { fromWireError } from '../../src/storage/store-protocol.ts';
+import type { FromStoreWorker, GroupCommitSettings, StoreWorkerData, ToStoreWorker } from '../../src/thread-messages/store-control.ts';
 
 const STORE_WORKER_URL = new URL('../../src/store/store-worker.ts', import.meta.url);
 

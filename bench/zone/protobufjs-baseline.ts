@@ -5,8 +5,8 @@
  * bytes, so the benchmark can also check the two encoders agree byte for byte.
  */
 import { MoveField, ServerMessage, type ServerMessageInit } from '../../src/protocol/messages.ts';
-import type { InterestView } from '../../src/view/interest.ts';
-import type { Player } from '../../src/zone/world.ts';
+import type { InterestView } from '../../src/zone/view/view-system.ts';
+import type { Player } from '../../src/zone/world/world.ts';
 import type { Zone } from '../../src/zone/zone.ts';
 
 export function encodeWithProtobufjs(zone: Zone, view: InterestView): { ms: number; frames: Map<number, Uint8Array> } {

@@ -4,8 +4,6 @@
  * README.md lists every variable; keep the two in step.
  */
 
-import type { SpatialIndexKind } from '../spatial/create-index.ts';
-
 export interface ZoneConfig {
   readonly id: number;
   /** Bounds are 0..widthM × 0..heightM, metres. */
@@ -14,6 +12,9 @@ export interface ZoneConfig {
 }
 
 export type LogFormat = 'json' | 'pretty';
+
+/** The zones' spatial index (zone/spatial/create-index.ts): `auto` picks the grid unless a zone is too large for it. */
+export type SpatialIndexKind = 'auto' | 'grid' | 'quadtree';
 
 export interface Config {
   readonly host: string;

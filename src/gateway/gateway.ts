@@ -23,8 +23,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import { SessionEnds, type SessionEnd } from '../protocol/errors.ts';
-import { EconomyAction, JobKind, JobWriter, MAX_ECONOMY_ITEMS, type EconomyJob, type JoinJob } from '../protocol/jobs.ts';
+import { SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
+import { EconomyAction, JobKind, JobWriter, MAX_ECONOMY_ITEMS, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -35,15 +35,17 @@ import {
   type MoveRequest,
   type ServerMessageInit,
 } from '../protocol/messages.ts';
-import type { CharacterState, CharacterStore, OwnedCharacter } from '../protocol/character-store.ts';
-import { checkCharacterName, CreateRefusals, type EconomyStore } from '../protocol/economy.ts';
-import type { DropReason } from '../protocol/zone-control.ts';
+import type { CharacterState, CharacterStore, OwnedCharacter } from '../storage/character-store.ts';
+import type { DropReason } from '../thread-messages/zone-control.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
 import { RemoteTrades } from './remote-trades.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
+import type { EconomyStore } from '../storage/economy-store.ts';
+import { CreateRefusals } from '../protocol/reasons.ts';
+import { checkCharacterName } from '../economy/character-names.ts';
 
 const PUMP_RECHECK_MS = 1000;
 

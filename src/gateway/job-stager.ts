@@ -12,7 +12,7 @@
  * handed back, in order, to the gateway, which answers each one (a move gets SERVER_BUSY, a
  * LEAVE is kept and retried).
  */
-import { JobKind, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, writeLeave, writeMove } from '../protocol/jobs.ts';
+import { JobKind, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, writeLeave, writeMove } from '../thread-messages/jobs.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
 

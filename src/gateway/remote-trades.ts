@@ -12,12 +12,12 @@
  * truth whatever happens to the zones.
  */
 import { randomUUID } from 'node:crypto';
-import type { EconomyStore, TradeRequest } from '../protocol/economy.ts';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
-import { untilAnswered } from '../protocol/store-retry.ts';
-import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../protocol/trade-window.ts';
+import { untilAnswered } from '../storage/until-answered.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../economy/trade-window.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { Session } from './session.ts';
+import type { EconomyStore, TradeRequest } from '../storage/economy-store.ts';
 
 interface RemoteTrade {
   readonly id: number;

@@ -5,8 +5,10 @@
  * own registry through AggregatorRegistry.aggregate. Default process metrics are collected on
  * the main thread only, so they appear once.
  */
-import { AggregatorRegistry, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MetricsSnapshot } from '../protocol/zone-control.ts';
+import { AggregatorRegistry, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+/** One thread's registry as JSON (`Registry.getMetricsAsJSON()`), as it crosses to the main thread. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 export interface MetricsSource {
   collectMetrics(timeoutMs: number): Promise<MetricsSnapshot | undefined>;

@@ -21,8 +21,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
-import { checkGrant, checkSendMail, type GrantRequest, type GrantResult, type SendMailRequest, type SendMailResult } from '../protocol/economy.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
+import type { GrantRequest, GrantResult, SendMailRequest, SendMailResult } from '../storage/economy-store.ts';
+import { checkGrant, checkSendMail } from '../economy/economy-rules.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -8,24 +8,11 @@
  * locked until it commits, so nobody else can change them in between.
  */
 import { createHash } from 'node:crypto';
-import type { CharacterState, StoredCharacter } from '../protocol/character-store.ts';
-import {
-  CreateRefusals,
-  EconomyLimits,
-  EconomyRefusals,
-  nameKey,
-  type ClaimMailRequest,
-  type CreateCharacterResult,
-  type EconomyRefusal,
-  type EconomyResult,
-  type GrantRequest,
-  type Item,
-  type LedgerKind,
-  type Mail,
-  type Refused,
-  type SendMailRequest,
-  type TradeRequest,
-} from '../protocol/economy.ts';
+import type { CharacterState, StoredCharacter } from '../storage/character-store.ts';
+import type { ClaimMailRequest, CreateCharacterResult, EconomyResult, GrantRequest, Item, LedgerKind, Mail, Refused, SendMailRequest, TradeRequest } from '../storage/economy-store.ts';
+import { CreateRefusals, EconomyRefusals, type EconomyRefusal } from '../protocol/reasons.ts';
+import { EconomyLimits } from '../config/limits.ts';
+import { nameKey } from '../economy/character-names.ts';
 
 export type EconomyOp =
   | { readonly kind: 'trade'; readonly request: TradeRequest; readonly hash: string }

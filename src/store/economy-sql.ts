@@ -10,8 +10,7 @@
  * item id, then the items and rows of the mails it claims. Every group takes them in that order,
  * so groups, on this node or another, wait for each other but do not deadlock each other.
  */
-import { CreateRefusals, EconomyLimits, type Inventory, type Item, type LedgerKind, type Mail } from '../protocol/economy.ts';
-import { chunks, type Backend } from '../protocol/character-store.ts';
+import type { Backend } from '../storage/character-store.ts';
 import {
   applyChanges,
   emptyChanges,
@@ -30,7 +29,10 @@ import {
   type MailStatus,
   type OpResult,
 } from './economy-plan.ts';
-import { ROW_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, stateValues, toStoredCharacter } from './rows.ts';
+import { ROW_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, stateValues, toStoredCharacter, chunks } from './rows.ts';
+import type { Inventory, Item, LedgerKind, Mail } from '../storage/economy-store.ts';
+import { CreateRefusals } from '../protocol/reasons.ts';
+import { EconomyLimits } from '../config/limits.ts';
 
 export type Dialect = Backend;
 export type SqlValue = string | number | null;

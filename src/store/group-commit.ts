@@ -20,10 +20,10 @@
  * - The queue is bounded (`maxQueued`): past it, new operations are refused at once with
  *   STORE_BUSY, and nothing is done for them.
  */
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
-import type { GroupCommitSettings } from '../protocol/store-protocol.ts';
 import type { EconomyOp, OpResult } from './economy-plan.ts';
 import type { GroupMode, OpOutcome } from './economy-sql.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
+import type { GroupCommitSettings } from '../thread-messages/store-control.ts';
 
 /** How a failed group transaction is handled: run again, run with savepoints, or give up. */
 export type FailureKind = 'retry' | 'statement' | 'fatal';

@@ -12,31 +12,15 @@
  * - `store_deadlock_retries_total`: group transactions run again after a deadlock or lock-wait timeout.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { StoreError, StoreErrorCodes, type Backend, type CharacterState } from '../protocol/character-store.ts';
-import {
-  checkCharacterName,
-  checkClaimMail,
-  checkGrant,
-  checkSendMail,
-  checkTrade,
-  type ClaimMailRequest,
-  type ClaimMailResult,
-  type CreateCharacterResult,
-  type EconomyRefusal,
-  type EconomyStore,
-  type GrantRequest,
-  type GrantResult,
-  type Inventory,
-  type Mail,
-  type Refused,
-  type SendMailRequest,
-  type SendMailResult,
-  type TradeRequest,
-  type TradeResult,
-} from '../protocol/economy.ts';
+import type { Backend, CharacterState } from '../storage/character-store.ts';
 import { requestHash, type EconomyOp, type OpKind, type OpResult } from './economy-plan.ts';
-import type { GroupCommitSettings } from '../protocol/store-protocol.ts';
 import { GroupCommitter, type GroupExecutor } from './group-commit.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
+import type { ClaimMailRequest, ClaimMailResult, CreateCharacterResult, EconomyStore, GrantRequest, GrantResult, Inventory, Mail, Refused, SendMailRequest, SendMailResult, TradeRequest, TradeResult } from '../storage/economy-store.ts';
+import type { EconomyRefusal } from '../protocol/reasons.ts';
+import { checkCharacterName } from '../economy/character-names.ts';
+import { checkClaimMail, checkGrant, checkSendMail, checkTrade } from '../economy/economy-rules.ts';
+import type { GroupCommitSettings } from '../thread-messages/store-control.ts';
 
 /** What a backend offers the economy besides running groups. */
 export interface EconomyBackend extends GroupExecutor {

@@ -7,7 +7,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log/logger.ts';
 import { foldedCounter } from '../metrics/folded-counter.ts';
-import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoreBackend, StoredCharacter } from '../protocol/character-store.ts';
+import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
+import type { StoreBackend } from './store-backend.ts';
 
 /** Stale player ids named in one log line; the count is always there. */
 const STALE_IDS_LOGGED = 20;

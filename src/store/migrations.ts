@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from '../protocol/character-store.ts';
+import type { Backend } from '../storage/character-store.ts';
 
 export interface Migration {
   readonly version: number;

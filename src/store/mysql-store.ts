@@ -18,24 +18,16 @@
  * deadlocks (a claim locking items by mail id would otherwise block every new mail's items).
  */
 import { createConnection, createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import type { Inventory, Mail } from '../protocol/economy.ts';
-import {
-  chunks,
-  sortedSnapshots,
-  type CharacterSnapshot,
-  type CharacterState,
-  type OwnedCharacter,
-  type SaveResult,
-  type StoreBackend,
-  type StoredCharacter,
-} from '../protocol/character-store.ts';
+import type { CharacterSnapshot, CharacterState, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
 import { footprintOf, type EconomyOp } from './economy-plan.ts';
 import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row } from './economy-sql.ts';
 import type { FailureKind } from './group-commit.ts';
 import { IdBlocks, type Sequence } from './id-blocks.ts';
 import type { EconomyBackend } from './metered-economy.ts';
 import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
-import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
+import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter, chunks, sortedSnapshots } from './rows.ts';
+import type { StoreBackend } from './store-backend.ts';
+import type { Inventory, Mail } from '../storage/economy-store.ts';
 
 /** A request fails within this when the server does not answer a connection; mysql2's default is 10 s. */
 const CONNECT_TIMEOUT_MS = 3000;

@@ -4,10 +4,10 @@
  */
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import type { StoreBackend } from '../protocol/character-store.ts';
 import type { EconomyBackend } from './metered-economy.ts';
 import { MysqlStore } from './mysql-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
+import type { StoreBackend } from './store-backend.ts';
 
 export type StoreConfig = Pick<Config, 'mysqlUrl' | 'mysqlPoolSize' | 'dataDir' | 'flushBatchRows'>;
 

@@ -2,7 +2,8 @@
  * How characters map to the rows of `characters`, shared by both backends: the column lists, the
  * placeholder text of multi-row statements, and reading a row back.
  */
-import type { CharacterState, StoredCharacter } from '../protocol/character-store.ts';
+import type { CharacterSnapshot, CharacterState, StoredCharacter } from '../storage/character-store.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 
 export const STATE_COLUMNS = 'zone_id, x, y, heading, hp, level, exp, play_time_s';
 export const ROW_COLUMNS = `player_id, name, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, last_save_at, created_at`;
@@ -52,4 +53,22 @@ export function toStoredCharacter(row: Readonly<Record<string, unknown>>): Store
     lastSaveAt: row.last_save_at === null ? null : Number(row.last_save_at),
     createdAt: Number(row.created_at),
   };
+}
+
+/** Sorts snapshots by player id (so concurrent writers lock rows in one order) and refuses duplicates. */
+export function sortedSnapshots(snapshots: readonly CharacterSnapshot[]): CharacterSnapshot[] {
+  const sorted = [...snapshots].sort((a, b) => a.playerId - b.playerId);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]?.playerId === sorted[i - 1]?.playerId) {
+      throw new StoreError(`player ${sorted[i]?.playerId} appears twice in one save`, StoreErrorCodes.badRequest);
+    }
+  }
+  return sorted;
+}
+
+/** Splits `items` into runs of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

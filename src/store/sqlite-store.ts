@@ -10,25 +10,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import {
-  StoreError,
-  chunks,
-  sortedSnapshots,
-  type CharacterSnapshot,
-  type CharacterState,
-  type OwnedCharacter,
-  type SaveResult,
-  type StoreBackend,
-  type StoredCharacter,
-} from '../protocol/character-store.ts';
-import type { Inventory, Mail } from '../protocol/economy.ts';
+import type { CharacterSnapshot, CharacterState, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
 import { footprintOf, type EconomyOp } from './economy-plan.ts';
 import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row as SqlRow, type Statement } from './economy-sql.ts';
 import type { FailureKind } from './group-commit.ts';
 import { IdBlocks, type Sequence } from './id-blocks.ts';
 import type { EconomyBackend } from './metered-economy.ts';
 import { migrationsFor, pendingMigrations, type AppliedMigration } from './migrations.ts';
-import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter } from './rows.ts';
+import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter, chunks, sortedSnapshots } from './rows.ts';
+import { StoreError } from '../storage/store-error.ts';
+import type { StoreBackend } from './store-backend.ts';
+import type { Inventory, Mail } from '../storage/economy-store.ts';
 
 export const SQLITE_FILE_NAME = 'zone-server.sqlite';
 

@@ -10,23 +10,14 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
-import type { MetricsSnapshot } from '../protocol/zone-control.ts';
-import { StoreError, StoreErrorCodes } from '../protocol/character-store.ts';
 import { DEFAULT_GROUP_COMMIT } from './group-commit.ts';
 import { MeteredEconomy } from './metered-economy.ts';
 import { MeteredStore } from './metered-store.ts';
 import { openStore } from './open-store.ts';
-import {
-  toWireError,
-  type FromStoreWorker,
-  type StoreArgs,
-  type StoreOp,
-  type StoreRequest,
-  type StoreResponse,
-  type StoreResult,
-  type StoreWorkerData,
-  type ToStoreWorker,
-} from '../protocol/store-protocol.ts';
+import { toWireError, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from '../storage/store-protocol.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
+import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
+import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from '../thread-messages/store-control.ts';
 
 if (!parentPort) throw new Error('store-worker.ts runs only as a worker thread');
 const control = parentPort;

@@ -10,9 +10,10 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
-import type { Backend } from '../protocol/character-store.ts';
-import { StoreClient } from '../protocol/store-client.ts';
-import { fromWireError, type FromStoreWorker, type StoreWorkerData, type ToStoreWorker } from '../protocol/store-protocol.ts';
+import type { Backend } from '../storage/character-store.ts';
+import { StoreClient } from '../storage/store-client.ts';
+import { fromWireError } from '../storage/store-protocol.ts';
+import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from '../thread-messages/store-control.ts';
 
 const STORE_WORKER_URL = new URL('../store/store-worker.ts', import.meta.url);
 

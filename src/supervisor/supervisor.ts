@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import type { DropReason, FromZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import type { DropReason, FromZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
 

@@ -7,8 +7,8 @@
  * judged by the time that really passed, and a client cannot bank more than a second of travel.
  */
 import { MoveRejectReason } from '../protocol/messages.ts';
-import type { MoveJob } from '../protocol/jobs.ts';
-import type { Player } from './world.ts';
+import type { MoveJob } from '../thread-messages/jobs.ts';
+import type { Player } from './world/world.ts';
 
 export interface MoveRules {
   readonly maxSpeedMps: number;

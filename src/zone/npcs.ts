@@ -7,7 +7,7 @@
  */
 import { EntityKind, MoveField } from '../protocol/messages.ts';
 import { mulberry32 } from './random.ts';
-import type { Entity, World } from './world.ts';
+import type { Entity, World } from './world/world.ts';
 
 const MIN_SPEED_MPS = 0.5;
 const MAX_SPEED_MPS = 3;

@@ -17,8 +17,8 @@
  *   one statement. Until that succeeds it is kept here and retried like a failed batch, and the
  *   character stays owned and online in the database, so nobody else can load it.
  */
-import type { CharacterSnapshot, CharacterStore } from '../protocol/character-store.ts';
-import type { Player } from './world.ts';
+import type { CharacterSnapshot, CharacterStore } from '../storage/character-store.ts';
+import type { Persisted, Player } from './world/world.ts';
 
 export interface WriteBackSettings {
   readonly zoneId: number;
@@ -35,16 +35,6 @@ export interface WriteBackEvents {
   staleOwner(player: Player): void;
   /** A store call failed; it will be retried after `retryInMs`. */
   failed(err: unknown, what: 'save' | 'release', retryInMs: number): void;
-}
-
-/** What the zone holds for write-back on each player. */
-export interface Persisted {
-  readonly epoch: number;
-  /** Bumped by every change of saved state. */
-  version: number;
-  /** The version the database has. */
-  savedVersion: number;
-  nextSaveAtMs: number;
 }
 
 /** How long due players may wait to be gathered into a larger batch. */

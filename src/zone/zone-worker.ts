@@ -4,12 +4,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
-import type { FromZone, ToZone, ZoneWorkerData } from '../protocol/zone-control.ts';
+import type { FromZone, ToZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
-import { createSpatialIndex } from '../spatial/create-index.ts';
-import { StoreClient } from '../protocol/store-client.ts';
-import { InterestView } from '../view/interest.ts';
+import { createSpatialIndex } from './spatial/create-index.ts';
+import { StoreClient } from '../storage/store-client.ts';
+import { InterestView } from './view/view-system.ts';
 import { Zone } from './zone.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
 

@@ -11,21 +11,21 @@
  * drive it by calling `tick` by hand.
  */
 import type { ZoneConfig } from '../config/config.ts';
-import { EconomyAction, JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type EconomyJob, type JoinJob, type MoveJob } from '../protocol/jobs.ts';
+import { EconomyAction, JOIN_JOB_BYTES, JobKind, JobReader, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, type EconomyJob, type JoinJob, type MoveJob } from '../thread-messages/jobs.ts';
 import { EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
-import type { DropReason } from '../protocol/zone-control.ts';
+import type { DropReason } from '../thread-messages/zone-control.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
-import type { CharacterSnapshot } from '../protocol/character-store.ts';
-import type { ViewSystem } from '../view/interest.ts';
-import { WorldUpdateWriter } from '../view/world-update-writer.ts';
+import type { CharacterSnapshot } from '../storage/character-store.ts';
+import type { ViewSystem } from './view/view-system.ts';
+import { WorldUpdateWriter } from './view/world-update-writer.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
-import { World, type Player } from './world.ts';
-import { Escrows } from './escrow.ts';
-import { Mailroom } from './mailroom.ts';
-import { Trades } from './trades.ts';
+import { World, type Player } from './world/world.ts';
+import { Escrows } from './economy/escrow.ts';
+import { Mailroom } from './economy/mailroom.ts';
+import { Trades } from './economy/trades.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
-import type { EconomyStore, GrantRequest, GrantResult } from '../protocol/economy.ts';
+import type { EconomyStore, GrantRequest, GrantResult } from '../storage/economy-store.ts';
 
 /** What a zone needs of the store: write-back, and reading and changing inventories. */
 export type ZoneStore = WriteBackStore & Pick<EconomyStore, 'loadInventory' | 'grant' | 'trade' | 'sendMail' | 'claimMail' | 'listMail'>;

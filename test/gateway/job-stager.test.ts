@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { JobStager, type RefusedJob } from '../../src/gateway/job-stager.ts';
-import { JobKind, JobReader, type MoveJob } from '../../src/protocol/jobs.ts';
+import { JobKind, JobReader, type MoveJob } from '../../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 
 const LEAVER_BASE = 100_000;

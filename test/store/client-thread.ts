@@ -1,6 +1,6 @@
 /** A worker thread that uses the store through a port it was handed, as a zone worker does. */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { StoreClient } from '../../src/protocol/store-client.ts';
+import { StoreClient } from '../../src/storage/store-client.ts';
 import { stateFor } from './running-store.ts';
 
 const { storePort, playerId } = workerData as { storePort: MessagePort; playerId: number };

@@ -11,22 +11,16 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
-import type { Backend } from '../../src/protocol/character-store.ts';
-import {
-  EconomyLimits,
-  EconomyRefusals,
-  NameRefusals,
-  checkCharacterName,
-  type EconomyResult,
-  type Inventory,
-  type Item,
-  type TradeRequest,
-} from '../../src/protocol/economy.ts';
-import type { StoreClient } from '../../src/protocol/store-client.ts';
+import type { Backend } from '../../src/storage/character-store.ts';
+import type { StoreClient } from '../../src/storage/store-client.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { openTestDatabase } from '../helpers/mysql.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
+import type { EconomyResult, Inventory, Item, TradeRequest } from '../../src/storage/economy-store.ts';
+import { EconomyRefusals, NameRefusals } from '../../src/protocol/reasons.ts';
+import { EconomyLimits } from '../../src/config/limits.ts';
+import { checkCharacterName } from '../../src/economy/character-names.ts';
 
 type Row = Record<string, unknown>;
 

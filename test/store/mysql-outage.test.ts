@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { StoreError } from '../../src/protocol/character-store.ts';
 import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../helpers/mysql.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
+import { StoreError } from '../../src/storage/store-error.ts';
 
 const skip = findMariadb() ? false : mysqlUnavailable('the outage test needs a MariaDB installation of its own to stop and start');
 

@@ -1,8 +1,8 @@
 /** A real store worker thread with a client on this thread, for the store tests. */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import type { CharacterState } from '../../src/protocol/character-store.ts';
-import type { StoreClient } from '../../src/protocol/store-client.ts';
+import type { CharacterState } from '../../src/storage/character-store.ts';
+import type { StoreClient } from '../../src/storage/store-client.ts';
 import { StoreWorkerHandle } from '../../src/supervisor/store-worker-handle.ts';
 
 export interface RunningStore {

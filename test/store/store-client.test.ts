@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { StoreClient } from '../../src/protocol/store-client.ts';
+import { StoreClient } from '../../src/storage/store-client.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
 
 const gone = { name: 'StoreError', code: 'STORE_WORKER_GONE' };

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { createConnection } from 'mysql2/promise';
-import { StoreError, type Backend, type CharacterSnapshot } from '../../src/protocol/character-store.ts';
+import type { Backend, CharacterSnapshot } from '../../src/storage/character-store.ts';
 import { migrationsFor } from '../../src/store/migrations.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { openTestDatabase } from '../helpers/mysql.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
+import { StoreError } from '../../src/storage/store-error.ts';
 
 const BATCH_ROWS = 50;
 

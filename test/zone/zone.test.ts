@@ -1,11 +1,11 @@
 /** Zone logic driven by hand: real rings, `tick()` called directly, no threads, no timers. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JobWriter } from '../../src/protocol/jobs.ts';
+import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import { BruteForceIndex } from '../../src/spatial/brute-force-index.ts';
-import { InterestView } from '../../src/view/interest.ts';
+import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
+import { InterestView } from '../../src/zone/view/view-system.ts';
 import { Zone } from '../../src/zone/zone.ts';
 import { movesOf } from '../helpers/world-update.ts';
 

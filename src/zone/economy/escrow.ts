@@ -3,7 +3,7 @@
  * being sent): until the store answers, nothing else may offer or spend them. Memory only: the
  * database decides, and a restart, which forgets this, leaves nothing half-moved there.
  */
-import type { Player } from './world.ts';
+import type { Player } from '../world/world.ts';
 
 interface Hold {
   readonly gold: number;

@@ -2,8 +2,9 @@
  * The trade window's rules, shared by trades within a zone (zone/trades.ts) and across zones
  * (gateway/remote-trades.ts): two offers, each replaced whole, and a changed offer unlocking both.
  */
-import { checkTrade, type EconomyRefusal } from './economy.ts';
-import type { ServerMessageInit } from './messages.ts';
+import type { ServerMessageInit } from '../protocol/messages.ts';
+import type { EconomyRefusal } from '../protocol/reasons.ts';
+import { checkTrade } from './economy-rules.ts';
 
 export interface Offer {
   gold: number;

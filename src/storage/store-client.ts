@@ -14,33 +14,11 @@
  * they reach the store worker together and share a group transaction (store/group-commit.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { MetricsSource } from '../metrics/metrics-hub.ts';
-import type { MetricsSnapshot } from './zone-control.ts';
-import {
-  StoreError,
-  StoreErrorCodes,
-  type CharacterSnapshot,
-  type CharacterState,
-  type CharacterStore,
-  type OwnedCharacter,
-  type SaveResult,
-  type StoredCharacter,
-} from './character-store.ts';
-import type {
-  ClaimMailRequest,
-  ClaimMailResult,
-  CreateCharacterResult,
-  EconomyStore,
-  GrantRequest,
-  GrantResult,
-  Inventory,
-  Mail,
-  SendMailRequest,
-  SendMailResult,
-  TradeRequest,
-  TradeResult,
-} from './economy.ts';
+import type { MetricsSource, MetricsSnapshot } from '../metrics/metrics-hub.ts';
+import type { CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoredCharacter } from './character-store.ts';
 import { fromWireError, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from './store-protocol.ts';
+import { StoreError, StoreErrorCodes } from './store-error.ts';
+import type { ClaimMailRequest, ClaimMailResult, CreateCharacterResult, EconomyStore, GrantRequest, GrantResult, Inventory, Mail, SendMailRequest, SendMailResult, TradeRequest, TradeResult } from './economy-store.ts';
 
 interface Pending {
   resolve(value: unknown): void;

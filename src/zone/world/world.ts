@@ -7,9 +7,8 @@
  * back at the end of the tick in which its entity left, so that during a tick a slot always
  * names one entity, also after it left (the view phase still despawns it by its id).
  */
-import { EntityKind } from '../protocol/messages.ts';
-import type { Inventory } from '../protocol/economy.ts';
-import type { Persisted } from './write-back.ts';
+import { EntityKind } from '../../protocol/messages.ts';
+import type { Inventory } from '../../storage/economy-store.ts';
 
 export interface Entity {
   readonly id: number;
@@ -28,6 +27,16 @@ export interface Entity {
   addedThisTick: boolean;
   /** True once it has left the zone; its slot is reused after the tick ends. */
   removed: boolean;
+}
+
+/** What the write-back (zone/write-back.ts) holds on each player. */
+export interface Persisted {
+  readonly epoch: number;
+  /** Bumped by every change of saved state. */
+  version: number;
+  /** The version the database has. */
+  savedVersion: number;
+  nextSaveAtMs: number;
 }
 
 export interface Player extends Entity {

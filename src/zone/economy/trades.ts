@@ -15,13 +15,13 @@
  * until the store answers (protocol/store-retry.ts), and the escrow holds until then.
  */
 import { randomUUID } from 'node:crypto';
-import type { EconomyStore } from '../protocol/economy.ts';
-import { EconomyAction, type EconomyJob } from '../protocol/jobs.ts';
-import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
-import { untilAnswered } from '../protocol/store-retry.ts';
-import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../protocol/trade-window.ts';
+import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
+import { ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
+import { untilAnswered } from '../../storage/until-answered.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../../economy/trade-window.ts';
 import type { Escrows } from './escrow.ts';
-import type { Player, World } from './world.ts';
+import type { Player, World } from '../world/world.ts';
+import type { EconomyStore } from '../../storage/economy-store.ts';
 
 /** How close two players must stand to trade, metres. */
 export const TRADE_RANGE_M = 10;

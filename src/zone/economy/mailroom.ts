@@ -8,12 +8,13 @@
  * retried with the same operation id until the store answers (protocol/store-retry.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { checkSendMail, type ClaimMailResult, type EconomyStore, type SendMailResult } from '../protocol/economy.ts';
-import type { EconomyJob } from '../protocol/jobs.ts';
-import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
-import { untilAnswered } from '../protocol/store-retry.ts';
+import type { EconomyJob } from '../../thread-messages/jobs.ts';
+import { ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
+import { untilAnswered } from '../../storage/until-answered.ts';
 import type { Escrows } from './escrow.ts';
-import type { Player } from './world.ts';
+import type { Player } from '../world/world.ts';
+import type { ClaimMailResult, EconomyStore, SendMailResult } from '../../storage/economy-store.ts';
+import { checkSendMail } from '../../economy/economy-rules.ts';
 
 export interface MailHooks {
   send(sessionId: number, message: ServerMessageInit): void;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Quadtree } from '../../src/spatial/quadtree.ts';
-import type { SpatialIndex } from '../../src/spatial/spatial-index.ts';
-import { UniformGrid } from '../../src/spatial/uniform-grid.ts';
+import { Quadtree } from '../../src/zone/spatial/quadtree.ts';
+import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
+import { UniformGrid } from '../../src/zone/spatial/uniform-grid.ts';
 import { mulberry32 as prng } from '../../src/zone/random.ts';
 
 

@@ -1,9 +1,9 @@
+import { StoreError, StoreErrorCodes } from './store-error.ts';
 /**
  * Sends an economy operation to the store until the store answers. The operation id makes every
  * attempt the same operation, which the store applies at most once, so a failure whose outcome is
  * unknown (the database went away mid-commit) is settled by asking again, with backoff.
  */
-import { StoreError, StoreErrorCodes } from './character-store.ts';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;

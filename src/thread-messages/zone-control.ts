@@ -4,9 +4,9 @@
  * dropping a session the zone could not serve, a leaver's character released, and stopping.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Config, ZoneConfig } from '../config/config.ts';
-import type { GrantRequest, GrantResult } from './economy.ts';
+import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
+import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;
@@ -21,8 +21,6 @@ export interface ZoneWorkerData {
 
 /** Why a zone dropped a session on its own: its frames did not fit, or another log-in owns the character now. */
 export type DropReason = 'zone_overloaded' | 'stale_owner';
-
-export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 export type ToZone =
   | { readonly type: 'collect-metrics'; readonly requestId: number }

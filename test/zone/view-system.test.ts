@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KnownWorld } from '../../src/client/known-world.ts';
 import { EntityKind, MoveField, ServerMessage, toCentimetres, type WorldUpdate } from '../../src/protocol/messages.ts';
-import { BruteForceIndex } from '../../src/spatial/brute-force-index.ts';
-import { Quadtree } from '../../src/spatial/quadtree.ts';
-import { UniformGrid } from '../../src/spatial/uniform-grid.ts';
-import type { SpatialIndex } from '../../src/spatial/spatial-index.ts';
-import { InterestView, type ViewSettings } from '../../src/view/interest.ts';
-import { WorldUpdateWriter } from '../../src/view/world-update-writer.ts';
+import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
+import { Quadtree } from '../../src/zone/spatial/quadtree.ts';
+import { UniformGrid } from '../../src/zone/spatial/uniform-grid.ts';
+import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
+import { InterestView, type ViewSettings } from '../../src/zone/view/view-system.ts';
+import { WorldUpdateWriter } from '../../src/zone/view/world-update-writer.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
-import { World, type Entity, type Player } from '../../src/zone/world.ts';
+import { World, type Entity, type Player } from '../../src/zone/world/world.ts';
 
 // The view system must behave the same on every index; brute force is the plainest reference.
 const INDEXES: [string, (widthM: number, heightM: number) => SpatialIndex][] = [

@@ -14,9 +14,9 @@
  * returns the byte length of its frame and remembers the layout, and `write(target, offset)`
  * writes exactly that many bytes.
  */
-import { MoveField } from '../protocol/messages.ts';
-import type { Entity } from '../zone/world.ts';
-import type { ViewSystem } from './interest.ts';
+import { MoveField } from '../../protocol/messages.ts';
+import type { Entity } from '../world/world.ts';
+import type { ViewSystem } from './view-system.ts';
 import type { ViewResults } from './view-results.ts';
 
 // Tags: (field number << 3) | wire type (0 varint, 2 length-delimited, 5 fixed32).

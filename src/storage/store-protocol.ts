@@ -1,39 +1,17 @@
 /**
- * Messages between the store worker and everyone else.
+ * The store's wire protocol: what a StoreClient and the store worker say to each other.
  *
- * Control, on the worker's parentPort: the main thread hands the worker one end of a fresh
- * MessageChannel per client (`connect`), and asks it to `stop`. The worker says `ready` once its
- * backend is open, or `failed` with the reason (it then exits).
- *
- * Requests, on a client's own port: `{ id, op, args }` answered by `{ id, ok, value | error }`, in
+ * Requests, on a client's own port (thread-messages/store-control.ts has how the main thread
+ * hands the worker such a port): `{ id, op, args }` answered by `{ id, ok, value | error }`, in
  * any order. Any thread holding such a port can be a client (store-client.ts). A message may also
  * carry an array of requests, or of responses: the economy calls a client makes in one turn travel
  * together, so they reach the store's group committer together, and a committed group's answers
  * travel back together.
  */
-import type { MessagePort } from 'node:worker_threads';
-import type { Config } from '../config/config.ts';
-import type { MetricsSnapshot } from './zone-control.ts';
-import { StoreError, type Backend, type CharacterStore } from './character-store.ts';
-import type { EconomyStore } from './economy.ts';
-
-/** How the store worker groups economy operations into transactions (src/store/group-commit.ts). */
-export interface GroupCommitSettings {
-  /** Operations per group transaction (1: one transaction per operation, no grouping). */
-  readonly maxOps: number;
-  /** Group transactions committing at once, each on its own connection (SQLite: always 1). */
-  readonly maxGroupsInFlight: number;
-  /** Operations waiting for a group, past which new ones are refused with STORE_BUSY. */
-  readonly maxQueued: number;
-  /** Retries of a group after a deadlock or lock-wait timeout, before its operations fail. */
-  readonly maxRetries: number;
-}
-
-export interface StoreWorkerData {
-  readonly config: Config;
-  /** Overrides of the group commit defaults (benchmarks compare against no grouping). */
-  readonly groupCommit?: Partial<GroupCommitSettings>;
-}
+import type { CharacterStore } from './character-store.ts';
+import { StoreError } from './store-error.ts';
+import type { EconomyStore } from './economy-store.ts';
+import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 
 /** Everything a client may ask: the store's operations, and the worker's metrics. */
 export interface StoreOps extends Omit<CharacterStore, 'close'>, EconomyStore {
@@ -59,10 +37,6 @@ export interface WireError {
 export type StoreResponse =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
-
-export type ToStoreWorker = { readonly type: 'connect'; readonly port: MessagePort } | { readonly type: 'stop' };
-
-export type FromStoreWorker = { readonly type: 'ready'; readonly backend: Backend } | { readonly type: 'failed'; readonly error: WireError };
 
 /**
  * The message and the database's code and number: mysql2 sets `code` and `errno`, node:sqlite sets

@@ -16,9 +16,9 @@
  *   2. each viewer's spawns, despawns and moves go into `ViewResults` for the frame writer.
  * Nothing is allocated per tick once the tables have grown to the zone's population.
  */
-import { MoveField, toCentimetres, toMilliradians } from '../protocol/messages.ts';
+import { MoveField, toCentimetres, toMilliradians } from '../../protocol/messages.ts';
 import type { SpatialIndex } from '../spatial/spatial-index.ts';
-import type { Player, World } from '../zone/world.ts';
+import type { Player, World } from '../world/world.ts';
 import { ViewResults } from './view-results.ts';
 
 export interface ViewSettings {

@@ -4,12 +4,10 @@
  * but its per-tick re-sort walks every cell, so a zone too large for its cell size (more than
  * MAX_GRID_CELLS cells) gets the quadtree, whose cost does not grow with the zone's area.
  */
-import type { ZoneConfig } from '../config/config.ts';
+import type { SpatialIndexKind, ZoneConfig } from '../../config/config.ts';
 import { Quadtree } from './quadtree.ts';
 import type { SpatialIndex } from './spatial-index.ts';
 import { UniformGrid } from './uniform-grid.ts';
-
-export type SpatialIndexKind = 'auto' | 'grid' | 'quadtree';
 
 /** About 1.2 ms of re-sorting per tick at this many cells. */
 const MAX_GRID_CELLS = 1_000_000;

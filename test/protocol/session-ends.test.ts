@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { SessionEnds } from '../../src/protocol/errors.ts';
+import { SessionEnds } from '../../src/protocol/session-ends.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
 
 const protoReadme = readFileSync(new URL('../../proto/README.md', import.meta.url), 'utf8');

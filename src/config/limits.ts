@@ -1,0 +1,118 @@
+/**
+ * The server's fixed limits: values an operator does not set (those are in config.ts, read from
+ * the environment), each with its unit in its name and the reason it has that value. Changing
+ * one changes what the server promises, so each is written here once and imported where used.
+ */
+
+/** The zone tick (zone workers). */
+export const ZoneLimits = Object.freeze({
+  /**
+   * Jobs one tick takes from its inbound ring. A ring flooded faster than the zone can work cannot
+   * stretch one tick without bound; the rest wait in the ring for the next tick.
+   */
+  maxJobsPerTick: 50_000,
+  /**
+   * Frames are staged in batches of this many bytes before they go into the outbound ring: one
+   * reservation per batch instead of one per frame; 256 KiB holds a tick's frames for about 800
+   * viewers at 320 bytes.
+   */
+  frameBatchBytes: 256 * 1024,
+  /**
+   * A tick loop this many periods behind skips the missed ticks (and counts them) instead of
+   * running them back to back, which would only fall further behind on a starved machine.
+   */
+  maxCatchUpTicks: 5,
+  /** The longest stretch of standing still a player may spend in one burst of movement, seconds. */
+  moveBudgetS: 1,
+  /** How close two players must stand to open and keep a trade window, metres. */
+  tradeRangeM: 10,
+  /**
+   * Due players wait up to this long to be gathered into one write-back batch, so that a zone
+   * sends a few large batches rather than a small one every tick.
+   */
+  writeBackGatherMs: 1000,
+});
+
+/** The gateway (main thread). */
+export const GatewayLimits = Object.freeze({
+  /**
+   * Staging room for one zone's jobs in one event-loop turn. A full batch is written at once, so
+   * this bounds memory, not throughput: 64 KiB is about 2,000 moves.
+   */
+  jobBatchBytes: 64 * 1024,
+  /**
+   * A frame pump whose zone has no frames wakes this often anyway, so that a pump of a dead zone
+   * ends and LEAVEs waiting for room in a full ring are retried at least once a second.
+   */
+  framePumpRecheckMs: 1000,
+  /** Longer tokens are refused unread: a signed claim of one player id and an expiry is far shorter. */
+  maxTokenChars: 512,
+});
+
+/** The operations port (main thread). */
+export const OpsLimits = Object.freeze({
+  /** A worker that does not answer a scrape within this time is left out of that exposition. */
+  scrapeTimeoutMs: 1000,
+  /** Largest admin API request body: a grant of 32 stacks is under 2 KiB. */
+  maxAdminBodyBytes: 64 * 1024,
+});
+
+/** Zone restarts and shutdown (main thread). */
+export const SupervisorLimits = Object.freeze({
+  /** A zone that keeps dying waits at most this long between restarts. */
+  maxRestartDelayMs: 30_000,
+  /** A zone that ran at least this long before dying is restarted after the base delay again. */
+  stableRunMs: 60_000,
+  /** A stopping zone gets the shutdown deadline less this margin, so that its answer arrives in time. */
+  stopAnswerMarginMs: 100,
+});
+
+/** The store worker. */
+export const StoreLimits = Object.freeze({
+  /**
+   * Rows per multi-row economy statement (reads by key and inserts): within MySQL's default
+   * max_allowed_packet and SQLite's 32,766 parameters whatever the width of the row.
+   */
+  rowsPerStatement: 500,
+  /** Group transactions committing at once, each on its own connection (SQLite: always 1). */
+  groupsInFlight: 2,
+  /** Retries of a group transaction after a deadlock or lock-wait timeout, before its operations fail. */
+  deadlockRetries: 5,
+  /** Item and mail ids reserved per committed block, so several nodes create rows on one database. */
+  idBlockSize: 1000,
+  /** A MySQL connection attempt that takes longer fails: the store reports the database as unreachable. */
+  mysqlConnectTimeoutMs: 3000,
+  /** How long a starting node waits for another node's migrations, seconds. */
+  migrationLockTimeoutS: 60,
+  /** Player ids listed in one log line about refused stale saves. */
+  staleIdsLogged: 20,
+});
+
+/**
+ * Retries of store calls that failed without an answer (the database is away): the write-back,
+ * and trades, grants and mail. The first retry comes quickly, in case it was a blip; then the wait
+ * doubles, and is capped so that a database that comes back is used within seconds.
+ */
+export const StoreRetryBackoff = Object.freeze({ firstMs: 250, maxMs: 10_000 });
+
+/**
+ * Pauses before a deadlocked group transaction runs again: random up to the backoff's delay, so
+ * that two victims of one deadlock do not collide again.
+ */
+export const DeadlockRetryBackoff = Object.freeze({ firstMs: 4, maxMs: 64 });
+
+/** The economy's rules (economy/), the same for every thread and both backends. */
+export const EconomyLimits = Object.freeze({
+  /** The most gold one operation may move (per side of a trade). */
+  maxGoldPerOp: 1_000_000_000,
+  /** No wallet may hold more; keeps every balance an exact JavaScript number. */
+  maxGoldBalance: 1_000_000_000_000_000,
+  /** Item ids per side of a trade, per mail, and stacks per grant: bounds every transaction's locks. */
+  maxItemsPerOp: 32,
+  /** The largest stack a grant or a system mail may create. */
+  maxStackCount: 1_000_000,
+  /** Template ids are signed 32-bit in the schema. */
+  maxTemplateId: 2_147_483_647,
+  /** listMail returns at most this many mails, oldest first, so one answer stays small. */
+  maxMailListed: 100,
+});
