@@ -16,7 +16,7 @@ import { RingBuffer } from '../src/ring/ring-buffer.ts';
 import { BruteForceIndex } from '../src/zone/spatial/brute-force-index.ts';
 import { createSpatialIndex } from '../src/zone/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
-import { InterestView, type ViewSettings } from '../src/zone/view/view-system.ts';
+import { ViewSystem, type ViewSettings } from '../src/zone/view/view-system.ts';
 import { mulberry32 } from '../src/zone/random.ts';
 import { MoveField } from '../src/protocol/messages.ts';
 import { Zone } from '../src/zone/zone.ts';
@@ -60,7 +60,7 @@ function run(players: number, indexName: string): Row {
   const side = Math.sqrt((players * Math.PI * VIEW.radiusM ** 2) / TARGET_IN_VIEW);
   const inbound = RingBuffer.create(1 << 22);
   const outbound = RingBuffer.create(1 << 26);
-  const view = new InterestView(VIEW, (INDEXES[indexName] as (side: number) => SpatialIndex)(side));
+  const view = new ViewSystem(VIEW, (INDEXES[indexName] as (side: number) => SpatialIndex)(side));
   const zone = new Zone(
     { zone: { id: 1, widthM: side, heightM: side }, tickHz: TICK_HZ, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 10_000, flushBatchRows: 500 },
     inbound,

@@ -13,7 +13,7 @@ import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { createSpatialIndex } from '../../src/zone/spatial/create-index.ts';
 import { StoreWorkerHandle } from '../../src/supervisor/store-worker-handle.ts';
-import { InterestView } from '../../src/zone/view/view-system.ts';
+import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { TickLoop } from '../../src/zone/tick-loop.ts';
 import { Zone } from '../../src/zone/zone.ts';
 import type { MetricsSnapshot } from '../../src/metrics/metrics-hub.ts';
@@ -42,7 +42,7 @@ export async function countStatements(config: Config, players: number, seconds: 
     const zoneConfig = { id: 1, widthM: side, heightM: side };
     const inbound = RingBuffer.create(1 << 22);
     const outbound = RingBuffer.create(1 << 26);
-    const view = new InterestView(
+    const view = new ViewSystem(
       { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
       createSpatialIndex('auto', zoneConfig, config.viewRadiusM + config.viewMarginM),
     );

@@ -5,11 +5,11 @@
  * bytes, so the benchmark can also check the two encoders agree byte for byte.
  */
 import { MoveField, ServerMessage, type ServerMessageInit } from '../../src/protocol/messages.ts';
-import type { InterestView } from '../../src/zone/view/view-system.ts';
+import type { ViewSystem } from '../../src/zone/view/view-system.ts';
 import type { Player } from '../../src/zone/world/world.ts';
 import type { Zone } from '../../src/zone/zone.ts';
 
-export function encodeWithProtobufjs(zone: Zone, view: InterestView): { ms: number; frames: Map<number, Uint8Array> } {
+export function encodeWithProtobufjs(zone: Zone, view: ViewSystem): { ms: number; frames: Map<number, Uint8Array> } {
   const r = view.results;
   const { knownXCm, knownYCm, moveMask, dxCm, dyCm, headingMrad } = view.tables;
   const bySlot = zone.world.bySlot;

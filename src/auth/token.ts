@@ -5,6 +5,7 @@
  * gateway only verifies them.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { GatewayLimits } from '../config/limits.ts';
 
 export interface TokenClaims {
   readonly playerId: number;
@@ -17,7 +18,7 @@ export type TokenCheck =
   | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
 
 /** Tokens longer than this are refused unread, so a huge token costs no HMAC work. */
-export const MAX_TOKEN_LENGTH = 512;
+
 
 function sign(secret: string, payloadPart: string): Buffer {
   return createHmac('sha256', secret).update(payloadPart).digest();
@@ -31,7 +32,7 @@ export function issueToken(secret: string, playerId: number, ttlSeconds: number,
 }
 
 export function verifyToken(secret: string, token: string, nowMs = Date.now()): TokenCheck {
-  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
+  if (token.length > GatewayLimits.maxTokenChars) return { ok: false, reason: 'invalid' };
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) return { ok: false, reason: 'invalid' };
   const payloadPart = token.slice(0, dot);

@@ -46,8 +46,7 @@ import { TokenBucket } from './token-bucket.ts';
 import type { EconomyStore } from '../storage/economy-store.ts';
 import { CreateRefusals } from '../protocol/reasons.ts';
 import { checkCharacterName } from '../economy/character-names.ts';
-
-const PUMP_RECHECK_MS = 1000;
+import { GatewayLimits } from '../config/limits.ts';
 
 /** A new character: at full health, level 1, in the middle of its zone. */
 export function newCharacter(zone: ZoneHandle): CharacterState {
@@ -183,7 +182,7 @@ export class Gateway {
     const ring = zone.outbound;
     while (zone.generation === generation && zone.state === 'running') {
       // The timeout only lets a pump whose zone died notice and end; frames ring the doorbell.
-      await ring.waitForRecords(PUMP_RECHECK_MS);
+      await ring.waitForRecords(GatewayLimits.framePumpRecheckMs);
       ring.drainRaw(this.deliverFrame);
       this.retryPendingLeaves(zone);
     }

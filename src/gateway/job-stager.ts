@@ -15,9 +15,7 @@
 import { JobKind, LEAVE_JOB_BYTES, MOVE_JOB_BYTES, writeLeave, writeMove } from '../thread-messages/jobs.ts';
 import { RecordBatch } from '../ring/record-batch.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
-
-/** Staging room per zone; a full batch is flushed at once. */
-const BATCH_BYTES = 64 * 1024;
+import { GatewayLimits } from '../config/limits.ts';
 
 export interface RefusedJob {
   readonly sessionId: number;
@@ -32,7 +30,7 @@ interface Flushed {
 }
 
 export class JobStager {
-  private readonly batch = new RecordBatch(BATCH_BYTES);
+  private readonly batch = new RecordBatch(GatewayLimits.jobBatchBytes);
   /** Jobs are written straight into the batch's memory, with no copy. */
   private readonly view = new DataView(this.batch.bytes.buffer, this.batch.bytes.byteOffset, this.batch.bytes.byteLength);
   /** A flush made to free room, whose refusals wait until the job that needed the room is staged. */

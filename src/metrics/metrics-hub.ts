@@ -6,6 +6,7 @@
  * the main thread only, so they appear once.
  */
 import { AggregatorRegistry, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { OpsLimits } from '../config/limits.ts';
 
 /** One thread's registry as JSON (`Registry.getMetricsAsJSON()`), as it crosses to the main thread. */
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
@@ -13,8 +14,6 @@ export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 export interface MetricsSource {
   collectMetrics(timeoutMs: number): Promise<MetricsSnapshot | undefined>;
 }
-
-export const SCRAPE_TIMEOUT_MS = 1000;
 
 export class MetricsHub {
   readonly registry = new Registry();
@@ -32,7 +31,7 @@ export class MetricsHub {
   async exposition(): Promise<string> {
     const [own, ...zones] = await Promise.all([
       this.registry.getMetricsAsJSON(),
-      ...this.sources.map((source) => source.collectMetrics(SCRAPE_TIMEOUT_MS)),
+      ...this.sources.map((source) => source.collectMetrics(OpsLimits.scrapeTimeoutMs)),
     ]);
     const snapshots = [own as MetricsSnapshot, ...zones.filter((snapshot): snapshot is MetricsSnapshot => snapshot !== undefined)];
     return AggregatorRegistry.aggregate(snapshots).metrics();

@@ -24,8 +24,7 @@ import type { Logger } from '../log/logger.ts';
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 import type { GrantRequest, GrantResult, SendMailRequest, SendMailResult } from '../storage/economy-store.ts';
 import { checkGrant, checkSendMail } from '../economy/economy-rules.ts';
-
-const MAX_BODY_BYTES = 64 * 1024;
+import { OpsLimits } from '../config/limits.ts';
 
 export interface Grants {
   grant(request: GrantRequest): Promise<GrantResult>;
@@ -65,7 +64,7 @@ export class AdminApi {
     try {
       body = JSON.parse(await readBody(request));
     } catch (err) {
-      if (err instanceof BodyTooLarge) return reply(response, 413, { error: `the body is larger than ${MAX_BODY_BYTES} bytes` });
+      if (err instanceof BodyTooLarge) return reply(response, 413, { error: `the body is larger than ${OpsLimits.maxAdminBodyBytes} bytes` });
       return reply(response, 400, { error: 'the body is not JSON' });
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply(response, 400, { error: 'the body must be a JSON object' });
@@ -107,7 +106,7 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       // Past the limit the rest is read and dropped, so that the 413 can still be sent.
-      if (size > MAX_BODY_BYTES) reject(new BodyTooLarge());
+      if (size > OpsLimits.maxAdminBodyBytes) reject(new BodyTooLarge());
       else chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

@@ -33,6 +33,7 @@ import { ROW_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, stateVal
 import type { Inventory, Item, LedgerKind, Mail } from '../storage/economy-store.ts';
 import { CreateRefusals } from '../protocol/reasons.ts';
 import { EconomyLimits } from '../config/limits.ts';
+import { StoreLimits } from '../config/limits.ts';
 
 export type Dialect = Backend;
 export type SqlValue = string | number | null;
@@ -64,8 +65,6 @@ export interface DialectErrors {
   duplicateKey(err: unknown): string | undefined;
 }
 
-/** IN lists and multi-row statements carry at most this many rows (SQLite allows 32,766 values). */
-const ROWS_PER_STATEMENT = 500;
 
 const ITEM_COLUMNS = 'item_id, owner_id, mail_id, template_id, count, created_at';
 const MAIL_COLUMNS = 'mail_id, sender_id, recipient_id, gold, status, send_op, claim_op, sent_at, claimed_at';
@@ -124,19 +123,19 @@ function* readGroupState(dialect: Dialect, footprint: Footprint): Generator<Stat
   // The ledger is read without locking: under READ COMMITTED it shows every committed operation,
   // and an operation committed after this read makes the group's INSERT fail (duplicate op_id),
   // which sends the group round again, where this read finds it.
-  for (const opIds of chunks(footprint.opIds, ROWS_PER_STATEMENT)) {
+  for (const opIds of chunks(footprint.opIds, StoreLimits.rowsPerStatement)) {
     const rows = yield statement(`SELECT op_id, kind, request_hash, result FROM ledger WHERE op_id IN (${listPlaceholders(opIds.length)})`, opIds);
     for (const r of rows) state.ledger.set(String(r.op_id), { kind: String(r.kind) as LedgerKind, requestHash: String(r.request_hash), result: String(r.result) });
   }
-  for (const playerIds of chunks(footprint.playerIds, ROWS_PER_STATEMENT)) {
+  for (const playerIds of chunks(footprint.playerIds, StoreLimits.rowsPerStatement)) {
     const rows = yield statement(`SELECT player_id, gold FROM wallets WHERE player_id IN (${listPlaceholders(playerIds.length)}) ORDER BY player_id${lock}`, playerIds);
     for (const r of rows) state.wallets.set(Number(r.player_id), Number(r.gold));
   }
-  for (const itemIds of chunks(footprint.itemIds, ROWS_PER_STATEMENT)) {
+  for (const itemIds of chunks(footprint.itemIds, StoreLimits.rowsPerStatement)) {
     const rows = yield statement(`SELECT ${ITEM_COLUMNS} FROM items WHERE item_id IN (${listPlaceholders(itemIds.length)}) ORDER BY item_id${lock}`, itemIds);
     for (const r of rows) state.items.set(Number(r.item_id), toItemRow(r));
   }
-  for (const mailIds of chunks(footprint.mailIds, ROWS_PER_STATEMENT)) {
+  for (const mailIds of chunks(footprint.mailIds, StoreLimits.rowsPerStatement)) {
     const items = yield statement(`SELECT ${ITEM_COLUMNS} FROM items WHERE mail_id IN (${listPlaceholders(mailIds.length)}) ORDER BY item_id${lock}`, mailIds);
     for (const r of items) {
       const row = toItemRow(r);
@@ -147,11 +146,11 @@ function* readGroupState(dialect: Dialect, footprint: Footprint): Generator<Stat
     for (const r of mails) state.mails.set(Number(r.mail_id), toMailRow(r));
   }
   // Names are not locked: the unique index decides between creations racing on other nodes.
-  for (const playerIds of chunks(footprint.creators, ROWS_PER_STATEMENT)) {
+  for (const playerIds of chunks(footprint.creators, StoreLimits.rowsPerStatement)) {
     const rows = yield statement(`SELECT ${ROW_COLUMNS} FROM characters WHERE player_id IN (${listPlaceholders(playerIds.length)})`, playerIds);
     for (const r of rows) state.characters.set(Number(r.player_id), toStoredCharacter(r));
   }
-  for (const names of chunks(footprint.names, ROWS_PER_STATEMENT)) {
+  for (const names of chunks(footprint.names, StoreLimits.rowsPerStatement)) {
     // The column's collation compares (utf8mb4_unicode_ci, NOCASE), so 'bob' finds 'Bob'.
     const rows = yield statement(`SELECT name FROM characters WHERE name IN (${listPlaceholders(names.length)})`, names);
     for (const r of rows) state.takenNames.add(String(r.name).toLowerCase());
@@ -199,7 +198,7 @@ function split<K, T>(rows: Map<K, { row: T; isNew: boolean }>, values: (key: K, 
 
 function* insert(table: string, columns: string, rows: readonly SqlValue[][]): Generator<Statement, void, Row[]> {
   const width = columns.split(',').length;
-  for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) yield statement(`INSERT INTO ${table} (${columns}) VALUES ${rowPlaceholders(chunk.length, width)}`, chunk.flat());
+  for (const chunk of chunks(rows, StoreLimits.rowsPerStatement)) yield statement(`INSERT INTO ${table} (${columns}) VALUES ${rowPlaceholders(chunk.length, width)}`, chunk.flat());
 }
 
 /** Rows this transaction holds locked, written in place: the INSERT half never runs. */
@@ -209,7 +208,7 @@ function* upsert(dialect: Dialect, table: string, columns: string, key: string, 
     dialect === 'mysql'
       ? `ON DUPLICATE KEY UPDATE ${updated.map((c) => `${c} = VALUES(${c})`).join(', ')}`
       : `ON CONFLICT (${key}) DO UPDATE SET ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`;
-  for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+  for (const chunk of chunks(rows, StoreLimits.rowsPerStatement)) {
     yield statement(`INSERT INTO ${table} (${columns}) VALUES ${rowPlaceholders(chunk.length, width)} ${onConflict}`, chunk.flat());
   }
 }

@@ -5,11 +5,9 @@
  * of a transaction that rolls back are simply not used (gaps are fine; reuse would not be).
  */
 import type { Footprint, IdSource } from './economy-plan.ts';
+import { StoreLimits } from '../config/limits.ts';
 
 export type Sequence = 'items' | 'mail';
-
-/** At least this many ids are reserved at a time: one committed statement per block. */
-export const ID_BLOCK_SIZE = 1000;
 
 /** Reserves `count` ids of `sequence` in the database; resolves to the first. */
 export type ReserveIds = (sequence: Sequence, count: number) => number | Promise<number>;
@@ -47,7 +45,7 @@ export class IdBlocks {
 
   private shortfall(sequence: Sequence, needed: number): number {
     const missing = needed - this.spare[sequence].length;
-    return missing <= 0 ? 0 : Math.max(missing, ID_BLOCK_SIZE);
+    return missing <= 0 ? 0 : Math.max(missing, StoreLimits.idBlockSize);
   }
 
   private add(sequence: Sequence, first: number, count: number): void {

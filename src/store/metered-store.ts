@@ -9,9 +9,8 @@ import type { Logger } from '../log/logger.ts';
 import { foldedCounter } from '../metrics/folded-counter.ts';
 import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
 import type { StoreBackend } from './store-backend.ts';
+import { StoreLimits } from '../config/limits.ts';
 
-/** Stale player ids named in one log line; the count is always there. */
-const STALE_IDS_LOGGED = 20;
 
 export class MeteredStore implements CharacterStore {
   readonly registry = new Registry();
@@ -83,7 +82,7 @@ export class MeteredStore implements CharacterStore {
     this.rowsWritten.inc(result.written.length);
     if (result.stale.length > 0) {
       this.staleRejects.inc(result.stale.length);
-      this.log.warn({ count: result.stale.length, playerIds: result.stale.slice(0, STALE_IDS_LOGGED) }, 'stale-epoch saves rejected');
+      this.log.warn({ count: result.stale.length, playerIds: result.stale.slice(0, StoreLimits.staleIdsLogged) }, 'stale-epoch saves rejected');
     }
     return result;
   }

@@ -28,11 +28,8 @@ import { migrationsFor, pendingMigrations, type AppliedMigration } from './migra
 import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, saveValues, stateValues, toStoredCharacter, chunks, sortedSnapshots } from './rows.ts';
 import type { StoreBackend } from './store-backend.ts';
 import type { Inventory, Mail } from '../storage/economy-store.ts';
+import { StoreLimits } from '../config/limits.ts';
 
-/** A request fails within this when the server does not answer a connection; mysql2's default is 10 s. */
-const CONNECT_TIMEOUT_MS = 3000;
-/** How long `migrate` waits for another node that is migrating the same database. */
-const MIGRATION_LOCK_TIMEOUT_S = 60;
 const MIGRATION_LOCK = 'zone_server_migrations';
 
 type Connection = Pick<PoolConnection, 'query'>;
@@ -73,7 +70,7 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
   constructor(url: string, poolSize: number, batchRows: number) {
     this.url = url;
     this.batchRows = batchRows;
-    this.pool = createPool({ uri: url, connectionLimit: poolSize, connectTimeout: CONNECT_TIMEOUT_MS });
+    this.pool = createPool({ uri: url, connectionLimit: poolSize, connectTimeout: StoreLimits.mysqlConnectTimeoutMs });
     // On the callback pool underneath, whose event hands over the callback connection: the
     // statement is queued on the new connection ahead of anything a request sends on it.
     this.pool.pool.on('connection', (conn) => {
@@ -85,10 +82,10 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     // Migration files hold several statements, so they run on a connection of their own that
     // allows that; the pool's connections do not. DDL commits by itself on MySQL, so a file that
     // fails halfway is not rolled back (sql/README.md).
-    const conn = await createConnection({ uri: this.url, connectTimeout: CONNECT_TIMEOUT_MS, multipleStatements: true });
+    const conn = await createConnection({ uri: this.url, connectTimeout: StoreLimits.mysqlConnectTimeoutMs, multipleStatements: true });
     try {
-      const [locked] = await this.query<RowDataPacket[]>(conn, 'SELECT GET_LOCK(?, ?) AS locked', [MIGRATION_LOCK, MIGRATION_LOCK_TIMEOUT_S]);
-      if (locked[0]?.locked !== 1) throw new Error(`another node held the migration lock for ${MIGRATION_LOCK_TIMEOUT_S} s`);
+      const [locked] = await this.query<RowDataPacket[]>(conn, 'SELECT GET_LOCK(?, ?) AS locked', [MIGRATION_LOCK, StoreLimits.migrationLockTimeoutS]);
+      if (locked[0]?.locked !== 1) throw new Error(`another node held the migration lock for ${StoreLimits.migrationLockTimeoutS} s`);
       await this.query(conn, 'CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE = InnoDB');
       const [applied] = await this.query<RowDataPacket[]>(conn, 'SELECT version, name FROM schema_migrations');
       const due = pendingMigrations(migrationsFor('mysql'), applied as AppliedMigration[]);

@@ -2,7 +2,7 @@
  * Starts one worker per zone, restarts a zone whose worker dies, and stops them all on
  * shutdown. A zone that dies is reported (`zone-down`) to the gateway so that its players are
  * told and closed; it comes back with fresh rings after a delay that doubles while it keeps
- * dying soon after starting (up to MAX_RESTART_DELAY_MS). Other zones are separate threads and
+ * dying soon after starting (up to SupervisorLimits.maxRestartDelayMs). Other zones are separate threads and
  * never notice.
  */
 import { EventEmitter } from 'node:events';
@@ -12,12 +12,10 @@ import type { Logger } from '../log/logger.ts';
 import type { DropReason, FromZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
+import { SupervisorLimits } from '../config/limits.ts';
+import { Backoff } from '../retry/backoff.ts';
 
 const ZONE_WORKER_URL = new URL('../zone/zone-worker.ts', import.meta.url);
-const MAX_RESTART_DELAY_MS = 30_000;
-/** A zone that ran at least this long before dying is restarted after the base delay again. */
-const STABLE_RUN_MS = 60_000;
-const STOP_ANSWER_MARGIN_MS = 100;
 
 export interface SupervisorEvents {
   /** The zone is ticking and its current rings are in use. */
@@ -40,7 +38,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly zones: readonly ZoneHandle[];
   private readonly config: Config;
   private readonly log: Logger;
-  private readonly quickDeaths = new Map<ZoneHandle, number>();
+  /** Each zone's restart delay, which doubles while it keeps dying soon after starting. */
+  private readonly restartBackoffs = new Map<ZoneHandle, Backoff>();
   private readonly startedAt = new Map<ZoneHandle, number>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -81,7 +80,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           if (message.type === 'stopped') report.unsaved.push(...message.unsaved);
         });
         // The zone gets a little less than the deadline, so its answer arrives before it.
-        zone.send({ type: 'stop', deadlineMs: deadlineMs - STOP_ANSWER_MARGIN_MS });
+        zone.send({ type: 'stop', deadlineMs: deadlineMs - SupervisorLimits.stopAnswerMarginMs });
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<'late'>((resolve) => {
           timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
@@ -153,10 +152,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private scheduleRestart(zone: ZoneHandle): void {
-    const ranMs = Date.now() - (this.startedAt.get(zone) ?? 0);
-    const quick = ranMs < STABLE_RUN_MS ? (this.quickDeaths.get(zone) ?? 0) + 1 : 1;
-    this.quickDeaths.set(zone, quick);
-    const delayMs = Math.min(MAX_RESTART_DELAY_MS, this.config.zoneRestartDelayMs * 2 ** (quick - 1));
+    let backoff = this.restartBackoffs.get(zone);
+    if (!backoff) this.restartBackoffs.set(zone, (backoff = new Backoff({ firstMs: this.config.zoneRestartDelayMs, maxMs: SupervisorLimits.maxRestartDelayMs })));
+    // A zone that had run a while before it died starts over at the base delay.
+    if (Date.now() - (this.startedAt.get(zone) ?? 0) >= SupervisorLimits.stableRunMs) backoff.reset();
+    const delayMs = backoff.next();
     const timer = setTimeout(() => {
       this.restartTimers.delete(timer);
       if (this.stopping) return;

@@ -9,6 +9,7 @@
 import { MoveRejectReason } from '../protocol/messages.ts';
 import type { MoveJob } from '../thread-messages/jobs.ts';
 import type { Player } from './world/world.ts';
+import { ZoneLimits } from '../config/limits.ts';
 
 export interface MoveRules {
   readonly maxSpeedMps: number;
@@ -17,11 +18,8 @@ export interface MoveRules {
   readonly heightM: number;
 }
 
-/** The longest stretch of standing still that can be spent in one burst, seconds. */
-const BUDGET_SECONDS = 1;
-
 export function fullMoveBudget(rules: MoveRules): number {
-  return rules.maxSpeedMps * rules.speedTolerance * BUDGET_SECONDS;
+  return rules.maxSpeedMps * rules.speedTolerance * ZoneLimits.moveBudgetS;
 }
 
 /** Returns 0 (MOVE_REJECT_REASON_UNSPECIFIED) for a valid move, after spending its budget. */

@@ -1,12 +1,11 @@
+import { ZoneLimits } from '../config/limits.ts';
 /**
  * A fixed-rate tick scheduler that does not drift: tick n is due at start + n × period, so a
  * late timer or a slow tick shortens the next wait instead of pushing every later tick back.
  * Between ticks the thread sleeps in its event loop (a timer), never spinning. A zone that falls
- * more than MAX_CATCH_UP_TICKS behind skips the missed ticks rather than running them back to
+ * more than ZoneLimits.maxCatchUpTicks behind skips the missed ticks rather than running them back to
  * back, and counts them.
  */
-
-const MAX_CATCH_UP_TICKS = 5;
 
 export interface TickTiming {
   /** How long the tick's work took, ms. */
@@ -73,7 +72,7 @@ export class TickLoop {
     this.afterTick({ durationMs, overran: durationMs > this.periodMs });
     this.nextDueMs += this.periodMs;
     const behindMs = this.clock.now() - this.nextDueMs;
-    if (behindMs > MAX_CATCH_UP_TICKS * this.periodMs) {
+    if (behindMs > ZoneLimits.maxCatchUpTicks * this.periodMs) {
       const skipped = Math.floor(behindMs / this.periodMs);
       this.skippedTicks += skipped;
       this.nextDueMs += skipped * this.periodMs;

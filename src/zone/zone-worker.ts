@@ -9,7 +9,7 @@ import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
 import { createSpatialIndex } from './spatial/create-index.ts';
 import { StoreClient } from '../storage/store-client.ts';
-import { InterestView } from './view/view-system.ts';
+import { ViewSystem } from './view/view-system.ts';
 import { Zone } from './zone.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
 
@@ -26,7 +26,7 @@ const inbound = RingBuffer.attach(data.inbound);
 const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
 const store = new StoreClient(data.storePort);
-const view = new InterestView(
+const view = new ViewSystem(
   { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
   createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM),
   (count) => metrics.visibleEntities.observe(count),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { issueToken, MAX_TOKEN_LENGTH, verifyToken } from '../../src/auth/token.ts';
+import { issueToken, verifyToken } from '../../src/auth/token.ts';
+import { GatewayLimits } from '../../src/config/limits.ts';
 
 const SECRET = 'a-test-secret-of-some-length';
 
@@ -17,7 +18,7 @@ it('refuses expired, forged, altered and malformed tokens', () => {
   assert.deepEqual(verifyToken('another-secret-of-length', token, now), { ok: false, reason: 'invalid' });
   const [payload, signature] = token.split('.') as [string, string];
   const forgedPayload = Buffer.from(JSON.stringify({ pid: 1, exp: 9e9 })).toString('base64url');
-  for (const bad of [`${forgedPayload}.${signature}`, `${payload}.`, `${payload}`, `${payload}.${signature}.x`, '', 'x'.repeat(MAX_TOKEN_LENGTH + 1)]) {
+  for (const bad of [`${forgedPayload}.${signature}`, `${payload}.`, `${payload}`, `${payload}.${signature}.x`, '', 'x'.repeat(GatewayLimits.maxTokenChars + 1)]) {
     assert.deepEqual(verifyToken(SECRET, bad, now), { ok: false, reason: 'invalid' }, bad.slice(0, 40));
   }
 });

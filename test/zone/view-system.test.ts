@@ -13,7 +13,7 @@ import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
 import { Quadtree } from '../../src/zone/spatial/quadtree.ts';
 import { UniformGrid } from '../../src/zone/spatial/uniform-grid.ts';
 import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
-import { InterestView, type ViewSettings } from '../../src/zone/view/view-system.ts';
+import { ViewSystem, type ViewSettings } from '../../src/zone/view/view-system.ts';
 import { WorldUpdateWriter } from '../../src/zone/view/world-update-writer.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
 import { World, type Entity, type Player } from '../../src/zone/world/world.ts';
@@ -28,7 +28,7 @@ const INDEXES: [string, (widthM: number, heightM: number) => SpatialIndex][] = [
 /** A world, its view system and frame writer, and one client-side picture per player. */
 class Harness {
   readonly world = new World();
-  readonly view: InterestView;
+  readonly view: ViewSystem;
   readonly writer: WorldUpdateWriter;
   readonly settings: ViewSettings;
   /** What each player's client has rebuilt from its frames, by session. */
@@ -41,7 +41,7 @@ class Harness {
 
   constructor(settings: ViewSettings, index: SpatialIndex) {
     this.settings = settings;
-    this.view = new InterestView(settings, index);
+    this.view = new ViewSystem(settings, index);
     this.writer = new WorldUpdateWriter(this.view, this.world.bySlot);
   }
 

@@ -5,7 +5,7 @@ import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
-import { InterestView } from '../../src/zone/view/view-system.ts';
+import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { Zone } from '../../src/zone/zone.ts';
 import { movesOf } from '../helpers/world-update.ts';
 
@@ -26,7 +26,7 @@ class Harness {
       this.inbound,
       this.outbound,
       // A view radius wider than the zone: everyone sees everyone, recomputed every tick.
-      new InterestView({ radiusM: 200, marginM: 10, maxVisible: 1000, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
+      new ViewSystem({ radiusM: 200, marginM: 10, maxVisible: 1000, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
       { sessionDropped: (sessionId) => this.dropped.push(sessionId) },
     );
   }

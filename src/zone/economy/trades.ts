@@ -2,7 +2,7 @@
  * Trades between two players of one zone (DESIGN.md R9): the trade window, escrow, and the
  * database transaction that decides.
  *
- * A window opens between two players within TRADE_RANGE_M. Each puts up an offer (gold and item
+ * A window opens between two players within ZoneLimits.tradeRangeM. Each puts up an offer (gold and item
  * ids, checked against what the player holds and has not escrowed), locks it, and accepts once
  * both are locked; a new offer unlocks both. When both have accepted, both offers are escrowed in
  * memory (escrowed gold and items cannot be offered again, nor used by anything else) and the
@@ -22,9 +22,7 @@ import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } fro
 import type { Escrows } from './escrow.ts';
 import type { Player, World } from '../world/world.ts';
 import type { EconomyStore } from '../../storage/economy-store.ts';
-
-/** How close two players must stand to trade, metres. */
-export const TRADE_RANGE_M = 10;
+import { ZoneLimits } from '../../config/limits.ts';
 
 interface Trade {
   readonly id: number;
@@ -201,5 +199,5 @@ export class Trades {
 }
 
 function inRange(a: Player, b: Player): boolean {
-  return (a.x - b.x) ** 2 + (a.y - b.y) ** 2 <= TRADE_RANGE_M ** 2;
+  return (a.x - b.x) ** 2 + (a.y - b.y) ** 2 <= ZoneLimits.tradeRangeM ** 2;
 }

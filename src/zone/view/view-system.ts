@@ -1,5 +1,5 @@
 /**
- * The view phase (DESIGN.md R5): who sees whom, and what each viewer is told this tick.
+ * The view system: who sees whom, and what each viewer is told this tick.
  *
  * Each player sees the entities within `radiusM` of it, nearest first up to `maxVisible`; an
  * entity it already sees stays in view until it is farther than `radiusM + marginM`, so an
@@ -28,16 +28,6 @@ export interface ViewSettings {
   readonly refreshTicks: number;
 }
 
-/** The part of the view system the zone calls once per tick, after logic. */
-export interface ViewSystem {
-  readonly results: ViewResults;
-  /** Slots of the entities with a move this tick (moveMask set). */
-  readonly movedSlots: readonly number[];
-  /** Per-slot state of this tick, read by the frame writer. */
-  readonly tables: EntityTables;
-  update(world: World, tick: number): ViewResults;
-}
-
 /** Per-slot state shared by the view phase and the frame writer. */
 export interface EntityTables {
   /** The position every viewer of the entity knows, whole centimetres. */
@@ -50,7 +40,8 @@ export interface EntityTables {
   readonly dyCm: Int32Array;
 }
 
-export class InterestView implements ViewSystem {
+/** The view system of one zone; the zone calls `update` once per tick, after logic. */
+export class ViewSystem {
   readonly results = new ViewResults();
   tables: EntityTables = newTables(0);
 
