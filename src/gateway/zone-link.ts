@@ -1,0 +1,112 @@
+/**
+ * The gateway's link to one zone: jobs go in through the zone's inbound ring, frames come out of
+ * its outbound ring. A restarted zone has fresh rings; the link follows `zone.generation`.
+ *
+ * - Moves and LEAVEs are staged and written once per event-loop turn (job-stager.ts). A JOIN or an
+ *   economy request is written at once, behind what was staged before it, so that a full ring
+ *   refuses it on the spot and the client hears why.
+ * - A LEAVE is never dropped: one that finds the ring full waits in `waitingLeaves` and is tried
+ *   again whenever the link next takes the zone's frames (every tick the zone sends anything, and
+ *   at least once a second), so no player is left behind in a zone. Later LEAVEs queue behind it
+ *   to keep their order.
+ * - The frame pump sleeps on the outbound ring's doorbell and hands each frame to `deliver`.
+ */
+import { GatewayLimits } from '../config/limits.ts';
+import type { RingBuffer } from '../ring/ring-buffer.ts';
+import type { ZoneHandle } from '../supervisor/zone-handle.ts';
+import { JobKind, JobWriter, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
+import { JobStager, type RefusedJob } from './job-stager.ts';
+
+/** Receives one frame for one session; `data` is reused once this returns. */
+export type FrameHandler = (sessionId: number, data: Uint8Array, offset: number, length: number) => void;
+
+export class ZoneLink {
+  readonly zone: ZoneHandle;
+  private readonly stager: JobStager;
+  private readonly jobs = new JobWriter();
+  /** LEAVEs that found the inbound ring full, oldest first: session ids. */
+  private readonly waitingLeaves: number[] = [];
+  private readonly deliver: FrameHandler;
+  private readonly moveRefused: (sessionId: number, seq: number) => void;
+
+  /** `moveRefused` hears each staged move the ring had no room for. */
+  constructor(zone: ZoneHandle, deliver: FrameHandler, moveRefused: (sessionId: number, seq: number) => void) {
+    this.zone = zone;
+    this.deliver = deliver;
+    this.moveRefused = moveRefused;
+    this.stager = new JobStager(() => zone.inbound, (written, refused) => this.onStagedWritten(written, refused));
+  }
+
+  /** The zone ticks on its current rings: start sending their frames. */
+  zoneUp(): void {
+    void this.pumpFrames(this.zone.generation);
+  }
+
+  /** The zone died: what was staged or waiting for it is forgotten with it. */
+  zoneDown(): void {
+    this.stager.discard();
+    this.waitingLeaves.length = 0;
+  }
+
+  addMove(sessionId: number, seq: number, x: number, y: number, heading: number, clientTimeMs: number): void {
+    this.stager.addMove(sessionId, seq, x, y, heading, clientTimeMs);
+  }
+
+  /** The session's player leaves the zone; the LEAVE always arrives, in order. */
+  addLeave(sessionId: number): void {
+    if (this.waitingLeaves.length > 0) this.waitingLeaves.push(sessionId);
+    else this.stager.addLeave(sessionId);
+  }
+
+  /** Writes a JOIN now, behind what this turn staged; false when the ring has no room. */
+  writeJoin(sessionId: number, join: JoinJob): boolean {
+    return this.writeNow(sessionId, this.jobs.join(join));
+  }
+
+  /** Writes a trade or mail request now, behind what this turn staged; false when the ring has no room. */
+  writeEconomy(sessionId: number, job: EconomyJob): boolean {
+    return this.writeNow(sessionId, this.jobs.economy(job));
+  }
+
+  private writeNow(sessionId: number, bytes: Uint8Array): boolean {
+    this.stager.flush();
+    const traffic = this.zone.traffic;
+    if (!this.zone.inbound.tryWrite(sessionId, bytes)) {
+      traffic.jobsRejected++;
+      return false;
+    }
+    traffic.jobsEnqueued++;
+    return true;
+  }
+
+  /** A staged batch went to the ring; the jobs it had no room for are answered here. */
+  private onStagedWritten(written: number, refused: readonly RefusedJob[]): void {
+    const traffic = this.zone.traffic;
+    traffic.jobsEnqueued += written;
+    traffic.jobsRejected += refused.length;
+    for (const job of refused) {
+      if (job.kind === JobKind.LEAVE) this.waitingLeaves.push(job.sessionId);
+      else this.moveRefused(job.sessionId, job.seq);
+    }
+  }
+
+  private async pumpFrames(generation: number): Promise<void> {
+    const zone = this.zone;
+    const ring: RingBuffer = zone.outbound;
+    while (zone.generation === generation && zone.state === 'running') {
+      // The timeout only lets a pump whose zone died notice and end; frames ring the doorbell.
+      await ring.waitForRecords(GatewayLimits.framePumpRecheckMs);
+      ring.drainRaw(this.deliver);
+      this.retryWaitingLeaves();
+    }
+  }
+
+  private retryWaitingLeaves(): void {
+    const waiting = this.waitingLeaves;
+    if (waiting.length === 0) return;
+    let sent = 0;
+    while (sent < waiting.length && this.zone.inbound.tryWrite(waiting[sent] as number, this.jobs.leave())) sent++;
+    this.zone.traffic.jobsEnqueued += sent;
+    waiting.splice(0, sent);
+  }
+}
