@@ -1,5 +1,5 @@
 /**
- * Flush benchmark (DESIGN.md R8, R12): writing back 10,000 dirty players.
+ * Flush benchmark (docs/architecture.md: R8, R12): writing back 10,000 dirty players.
  *
  * - `save`: the real path. One `StoreClient.save` call of every player, through the store worker
  *   thread: one transaction, FLUSH_BATCH_ROWS rows per statement, fenced by owner epoch.

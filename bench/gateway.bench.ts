@@ -1,5 +1,5 @@
 /**
- * Gateway routing benchmark (DESIGN.md R2, R3, R12): how many client frames per second flow
+ * Gateway routing benchmark (docs/architecture.md: R2, R3, R12): how many client frames per second flow
  * from N WebSocket connections through the gateway (decode, session and rate checks, job
  * encoding) into the zone inbound rings, on this machine.
  *

@@ -1,5 +1,5 @@
 /**
- * Ring benchmark (DESIGN.md R3, R12): the SharedArrayBuffer ring against postMessage, in the same
+ * Ring benchmark (docs/architecture.md, R3 and R12): the SharedArrayBuffer ring against postMessage, in the same
  * run, as a gateway feeds a zone. A producer thread offers 32-byte jobs at a target rate in one
  * batch per ~1 ms (through the ring one tryWrite per job, or one tryWriteBatch per batch for
  * "ring-batch"); a consumer thread handles them on a 50 ms tick. For each transport and rate it

@@ -1,12 +1,11 @@
 /**
- * Spatial index benchmark: the indexes in src/spatial/ under the view system's load, in one run.
+ * Spatial index benchmark: the indexes in src/zone/spatial/ under the view system's load, in one run.
  * N entities walk around a 2000 m × 2000 m zone (0.5 m per tick, 10 m/s at 20 Hz), spread
  * uniformly or 70% of them in towns. Each tick, timed: every entity's move goes into the index,
  * then every entity queries the circle around it. The radius is the one that shows an entity 60
  * others on average when the spread is uniform; the towns keep that radius (it is the zone's
- * view setting), so there the entities see more. Compared: the quadtree kept current in place,
- * the quadtree rebuilt on the first query of each tick, the uniform grid (also rebuilt), and
- * brute force up to 5,000 entities. All of them run side by side on the same world, taking turns
+ * view setting), so there the entities see more. Compared: the quadtree and the uniform grid,
+ * both rebuilt on the first query of each tick, and brute force up to 5,000 entities. All of them run side by side on the same world, taking turns
  * within each tick. The sum of every query's count is a checksum: every index must find the
  * same, and the run fails if one does not.
  *
@@ -17,7 +16,7 @@ import { Quadtree, QUADTREE_DEFAULTS, type QuadtreeOptions } from '../src/zone/s
 import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
 import { UniformGrid } from '../src/zone/spatial/uniform-grid.ts';
 import { printReport, type Row } from './lib/report.ts';
-import { BruteForceIndex } from '../src/zone/spatial/brute-force-index.ts';
+import { BruteForceIndex } from '../test/helpers/brute-force-index.ts';
 import { radiusForMeanInView, World, type Spread, type WorldSettings } from './spatial/world.ts';
 
 function numberArg(name: string, fallback: number): number {
@@ -62,11 +61,11 @@ interface Candidate {
 }
 
 function quadtree(options: QuadtreeOptions): Candidate {
-  const { nodeCapacity, maxDepth, update } = { ...QUADTREE_DEFAULTS, ...options };
+  const { nodeCapacity, maxDepth } = { ...QUADTREE_DEFAULTS, ...options };
   return {
-    index: `quadtree ${update}`,
+    index: 'quadtree',
     params: `capacity ${nodeCapacity}, depth ${maxDepth}`,
-    make: () => new Quadtree(WORLD.widthM, WORLD.heightM, { nodeCapacity, maxDepth, update }),
+    make: () => new Quadtree(WORLD.widthM, WORLD.heightM, { nodeCapacity, maxDepth }),
   };
 }
 
@@ -87,15 +86,13 @@ const bruteForce: Candidate = {
 
 function candidates(): readonly Candidate[] {
   if (!tuning) {
-    return [quadtree({ update: 'in-place' }), quadtree({ update: 'rebuild' }), grid(GRID_CELL_PER_RADIUS), bruteForce];
+    return [quadtree({}), grid(GRID_CELL_PER_RADIUS), bruteForce];
   }
   // A first sweep (capacity 4 to 64, depth 6 to 12, cell 0.25 R to 1.5 R) narrowed it down to these.
   const list: Candidate[] = [];
   for (const cell of [0.25, 0.33, 0.4, 0.5, 0.75, 1]) list.push(grid(cell));
-  for (const nodeCapacity of [16, 32, 48, 64, 96, 128]) list.push(quadtree({ update: 'rebuild', nodeCapacity, maxDepth: 12 }));
-  for (const maxDepth of [5, 6, 7, 8, 10]) list.push(quadtree({ update: 'rebuild', nodeCapacity: 64, maxDepth }));
-  for (const nodeCapacity of [32, 64, 128]) list.push(quadtree({ update: 'in-place', nodeCapacity, maxDepth: 12 }));
-  for (const maxDepth of [5, 6, 8]) list.push(quadtree({ update: 'in-place', nodeCapacity: 64, maxDepth }));
+  for (const nodeCapacity of [16, 32, 48, 64, 96, 128]) list.push(quadtree({ nodeCapacity, maxDepth: 12 }));
+  for (const maxDepth of [5, 6, 7, 8, 10]) list.push(quadtree({ nodeCapacity: 64, maxDepth }));
   return list;
 }
 
@@ -211,7 +208,7 @@ printReport({
     radius: `shows ${IN_VIEW} others on average in the uniform spread; the same radius in the clustered spread`,
     clustered: `${WORLD.townShare * 100}% in ${WORLD.towns} gaussian towns (sigma ${WORLD.townSigmaM} m, home-bound), the rest uniform`,
     gridCell: tuning ? 'swept' : `${GRID_CELL_PER_RADIUS} x radius`,
-    quadtreeDefaults: `capacity ${QUADTREE_DEFAULTS.nodeCapacity}, depth ${QUADTREE_DEFAULTS.maxDepth}, ${QUADTREE_DEFAULTS.update}`,
+    quadtreeDefaults: `capacity ${QUADTREE_DEFAULTS.nodeCapacity}, depth ${QUADTREE_DEFAULTS.maxDepth}`,
     ticksScale,
     bruteForceUpTo: BRUTE_FORCE_MAX,
     checksumMismatches: mismatches,
@@ -236,7 +233,7 @@ printReport({
   summary: tuning ? undefined : summary,
   notes: [
     'median, p99: ms per tick, moves plus queries (nearest rank over the measured ticks); moves ms: the moves alone.',
-    'The rebuilding indexes rebuild in the first query of a tick, so their rebuild counts under queries, not moves.',
+    'The quadtree and the grid rebuild in the first query of a tick, so their rebuild counts under queries, not moves.',
     'in view: others found per query, on average. checksum: sum of all query counts; same: equal to the grid\'s.',
   ],
 });

@@ -1,5 +1,5 @@
 /**
- * Trades benchmark (DESIGN.md R9, R12): durable trades per second through the real store worker,
+ * Trades benchmark (docs/architecture.md: R9, R12): durable trades per second through the real store worker,
  * and the latency each caller sees from request to result, with group commit against the
  * baseline of one transaction per trade, in the same run.
  *
@@ -29,7 +29,7 @@ import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { loadConfig } from '../src/config/config.ts';
 import type { Backend } from '../src/storage/character-store.ts';
 import type { StoreClient } from '../src/storage/store-client.ts';
-import { DEFAULT_GROUP_COMMIT } from '../src/store/group-commit.ts';
+import { groupCommitSettings } from '../src/store/group-commit.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
 import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../test/helpers/mysql.ts';
 import { printReport, type Row } from './lib/report.ts';
@@ -48,6 +48,9 @@ function stringArg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
+
+/** The server's own group commit settings: the defaults of the configuration and the fixed limits. */
+const DEFAULT_GROUP_COMMIT = groupCommitSettings(loadConfig({}, false));
 
 const config = {
   callers: numberArg('--callers', 256),

@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { JobWriter } from '../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../src/ring/ring-buffer.ts';
-import { BruteForceIndex } from '../src/zone/spatial/brute-force-index.ts';
+import { BruteForceIndex } from '../test/helpers/brute-force-index.ts';
 import { createSpatialIndex } from '../src/zone/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
 import { ViewSystem, type ViewSettings } from '../src/zone/view/view-system.ts';

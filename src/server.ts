@@ -19,7 +19,6 @@ export interface RunningServer {
   readonly port: number;
   readonly metricsPort: number;
   readonly supervisor: Supervisor;
-  readonly gateway: Gateway;
   /**
    * Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS or left
    * any player's state unwritten (the error names them).
@@ -78,7 +77,6 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port,
     metricsPort,
     supervisor,
-    gateway: gateway,
     async stop() {
       if (stopping) return;
       stopping = true;

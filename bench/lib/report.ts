@@ -1,5 +1,5 @@
 /**
- * Shared reporting for benchmarks (DESIGN.md R12): every benchmark prints the machine, its
+ * Shared reporting for benchmarks (docs/architecture.md, R12): every benchmark prints the machine, its
  * configuration and a readable table; with `--json` in argv it also prints exactly one JSON object
  * as the last line of output, for scripts to pick up with `tail -n 1`.
  *

@@ -1,13 +1,14 @@
 /**
  * Ring benchmark, consumer thread (plays a zone): a drift-free 50 ms tick that handles the jobs
- * that arrived since the last one. With the ring it drains at the tick (drain, or drainRaw for
- * "ring-raw" and "ring-batch"); with postMessage the event loop receives each message as it comes
- * and queues it, and the tick handles the queue (as a zone would). Either way each job is touched
- * (key and first bytes summed). Measures its own thread CPU and how late its ticks run over the
- * window the driver marks.
+ * that arrived since the last one. With the ring it drains at the tick (drainViews, a view per
+ * record, or drainRaw for "ring-raw" and "ring-batch"); with postMessage the event loop
+ * receives each message as it comes and queues it, and the tick handles the queue (as a zone
+ * would). Either way each job is touched (key and first bytes summed). Measures its own thread
+ * CPU and how late its ticks run over the window the driver marks.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { drainViews } from '../../test/helpers/ring-drain.ts';
 import { drainsRaw, PHASE, PHASE_MEASURE, PHASE_STOP, threadCpuMicros, usesRing, type ConsumerConfig, type ConsumerResult } from './shared.ts';
 
 const config = workerData as ConsumerConfig;
@@ -60,7 +61,7 @@ function tick(): void {
   ticks++;
 
   if (ring !== null) {
-    handled += raw ? ring.drainRaw(onRingJobRaw) : ring.drain(onRingJob);
+    handled += raw ? ring.drainRaw(onRingJobRaw) : drainViews(ring, onRingJob);
   } else if (inbox.length > 0) {
     for (let i = 0; i < inbox.length; i++) {
       const job = inbox[i] as Uint8Array;

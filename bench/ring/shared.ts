@@ -2,10 +2,11 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * Which way jobs go. "ring" writes each job with tryWrite and consumes with drain (a Uint8Array
- * view per record), "ring-raw" consumes with drainRaw (no allocation); "ring-batch" stages each
- * producer batch's jobs in a RecordBatch, writes them with one tryWriteBatch and consumes with
- * drainRaw; "none" makes and discards jobs, to measure the loops' own cost.
+ * Which way jobs go. "ring" writes each job with tryWrite and consumes with drainViews
+ * (test/helpers/ring-drain.ts: drainRaw plus a Uint8Array view per record), "ring-raw" consumes
+ * with drainRaw (no allocation); "ring-batch" stages each producer batch's jobs in a RecordBatch,
+ * writes them with one tryWriteBatch and consumes with drainRaw; "none" makes and discards jobs,
+ * to measure the loops' own cost.
  */
 export type Transport = 'none' | 'ring' | 'ring-raw' | 'ring-batch' | 'postMessage';
 
@@ -13,7 +14,7 @@ export function usesRing(transport: Transport): boolean {
   return transport === 'ring' || transport === 'ring-raw' || transport === 'ring-batch';
 }
 
-/** Consumers of these transports use drainRaw rather than drain. */
+/** Consumers of these transports use drainRaw without a view per record. */
 export function drainsRaw(transport: Transport): boolean {
   return transport === 'ring-raw' || transport === 'ring-batch';
 }

@@ -1,6 +1,6 @@
 /**
  * The zone benchmark's encoding baseline: the same frames the hand-written writer
- * (src/view/world-update-writer.ts) produced in the last tick, built as message objects and
+ * (src/zone/view/world-update-writer.ts) produced in the last tick, built as message objects and
  * encoded by protobufjs's generated code, one per viewer. Returns the time that took and the
  * bytes, so the benchmark can also check the two encoders agree byte for byte.
  */

@@ -1,7 +1,8 @@
--- The economy (DESIGN.md R9): gold, items, mail and the ledger. Only the economy's transactions
--- write these tables (src/store/*-economy.ts); the write-back never does, so an old snapshot of a
--- character can never undo a trade. Every statement here can run again after a half-applied run
--- (DDL commits by itself on MySQL), so a failed migration is fixed by running it again.
+-- The economy (docs/architecture.md, requirement R9): gold, items, mail and the ledger. Only the
+-- economy's transactions write these tables (src/store/economy-sql.ts); the write-back never does,
+-- so an old snapshot of a character can never undo a trade. Every statement here can run again
+-- after a half-applied run (DDL commits by itself on MySQL), so a failed migration is fixed by
+-- running it again.
 
 -- One wallet per character, created with it (createCharacter, acquire); absent: no such player.
 CREATE TABLE IF NOT EXISTS wallets (

@@ -1,6 +1,7 @@
--- The economy (DESIGN.md R9): gold, items, mail and the ledger. Only the economy's transactions
--- write these tables (src/store/*-economy.ts); the write-back never does, so an old snapshot of a
--- character can never undo a trade. Same tables, columns and meaning as sql/mysql/002_economy.sql.
+-- The economy (docs/architecture.md, requirement R9): gold, items, mail and the ledger. Only the
+-- economy's transactions write these tables (src/store/economy-sql.ts); the write-back never does,
+-- so an old snapshot of a character can never undo a trade. Same tables, columns and meaning as
+-- sql/mysql/002_economy.sql.
 
 -- One wallet per character, created with it (createCharacter, acquire); absent: no such player.
 CREATE TABLE wallets (

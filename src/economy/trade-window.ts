@@ -1,9 +1,9 @@
 /**
- * The trade window's rules, shared by trades within a zone (zone/trades.ts) and across zones
+ * The trade window's rules, shared by trades within a zone (zone/economy/trades.ts) and across zones
  * (gateway/remote-trades.ts): two offers, each replaced whole, and a changed offer unlocking both.
  */
 import type { ServerMessageInit } from '../protocol/messages.ts';
-import type { EconomyRefusal } from '../protocol/reasons.ts';
+import { EconomyRefusals, type EconomyRefusal } from '../protocol/reasons.ts';
 import { checkTrade } from './economy-rules.ts';
 
 export interface Offer {
@@ -34,11 +34,11 @@ export function replaceOffer<Side>(offers: Map<Side, Offer>, side: Side, gold: n
 
 /** The store's rules (checkTrade) for one side's offer from `from` to `to`. */
 export function offerRefusal(from: number, to: number, gold: number, itemIds: readonly number[]): EconomyRefusal | undefined {
-  if (!Number.isSafeInteger(gold)) return 'GOLD_OVER_LIMIT';
-  if (itemIds.some((id) => !Number.isSafeInteger(id) || id < 1)) return 'ITEM_NOT_OWNED';
+  if (!Number.isSafeInteger(gold)) return EconomyRefusals.goldOverLimit;
+  if (itemIds.some((id) => !Number.isSafeInteger(id) || id < 1)) return EconomyRefusals.itemNotOwned;
   const refusal = checkTrade({ opId: 'check', a: from, b: to, goldFromA: gold, goldFromB: 0, itemsFromA: itemIds, itemsFromB: [] });
   // An empty offer is fine on one side; the trade as a whole is checked again by the store.
-  return refusal === 'NOTHING_TO_DO' ? undefined : refusal;
+  return refusal === EconomyRefusals.nothingToDo ? undefined : refusal;
 }
 
 /** The TradeUpdate one side sees. `partnerEntityId` is 0 for a partner in another zone. */

@@ -1,5 +1,5 @@
 /**
- * Trades between players in different zones of this server (DESIGN.md R9). Neither zone can run
+ * Trades between players in different zones of this server. Neither zone can run
  * the window alone, so the gateway holds it: the same open, offer, lock and accept steps as a
  * trade within a zone (zone/trades.ts), and the same messages to the clients. When both have
  * accepted:
@@ -13,7 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
-import { untilAnswered } from '../storage/until-answered.ts';
+import { EconomyRefusals, TradeReasons, type TradeReason } from '../protocol/reasons.ts';
+import { timerWait, untilAnswered } from '../storage/until-answered.ts';
 import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../economy/trade-window.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { Session } from './session.ts';
@@ -48,10 +49,10 @@ export class RemoteTrades {
   }
 
   open(session: Session, seq: number, partner: Session | undefined): void {
-    if (!partner || partner.state !== 'in-zone') return this.refuse(session, seq, 'NO_SUCH_PLAYER');
-    if (partner === session || partner.playerId === session.playerId) return this.refuse(session, seq, 'SAME_PLAYER');
-    if (partner.zone === session.zone) return this.refuse(session, seq, 'SAME_ZONE');
-    if (this.bySession.has(session) || this.bySession.has(partner)) return this.refuse(session, seq, 'BUSY');
+    if (!partner || partner.state !== 'in-zone') return this.refuse(session, seq, TradeReasons.noSuchPlayer);
+    if (partner === session || partner.playerId === session.playerId) return this.refuse(session, seq, EconomyRefusals.samePlayer);
+    if (partner.zone === session.zone) return this.refuse(session, seq, TradeReasons.sameZone);
+    if (this.bySession.has(session) || this.bySession.has(partner)) return this.refuse(session, seq, TradeReasons.busy);
     const trade: RemoteTrade = {
       id: this.nextTradeId++,
       a: session,
@@ -66,7 +67,7 @@ export class RemoteTrades {
 
   step(session: Session, seq: number, step: TradeStep, gold = 0, itemIds: readonly number[] = []): void {
     const trade = this.bySession.get(session);
-    if (!trade || trade.committing) return this.refuse(session, seq, trade ? 'COMMITTING' : 'NO_TRADE');
+    if (!trade || trade.committing) return this.refuse(session, seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
     const offer = trade.offers.get(session) as Offer;
     switch (step) {
       case 'offer': {
@@ -81,20 +82,20 @@ export class RemoteTrades {
         offer.locked = true;
         return this.show(trade);
       case 'accept':
-        if (![...trade.offers.values()].every((side) => side.locked)) return this.refuse(session, seq, 'NOT_LOCKED');
+        if (![...trade.offers.values()].every((side) => side.locked)) return this.refuse(session, seq, TradeReasons.notLocked);
         offer.accepted = true;
         this.show(trade);
         if ([...trade.offers.values()].every((side) => side.accepted)) void this.commit(trade);
         return;
       case 'cancel':
-        return this.end(trade, false, 'CANCELLED', '');
+        return this.end(trade, false, TradeReasons.cancelled, '');
     }
   }
 
   /** The session ends: an open trade is cancelled; a committing one runs to its end. */
   left(session: Session): void {
     const trade = this.bySession.get(session);
-    if (trade && !trade.committing) this.end(trade, false, 'PARTNER_LEFT', '');
+    if (trade && !trade.committing) this.end(trade, false, TradeReasons.partnerLeft, '');
   }
 
   private async commit(trade: RemoteTrade): Promise<void> {
@@ -107,7 +108,7 @@ export class RemoteTrades {
     const holds = await Promise.all(
       sides.map((side, i) => {
         const offer = trade.offers.get(side) as Offer;
-        return (zones[i] as ZoneHandle).holdForTrade(side.playerId, offer.gold, offer.itemIds).catch((): { holdId?: number; reason?: string } => ({ reason: 'ZONE_RESTARTED' }));
+        return (zones[i] as ZoneHandle).holdForTrade(side.playerId, offer.gold, offer.itemIds).catch((): { holdId?: number; reason?: TradeReason } => ({ reason: TradeReasons.zoneRestarted }));
       }),
     );
     const release = (committed: boolean): void => {
@@ -121,20 +122,20 @@ export class RemoteTrades {
     const died = zones.some((zone, i) => zone.generation !== generations[i] || zone.state !== 'running');
     if (refused || died) {
       release(false);
-      return this.end(trade, false, refused?.reason ?? 'ZONE_RESTARTED', '');
+      return this.end(trade, false, refused?.reason ?? TradeReasons.zoneRestarted, '');
     }
     // 2. Decide.
     const a = trade.offers.get(trade.a) as Offer;
     const b = trade.offers.get(trade.b) as Offer;
     const request: TradeRequest = { opId: `trade-${randomUUID()}`, a: trade.a.playerId, b: trade.b.playerId, goldFromA: a.gold, goldFromB: b.gold, itemsFromA: a.itemIds, itemsFromB: b.itemIds };
-    const result = await untilAnswered(() => this.store.trade(request), this.failed);
+    const result = await untilAnswered(() => this.store.trade(request), this.failed, timerWait);
     if (!result) return; // the store is gone: the process is stopping, the database has the outcome
     // 3. Apply.
     release(result.ok);
-    this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
+    this.end(trade, result.ok, result.ok ? TradeReasons.committed : result.reason, request.opId);
   }
 
-  private end(trade: RemoteTrade, ok: boolean, reason: string, opId: string): void {
+  private end(trade: RemoteTrade, ok: boolean, reason: TradeReason, opId: string): void {
     for (const side of [trade.a, trade.b]) {
       if (this.bySession.get(side) === trade) this.bySession.delete(side);
       this.send(side, { tradeResult: { tradeId: trade.id, ok, reason, opId } });
@@ -150,7 +151,7 @@ export class RemoteTrades {
     }
   }
 
-  private refuse(session: Session, seq: number, reason: string): void {
+  private refuse(session: Session, seq: number, reason: TradeReason): void {
     this.send(session, { error: { code: ErrorCode.ERROR_CODE_TRADE_REFUSED, seq, message: reason } });
   }
 }

@@ -5,8 +5,6 @@
 import './numbers-not-longs.ts';
 import { zone } from './generated/zone.js';
 
-export const v1 = zone.v1;
-
 export const ClientMessage = zone.v1.ClientMessage;
 export type ClientMessage = zone.v1.ClientMessage;
 export type ClientMessageInit = zone.v1.ClientMessage.$Properties;
@@ -57,8 +55,4 @@ export function toMilliradians(radians: number): number {
 
 export function encodeServerMessage(message: ServerMessageInit): Uint8Array {
   return ServerMessage.encode(message).finish();
-}
-
-export function encodeClientMessage(message: ClientMessageInit): Uint8Array {
-  return ClientMessage.encode(message).finish();
 }

@@ -1,6 +1,6 @@
 /**
  * Every way the server ends a session or refuses a request, in one place, so that codes are
- * never reused and docs can be checked against them (test/protocol/errors.test.ts).
+ * never reused and docs can be checked against them (test/protocol/session-ends.test.ts).
  *
  * A session closed by the server first gets a ServerMessage.error with `code` (when the
  * socket can still take it), then a WebSocket close with `closeCode` and `reason`. `kind` is the
@@ -45,5 +45,3 @@ export const SessionEnds = Object.freeze({
   storageUnavailable: end('storage_unavailable', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1013, 'character storage unavailable, try again later', false),
   logoutSavePending: end('logout_save_pending', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1000, 'logged out; the last state is saved once the database is back', false),
 });
-
-export type SessionEndName = keyof typeof SessionEnds;

@@ -1,8 +1,8 @@
 /**
- * Producer-side staging for `RingBuffer.tryWriteBatch` (DESIGN.md R3): records laid out exactly
- * as the ring lays them out, so that the ring takes many of them with one reservation, one or two
- * `Uint8Array.set` calls and one commit store, instead of four atomic operations and a copy per
- * record (bench/README.md, "Ring").
+ * Producer-side staging for `RingBuffer.tryWriteBatch` (docs/architecture.md, R3): records laid
+ * out exactly as the ring lays them out, so that the ring takes many of them with one
+ * reservation, one or two `Uint8Array.set` calls and one commit store, instead of four atomic
+ * operations and a copy per record (bench/README.md, "Ring").
  *
  * Layout (the ring's record layout, see ring-buffer.ts): each record is 8-byte aligned, an i32
  * header word (payload length + 1), a u32 key, the payload, then zero padding to 8 bytes. Records
@@ -10,41 +10,32 @@
  * that can be copied into the ring as it is. The staging memory is a plain ArrayBuffer owned by
  * one thread: a batch is not shared, and needs no atomics.
  *
- * A batch holds at most `capacityBytes` of records. `add` returns false when the next record
- * does not fit (flush with `tryWriteBatch`, `clear`, add again); it never grows the staging area.
- * Nothing here is allocated per record once the offset table has grown to the batch's record
- * count (it starts at 64 entries and doubles, up to one entry per 8 bytes of capacity).
+ * A batch holds at most `capacityBytes` of records. `append` returns -1 when the next record
+ * does not fit (flush with `tryWriteBatch`, `clear`, append again); it never grows the staging
+ * area. Nothing here is allocated per record once the offset table has grown to the batch's
+ * record count (it starts at 64 entries and doubles, up to one entry per 8 bytes of capacity).
  */
 
 const HEADER_BYTES = 8;
 /** Same bound as the ring's capacity: keeps every offset within a positive i32. */
 const MAX_CAPACITY = 1 << 30;
 const INITIAL_RECORDS = 64;
-/**
- * Up to this many bytes a byte loop is cheaper than `Uint8Array.set` for a whole payload
- * (measured on V8 13.6, per add: 29-36 ns with the loop against 42 with set at 4-8 bytes; at 16
- * bytes the loop already costs about twice as much, and at 32, the benchmark's job size, set
- * wins: 41-85 ns against 85-110).
- */
-const LOOP_COPY_MAX_BYTES = 8;
-/** Up to this many bytes a byte loop is cheaper than `subarray` + `set` (an allocation) for a partial copy. */
-const LOOP_PARTIAL_COPY_MAX_BYTES = 64;
 
 export class RecordBatch {
   /** Size of the staging area, bytes (headers and alignment included). */
   readonly capacityBytes: number;
-  /** Largest payload `add` can ever accept: `capacityBytes` minus the 8-byte header. */
+  /** Largest payload `append` can ever accept: `capacityBytes` minus the 8-byte header. */
   readonly maxPayloadBytes: number;
 
   readonly #bytes: Uint8Array;
   readonly #words: Int32Array;
   /**
-   * #starts[i] = byte offset of record i, for i in [0, count]; #starts[count] = byteLength (where
-   * the next record goes). The ring reads it to find how many records fit.
+   * #starts[i] = byte offset of record i, for i in [0, count]; #starts[count] = the bytes staged
+   * (where the next record goes). The ring reads it to find how many records fit.
    */
   #starts: Int32Array;
   #count = 0;
-  /** Largest payload length added since the last clear(), so the ring checks its limit once. */
+  /** Largest payload length staged since the last clear(), so the ring checks its limit once. */
   #maxPayloadLength = 0;
 
   /** capacityBytes: staging size, a multiple of 8 in [8, 2^30]. */
@@ -65,42 +56,9 @@ export class RecordBatch {
     return this.#count;
   }
 
-  /** Bytes staged (headers and alignment included): what writing them all takes in the ring, padding aside. */
-  get byteLength(): number {
-    return this.#starts[this.#count] as number;
-  }
-
   /** Largest payload staged since the last clear(), bytes (0 when empty). */
   get maxPayloadLength(): number {
     return this.#maxPayloadLength;
-  }
-
-  /**
-   * Appends a copy of payload[start, end) as one record tagged with `key` (u32). Returns false,
-   * staging nothing, when the batch has no room left for it: flush, clear and add again. Throws
-   * RangeError for a payload larger than `maxPayloadBytes` (it could never fit), a bad range or a
-   * key that is not a u32. Limits of the ring it will go to (its `maxPayloadBytes`) are checked by
-   * `tryWriteBatch`.
-   */
-  add(key: number, payload: Uint8Array, start = 0, end = payload.length): boolean {
-    if (!(start >= 0 && start <= end && end <= payload.length) || (start | 0) !== start || (end | 0) !== end) {
-      throw new RangeError(`bad payload range [${start}, ${end}) of ${payload.length} bytes`);
-    }
-    const length = end - start;
-    const payloadAt = this.append(key, length);
-    if (payloadAt < 0) return false;
-    const bytes = this.#bytes;
-    const whole = start === 0 && end === payload.length;
-    if (length <= LOOP_COPY_MAX_BYTES || (!whole && length <= LOOP_PARTIAL_COPY_MAX_BYTES)) {
-      // Small copy: a loop is cheaper than a set() call, and for a partial one it saves the
-      // subarray view (an allocation).
-      for (let i = 0; i < length; i++) bytes[payloadAt + i] = payload[start + i] as number;
-    } else if (whole) {
-      bytes.set(payload, payloadAt);
-    } else {
-      bytes.set(payload.subarray(start, end), payloadAt);
-    }
-    return true;
   }
 
   /**
@@ -142,18 +100,18 @@ export class RecordBatch {
     return this.#bytes;
   }
 
-  /** Forgets every staged record (the staging memory is reused as it is; `add` rewrites it). */
+  /** Forgets every staged record (the staging memory is reused as it is; `append` rewrites it). */
   clear(): void {
     this.#count = 0;
     this.#maxPayloadLength = 0;
   }
 
   // ------------------------------------------------------------ read by RingBuffer.tryWriteBatch
-  // Read-only views of the staged layout. Headers and keys are written only by `add` and
-  // `append` (a caller of `append` writes only inside the payload it was handed), so every
-  // header the ring copies is one this class wrote.
+  // Read-only views of the staged layout. Headers and keys are written only by `append` (its
+  // caller writes only inside the payload it was handed), so every header the ring copies is
+  // one this class wrote.
 
-  /** Byte offset of record `index` in the staging area; offsetOf(count) === byteLength. */
+  /** Byte offset of record `index` in the staging area; offsetOf(count) is the bytes staged. */
   offsetOf(index: number): number {
     if (!(index >= 0 && index <= this.#count)) throw new RangeError(`record index ${index} outside [0, ${this.#count}]`);
     return this.#starts[index] as number;
@@ -187,7 +145,7 @@ export class RecordBatch {
 
   /**
    * Copies staging bytes [fromOffset, toOffset) to target[targetOffset...], with one set() call.
-   * Offsets are bytes in the staging area (see offsetOf); nothing past byteLength is meaningful.
+   * Offsets are bytes in the staging area (see offsetOf); nothing past offsetOf(count) is meaningful.
    */
   copyTo(target: Uint8Array, targetOffset: number, fromOffset: number, toOffset: number): void {
     target.set(this.#bytes.subarray(fromOffset, toOffset), targetOffset);

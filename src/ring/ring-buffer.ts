@@ -1,5 +1,5 @@
 /**
- * Bounded lock-free ring of variable-length records over a SharedArrayBuffer (DESIGN.md R3).
+ * Bounded lock-free ring of variable-length records over a SharedArrayBuffer (docs/architecture.md, R3).
  *
  * Multi-producer, single-consumer:
  * - Producers (any number of threads at once, each holding its own `RingBuffer` from `create` or
@@ -11,7 +11,7 @@
  *   in the ring's own record layout): one reservation CAS for all of them, one copy per contiguous
  *   part, and one commit store, that of the first header word of the reservation, which the
  *   consumer must pass before it can reach any of the others.
- * - Exactly one thread at a time may consume (`drain`, `drainRaw`, `waitForRecords`). Two
+ * - Exactly one thread at a time may consume (`drainRaw`, `waitForRecords`). Two
  *   consumers would read and free the same records; nothing here detects that. A consumer that
  *   stops may be replaced by another thread attaching the same buffer (the head lives in it).
  * - `usedBytes` may be called from any thread.
@@ -406,31 +406,15 @@ export class RingBuffer {
   // ---------------------------------------------------------------- consumer side
 
   /**
-   * Calls handler(key, payload) for each committed record in order, up to maxRecords; payload is
-   * a view into the ring valid only during the call (copy what you keep). Stops at the first
-   * reserved-but-not-yet-committed record. Returns the number consumed. If the handler throws,
-   * the record it was given counts as consumed and the exception propagates.
-   */
-  drain(handler: (key: number, payload: Uint8Array) => void, maxRecords = Infinity): number {
-    return this.#consume(handler, null, maxRecords);
-  }
-
-  /**
-   * `drain` without the per-record view: calls handler(key, data, offset, length), where `data`
-   * is the ring's whole data area (the same object every time) and the payload is
-   * data[offset, offset + length), valid only during the call. Allocates nothing per record;
-   * creating the view `drain` passes is half or more of its cost per small record (measured,
-   * bench/README.md).
+   * Calls handler(key, data, offset, length) for each committed record in order, up to
+   * maxRecords, where `data` is the ring's whole data area (the same object every time) and the
+   * payload is data[offset, offset + length), valid only during the call (copy what you keep).
+   * Stops at the first reserved-but-not-yet-committed record. Returns the number consumed. If the
+   * handler throws, the record it was given counts as consumed and the exception propagates.
+   * It allocates nothing per record: a view per record would be half or more of the cost of a
+   * small one (bench/README.md, "Ring").
    */
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords = Infinity): number {
-    return this.#consume(null, handler, maxRecords);
-  }
-
-  #consume(
-    viewHandler: ((key: number, payload: Uint8Array) => void) | null,
-    rawHandler: ((key: number, data: Uint8Array, offset: number, length: number) => void) | null,
-    maxRecords: number,
-  ): number {
     const control = this.#control;
     const bytes = this.#bytes;
     const words = this.#words;
@@ -464,8 +448,7 @@ export class RingBuffer {
         const key = (words[(position >> 2) + 1] as number) >>> 0;
         const recordBytes = (HEADER_BYTES + length + 7) & ~7;
         try {
-          if (rawHandler !== null) rawHandler(key, bytes, payloadAt, length);
-          else if (viewHandler !== null) viewHandler(key, bytes.subarray(payloadAt, payloadAt + length));
+          handler(key, bytes, payloadAt, length);
         } finally {
           // Restore the all-zero invariant over the record (its alignment tail is zero
           // already). Plain writes: the head store below publishes them. Small records are

@@ -1,5 +1,5 @@
 /**
- * The storage interface zones and the gateway see (DESIGN.md R7, R8): characters are loaded with
+ * The storage interface zones and the gateway see (docs/architecture.md, R7 and R8): characters are loaded with
  * exclusive ownership, written back in batches fenced by their owner epoch, and released. Two
  * backends implement it inside the store worker (store/mysql-store.ts, store/sqlite-store.ts); every other
  * thread uses it through a StoreClient (store-client.ts). No SQL crosses this interface.

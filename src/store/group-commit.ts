@@ -1,5 +1,5 @@
 /**
- * Group commit for the economy (DESIGN.md R9): durable operations that arrive together share one
+ * Group commit for the economy: durable operations that arrive together share one
  * database transaction, so a burst of trades pays for one commit (one fsync) and a handful of
  * multi-row statements instead of a transaction each.
  *
@@ -13,7 +13,8 @@
  *   runs again with a SAVEPOINT per operation: the operation the database refuses is rolled back
  *   alone (ROLLBACK TO SAVEPOINT) and the others commit.
  * - A deadlock or lock-wait timeout (MySQL 1213 / 1205) rolls the whole group back; it is retried
- *   up to `maxRetries` times after a short random pause, then every operation in it fails.
+ *   up to `maxRetries` times after a short random pause (DeadlockRetryBackoff), then every
+ *   operation in it fails.
  * - Every promise settles only after the COMMIT covering its operation has returned, or with the
  *   error that prevented it: never success before commit. After a failure an operation may have
  *   committed (a COMMIT whose answer was lost); its opId makes a retry safe.
@@ -22,6 +23,9 @@
  */
 import type { EconomyOp, OpResult } from './economy-plan.ts';
 import type { GroupMode, OpOutcome } from './economy-sql.ts';
+import type { Config } from '../config/config.ts';
+import { DeadlockRetryBackoff, StoreLimits } from '../config/limits.ts';
+import { Backoff } from '../retry/backoff.ts';
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 import type { GroupCommitSettings } from '../thread-messages/store-control.ts';
 
@@ -34,10 +38,11 @@ export interface GroupExecutor {
   classify(err: unknown): FailureKind;
 }
 
-export const DEFAULT_GROUP_COMMIT: GroupCommitSettings = Object.freeze({ maxOps: 256, maxGroupsInFlight: 2, maxQueued: 16_384, maxRetries: 5 });
+/** The settings the configuration and the fixed limits give. */
+export function groupCommitSettings(config: Pick<Config, 'economyGroupMaxOps' | 'economyMaxQueued'>): GroupCommitSettings {
+  return { maxOps: config.economyGroupMaxOps, maxQueued: config.economyMaxQueued, maxGroupsInFlight: StoreLimits.groupsInFlight, maxRetries: StoreLimits.deadlockRetries };
+}
 
-/** Pause before retry n (1-based): random, up to n × this, so that the retries of two victims spread. */
-const RETRY_PAUSE_MS = 4;
 
 export interface GroupCommitHooks {
   /** A group committed, with this many operations, in this mode. */
@@ -96,7 +101,8 @@ export class GroupCommitter {
   private async commit(group: readonly Waiting[]): Promise<void> {
     const ops = group.map((w) => w.op);
     let mode: GroupMode = 'batched';
-    for (let retries = 0; ; ) {
+    const backoff = new Backoff(DeadlockRetryBackoff);
+    for (;;) {
       const started = performance.now();
       try {
         const outcomes = await this.executor.runGroup(ops, mode);
@@ -109,10 +115,11 @@ export class GroupCommitter {
         return;
       } catch (err) {
         const kind = this.executor.classify(err);
-        if (kind === 'retry' && retries < this.settings.maxRetries) {
-          retries++;
+        if (kind === 'retry' && backoff.failuresInARow < this.settings.maxRetries) {
           this.hooks.deadlockRetry();
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * retries));
+          // Random within the backoff's delay, so that two victims of one deadlock spread out.
+          const pauseMs = Math.random() * backoff.next();
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
         } else if (kind === 'statement' && mode === 'batched') {
           mode = 'savepoints';
         } else {

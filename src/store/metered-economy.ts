@@ -1,5 +1,5 @@
 /**
- * The economy as the store worker serves it: checks each request (protocol/economy.ts), sends the
+ * The economy as the store worker serves it: checks each request (economy/economy-rules.ts), sends the
  * durable ones through the group committer, reads inventories and mail straight from the backend,
  * and counts it all in the store worker's registry:
  *

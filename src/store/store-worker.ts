@@ -1,7 +1,7 @@
 /**
  * Entry point of the store worker thread: the only thread that talks to the database. It opens the
  * backend chosen by the configuration, then answers requests on every port the main thread hands
- * it (protocol/store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
+ * it (storage/store-protocol.ts). Requests run concurrently; on MySQL each takes a pool connection.
  * Economy operations that change gold, items or names go through the group committer
  * (group-commit.ts); each is answered once the transaction covering it has committed.
  *
@@ -10,7 +10,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
-import { DEFAULT_GROUP_COMMIT } from './group-commit.ts';
+import { groupCommitSettings } from './group-commit.ts';
 import { MeteredEconomy } from './metered-economy.ts';
 import { MeteredStore } from './metered-store.ts';
 import { openStore } from './open-store.ts';
@@ -37,7 +37,7 @@ function open(): Opened | undefined {
   try {
     const backend = openStore(config, log);
     const store = new MeteredStore(backend, log);
-    return { store, economy: new MeteredEconomy(backend, { ...DEFAULT_GROUP_COMMIT, maxOps: config.economyGroupMaxOps, maxQueued: config.economyMaxQueued, ...groupCommit }, store.registry) };
+    return { store, economy: new MeteredEconomy(backend, { ...groupCommitSettings(config), ...groupCommit }, store.registry) };
   } catch (err) {
     log.error({ err }, 'store could not be opened');
     post({ type: 'failed', error: toWireError(err) });

@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { ZoneConfig } from '../config/config.ts';
 import type { ToZone } from '../thread-messages/zone-control.ts';
+import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { StoreError } from '../storage/store-error.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
@@ -32,7 +33,7 @@ export class ZoneHandle {
   /** Metrics requests waiting for the worker's answer, by request id. */
   readonly pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
   /** Escrow holds waiting for the worker's answer, by request id. */
-  readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: string }): void; reject(err: Error): void }>();
+  readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: TradeReason }): void; reject(err: Error): void }>();
   /** Grants waiting for the worker's answer, by request id. */
   readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
   private nextRequestId = 1;
@@ -98,7 +99,7 @@ export class ZoneHandle {
    * Asks the zone to escrow a player's offer for a trade across zones. Rejects if the zone is not
    * running or dies before answering: nothing is held then (escrow is the zone's memory).
    */
-  holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): Promise<{ holdId?: number; reason?: string }> {
+  holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): Promise<{ holdId?: number; reason?: TradeReason }> {
     if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
@@ -107,7 +108,7 @@ export class ZoneHandle {
     });
   }
 
-  settleHold(requestId: number, held: { holdId?: number | undefined; reason?: string | undefined }): void {
+  settleHold(requestId: number, held: { holdId?: number | undefined; reason?: TradeReason | undefined }): void {
     const pending = this.pendingHolds.get(requestId);
     if (!pending) return;
     this.pendingHolds.delete(requestId);

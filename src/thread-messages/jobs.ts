@@ -1,4 +1,3 @@
-import { EconomyLimits } from '../config/limits.ts';
 /**
  * Binary layout of the job records the gateway writes into a zone's inbound ring (the ring
  * record's key is the session id). Fixed little-endian layouts read with a DataView: the zone
@@ -13,7 +12,7 @@ import { EconomyLimits } from '../config/limits.ts';
  *           target: the trade partner's entity id (TRADE_OPEN), the mail's recipient
  *           (MAIL_SEND) or the mail's id (MAIL_CLAIM), else 0; gold: offered or sent
  */
-
+import { EconomyLimits } from '../config/limits.ts';
 
 export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];

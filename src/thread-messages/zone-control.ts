@@ -5,13 +5,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Config, ZoneConfig } from '../config/config.ts';
+import type { TradeReason } from '../protocol/reasons.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;
   readonly zone: ZoneConfig;
-  /** Jobs from the gateway (key: session id, payload: protocol/jobs.ts layouts). */
+  /** Jobs from the gateway (key: session id, payload: thread-messages/jobs.ts layouts). */
   readonly inbound: SharedArrayBuffer;
   /** Ready-to-send frames for the gateway (key: session id, payload: one ServerMessage). */
   readonly outbound: SharedArrayBuffer;
@@ -45,6 +46,6 @@ export type FromZone =
   /** A grant's outcome, or the store's error (message and code) when it failed. */
   | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
   /** The escrow is held (holdId), or refused with the reason (nothing held). */
-  | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: string }
+  | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: TradeReason }
   /** The zone has stopped; `unsaved` lists players whose last state did not reach the database. */
   | { readonly type: 'stopped'; readonly unsaved: readonly number[] };

@@ -1,4 +1,3 @@
-import { ZoneLimits } from '../config/limits.ts';
 /**
  * A fixed-rate tick scheduler that does not drift: tick n is due at start + n × period, so a
  * late timer or a slow tick shortens the next wait instead of pushing every later tick back.
@@ -6,6 +5,7 @@ import { ZoneLimits } from '../config/limits.ts';
  * more than ZoneLimits.maxCatchUpTicks behind skips the missed ticks rather than running them back to
  * back, and counts them.
  */
+import { ZoneLimits } from '../config/limits.ts';
 
 export interface TickTiming {
   /** How long the tick's work took, ms. */

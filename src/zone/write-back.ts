@@ -1,10 +1,10 @@
 /**
- * Write-back of one zone's players to the store (DESIGN.md R8). The game never waits on it:
+ * Write-back of one zone's players to the store. The game never waits on it:
  * state lives in the players, every change bumps the player's `version`, and each tick this
  * sends at most one batch of due dirty players to the store worker, asynchronously.
  *
- * - Due: a dirty player is written at least every FLUSH_INTERVAL_MS (plus up to GATHER_MS). Each
- *   player keeps its own phase (a newcomer's first write is due at a random point of the first
+ * - Due: a dirty player is written at least every FLUSH_INTERVAL_MS (plus up to
+ *   ZoneLimits.writeBackGatherMs of gathering). Each player keeps its own phase (a newcomer's first write is due at a random point of the first
  *   interval), so a zone writes a batch now and then rather than everyone at once.
  * - A batch is one store `save`: one transaction, multi-row statements, every row fenced by the
  *   player's owner epoch. After it commits, a player counts as clean only if its version is still
@@ -12,16 +12,20 @@
  * - A row refused as stale means another log-in owns the character now: this zone's copy is
  *   outdated, so the player is dropped from the zone without another write.
  * - A failed batch (database down, say) leaves everyone dirty and is retried with exponential
- *   backoff; play goes on meanwhile. When the database is back, everything pending is written.
+ *   backoff (StoreRetryBackoff); play goes on meanwhile. When the database is back, everything
+ *   pending is written.
+ * - Time is the zone's tick time: due times and backoff are counted in it, never in timers.
  * - A player leaving is released: its final state is written and its online flag cleared, in
  *   one statement. Until that succeeds it is kept here and retried like a failed batch, and the
  *   character stays owned and online in the database, so nobody else can load it.
  */
+import { StoreRetryBackoff, ZoneLimits } from '../config/limits.ts';
+import { Backoff } from '../retry/backoff.ts';
 import type { CharacterSnapshot, CharacterStore } from '../storage/character-store.ts';
 import type { Persisted, Player } from './world/world.ts';
 
+
 export interface WriteBackSettings {
-  readonly zoneId: number;
   readonly flushIntervalMs: number;
   readonly flushBatchRows: number;
 }
@@ -37,11 +41,6 @@ export interface WriteBackEvents {
   failed(err: unknown, what: 'save' | 'release', retryInMs: number): void;
 }
 
-/** How long due players may wait to be gathered into a larger batch. */
-const GATHER_MS = 1000;
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 30_000;
-
 interface Leaver {
   readonly snapshot: CharacterSnapshot;
   readonly sessionId: number;
@@ -55,19 +54,20 @@ export class WriteBack {
   private readonly store: WriteBackStore;
   private readonly events: WriteBackEvents;
   private readonly snapshotOf: (player: Player) => CharacterSnapshot;
+  /** Players that left and whose final write has not succeeded yet, by player id. */
   private readonly leavers = new Map<number, Leaver>();
   private saving = false;
-  private retryDelayMs = 0;
+  private readonly backoff = new Backoff(StoreRetryBackoff);
+  /** Zone time before which no store call is retried after a failure. */
   private retryAtMs = 0;
-  private readonly now: () => number;
+  /** The latest tick's time. */
+  private nowMs = 0;
 
-  /** `now` is the wall clock (ms) for due times and backoff; the tick's own clock may differ. */
-  constructor(settings: WriteBackSettings, store: WriteBackStore, events: WriteBackEvents, snapshotOf: (player: Player) => CharacterSnapshot, now: () => number = Date.now) {
+  constructor(settings: WriteBackSettings, store: WriteBackStore, events: WriteBackEvents, snapshotOf: (player: Player) => CharacterSnapshot) {
     this.settings = settings;
     this.store = store;
     this.events = events;
     this.snapshotOf = snapshotOf;
-    this.now = now;
   }
 
   /** Players that have changes the database does not have yet, leavers included. */
@@ -77,65 +77,53 @@ export class WriteBack {
     return count;
   }
 
-  /** Player ids whose last state is not in the database yet (for the shutdown report). */
-  unsaved(players: Iterable<Player>): number[] {
-    const ids = [...this.leavers.keys()];
-    for (const player of players) if (player.persisted.version !== player.persisted.savedVersion) ids.push(player.playerId);
-    return ids.sort((a, b) => a - b);
+  /** True while a leaver's final write has not succeeded: a stopping zone waits for this. */
+  get hasLeavers(): boolean {
+    return this.leavers.size > 0;
+  }
+
+  /** Leavers whose last state is not in the database yet, ascending (for the shutdown report). */
+  unsavedLeavers(): number[] {
+    return [...this.leavers.keys()].sort((a, b) => a - b);
   }
 
   /** A new player's persistence state: its first write is due at a random point of its first interval. */
-  track(epoch: number): Persisted {
-    return { epoch, version: 0, savedVersion: 0, nextSaveAtMs: this.now() + Math.random() * this.settings.flushIntervalMs };
+  track(epoch: number, nowMs: number): Persisted {
+    return { epoch, version: 0, savedVersion: 0, nextSaveAtMs: nowMs + Math.random() * this.settings.flushIntervalMs };
   }
 
   /** Once per tick: sends the due dirty players (one batch at a time) and retries leavers. */
-  tick(players: Iterable<Player>): void {
-    if (this.now() < this.retryAtMs) return;
+  tick(players: Iterable<Player>, nowMs: number): void {
+    this.nowMs = nowMs;
+    if (nowMs < this.retryAtMs) return;
     for (const leaver of this.leavers.values()) if (!leaver.inFlight) void this.release(leaver);
-    if (!this.saving) void this.save(players, false);
+    if (!this.saving) void this.save(players, nowMs);
   }
 
   /** A player left the zone: write its final state and release its character. */
   leave(player: Player, sessionId: number): void {
     const leaver: Leaver = { snapshot: this.snapshotOf(player), sessionId, inFlight: false };
     this.leavers.set(player.playerId, leaver);
-    if (this.now() >= this.retryAtMs) void this.release(leaver);
+    if (this.nowMs >= this.retryAtMs) void this.release(leaver);
   }
 
   /**
-   * Shutdown: writes every dirty player and releases every leaver, retrying with backoff, until
-   * all is written or `deadlineMs` passes. What is still unsaved is then in `unsaved()`.
+   * Sends one batch of due dirty players, at most flushBatchRows. Due players are gathered until
+   * the batch is full or the longest-waiting one has been due for ZoneLimits.writeBackGatherMs,
+   * so that a zone sends a few large batches rather than a small one every tick.
    */
-  async drain(players: readonly Player[], deadlineMs: number): Promise<void> {
-    while (this.now() < deadlineMs) {
-      while (this.saving || [...this.leavers.values()].some((leaver) => leaver.inFlight)) await new Promise((resolve) => setTimeout(resolve, 5));
-      const dirty = players.filter((p) => p.persisted.version !== p.persisted.savedVersion);
-      if (dirty.length === 0 && this.leavers.size === 0) return;
-      const failuresBefore = this.counters.retries;
-      await Promise.all([...[...this.leavers.values()].map((leaver) => this.release(leaver)), this.save(dirty, true)]);
-      if (this.counters.retries > failuresBefore) await new Promise((resolve) => setTimeout(resolve, Math.min(this.retryDelayMs, Math.max(0, deadlineMs - this.now()))));
-    }
-  }
-
-  /**
-   * Sends one batch of due dirty players (every dirty one when `all`), at most flushBatchRows.
-   * Due players are gathered until the batch is full or the longest-waiting one has been due for
-   * GATHER_MS, so that a zone sends a few large batches rather than a small one every tick.
-   */
-  private async save(players: Iterable<Player>, all: boolean): Promise<void> {
-    const nowMs = this.now();
+  private async save(players: Iterable<Player>, nowMs: number): Promise<void> {
     const due: Player[] = [];
     let oldestDueMs = nowMs;
     for (const player of players) {
       const p = player.persisted;
-      if (p.version === p.savedVersion || (!all && p.nextSaveAtMs > nowMs)) continue;
+      if (p.version === p.savedVersion || p.nextSaveAtMs > nowMs) continue;
       due.push(player);
       if (p.nextSaveAtMs < oldestDueMs) oldestDueMs = p.nextSaveAtMs;
       if (due.length === this.settings.flushBatchRows) break;
     }
     if (due.length === 0) return;
-    if (!all && due.length < this.settings.flushBatchRows && nowMs - oldestDueMs < GATHER_MS) return;
+    if (due.length < this.settings.flushBatchRows && nowMs - oldestDueMs < ZoneLimits.writeBackGatherMs) return;
     const snapshots = due.map(this.snapshotOf);
     const versions = due.map((player) => player.persisted.version);
     this.saving = true;
@@ -180,14 +168,14 @@ export class WriteBack {
   }
 
   private succeeded(): void {
-    this.retryDelayMs = 0;
+    this.backoff.reset();
     this.retryAtMs = 0;
   }
 
   private failed(err: unknown, what: 'save' | 'release'): void {
     this.counters.retries++;
-    this.retryDelayMs = Math.min(MAX_RETRY_MS, this.retryDelayMs === 0 ? FIRST_RETRY_MS : this.retryDelayMs * 2);
-    this.retryAtMs = this.now() + this.retryDelayMs;
-    this.events.failed(err, what, this.retryDelayMs);
+    const retryInMs = this.backoff.next();
+    this.retryAtMs = this.nowMs + retryInMs;
+    this.events.failed(err, what, retryInMs);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Entry point of a zone worker thread: attaches the zone's two rings, runs the tick loop, and
- * answers the main thread's control messages (protocol/zone-control.ts).
+ * answers the main thread's control messages (thread-messages/zone-control.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
@@ -61,11 +61,26 @@ const zone = new Zone(
   },
   store,
 );
+/** Set by a stop request: the wall-clock time by which the zone must have stopped. */
+let stopDeadlineMs: number | undefined;
 const loop = new TickLoop(
   config.tickHz,
   (nowMs) => zone.tick(nowMs),
-  (timing) => metrics.observeTick(timing, zone.phases.view),
+  (timing) => {
+    metrics.observeTick(timing, zone.phases.view);
+    if (stopDeadlineMs !== undefined && (zone.stopped || Date.now() >= stopDeadlineMs)) finishStop();
+  },
 );
+
+function finishStop(): void {
+  loop.stop();
+  const unsaved = zone.unsaved();
+  if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
+  else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
+  post({ type: 'stopped', unsaved });
+  data.storePort.close();
+  port.close();
+}
 const metrics = new ZoneMetrics(zone, () => loop.skippedTicks);
 
 port.on('message', (message: ToZone) => {
@@ -94,14 +109,10 @@ port.on('message', (message: ToZone) => {
       zone.releaseTradeHold(message.holdId, message.committed);
       return;
     case 'stop':
-      loop.stop();
-      void zone.drain(performance.now(), message.deadlineMs).then((unsaved) => {
-        if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
-        else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
-        post({ type: 'stopped', unsaved });
-        data.storePort.close();
-        port.close();
-      });
+      // The zone keeps ticking while it stops, so that its players' last writes are retried in
+      // zone time; the worker ends once everything is written or the deadline (wall clock) passes.
+      stopDeadlineMs = message.deadlineMs;
+      zone.beginStop();
       return;
   }
 });

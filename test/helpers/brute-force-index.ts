@@ -4,8 +4,8 @@
  * closure per query, so it is as fast as a scan gets, and the indexes are measured against the
  * scan itself rather than against overhead.
  */
-import { PointSet } from './point-set.ts';
-import type { SpatialIndex } from './spatial-index.ts';
+import { PointSet } from '../../src/zone/spatial/point-set.ts';
+import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
 
 export class BruteForceIndex implements SpatialIndex {
   readonly #points: PointSet;
@@ -13,10 +13,6 @@ export class BruteForceIndex implements SpatialIndex {
 
   constructor(widthM: number, heightM: number) {
     this.#points = new PointSet(widthM, heightM);
-  }
-
-  get size(): number {
-    return this.#points.size;
   }
 
   get results(): Int32Array {
@@ -46,19 +42,6 @@ export class BruteForceIndex implements SpatialIndex {
       const dx = (xs[slot] as number) - x;
       const dy = (ys[slot] as number) - y;
       if (dx * dx + dy * dy <= r2) results[count++] = slot;
-    }
-    return count;
-  }
-
-  queryRect(minX: number, minY: number, maxX: number, maxY: number): number {
-    const { live, xs, ys, size } = this.#points;
-    const results = this.#results;
-    let count = 0;
-    for (let i = 0; i < size; i++) {
-      const slot = live[i] as number;
-      const px = xs[slot] as number;
-      const py = ys[slot] as number;
-      if (px >= minX && px <= maxX && py >= minY && py <= maxY) results[count++] = slot;
     }
     return count;
   }

@@ -23,3 +23,14 @@ it('gives every session end its own kind, and every close code its own meaning',
   assert.equal(new Set(private4xxx.map((end) => end.closeCode)).size, private4xxx.length, 'application close codes are unique');
   for (const end of private4xxx) assert.match(protoReadme, new RegExp(`\\| ${end.closeCode} \\|`), `close code ${end.closeCode} is documented`);
 });
+
+it('never gives two session ends the same error code and close code, nor the same reason text', () => {
+  const ends = Object.entries(SessionEnds);
+  const byCodes = new Map<string, string>();
+  for (const [name, end] of ends) {
+    const key = `${end.code}/${end.closeCode}`;
+    assert.ok(!byCodes.has(key), `${name} and ${byCodes.get(key)} would look the same to a client (code ${end.code}, close ${end.closeCode})`);
+    byCodes.set(key, name);
+  }
+  assert.equal(new Set(ends.map(([, end]) => end.reason)).size, ends.length, 'close reasons are unique');
+});

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { drainViews } from '../helpers/ring-drain.ts';
 import { expectedPayload } from './doorbell-records.ts';
 
 export interface ConsumerWorkerData {
@@ -45,7 +46,7 @@ while (consumed < data.expected) {
   port.postMessage(message);
   await doorbell;
   wakes++;
-  if (ring.drain(check) === 0) emptyWakes++;
+  if (drainViews(ring, check) === 0) emptyWakes++;
 }
 const done: ConsumerWorkerMessage = { type: 'done', consumed, wakes, emptyWakes, bad };
 port.postMessage(done);

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { drainViews } from '../helpers/ring-drain.ts';
 
 export interface Expected {
   readonly key: number;
@@ -21,10 +22,9 @@ export function randomPayload(random: () => number, length: number): Uint8Array 
 
 /**
  * Drains up to `maxRecords` (default: one more than expected, so a phantom record fails rather
- * than loops), checking each record against the front of `queue`; returns the count. With `raw`,
- * consumes through drainRaw instead of drain.
+ * than loops), checking each record against the front of `queue`; returns the count.
  */
-export function drainExpecting(ring: RingBuffer, queue: Expected[], maxRecords = queue.length + 1, raw = false): number {
+export function drainExpecting(ring: RingBuffer, queue: Expected[], maxRecords = queue.length + 1): number {
   let index = 0;
   const check = (key: number, payload: Uint8Array): void => {
     const want = queue[index++];
@@ -32,9 +32,7 @@ export function drainExpecting(ring: RingBuffer, queue: Expected[], maxRecords =
     assert.equal(key, want.key);
     assert.deepEqual(payload, want.payload);
   };
-  const n = raw
-    ? ring.drainRaw((key, data, offset, length) => check(key, data.slice(offset, offset + length)), maxRecords)
-    : ring.drain(check, maxRecords);
+  const n = drainViews(ring, check, maxRecords);
   assert.equal(n, index);
   // One thread: every written record is committed, so a drain must make progress.
   assert.ok(queue.length === 0 || maxRecords === 0 || n > 0, 'written records are not drainable');

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordBatch } from '../../src/ring/record-batch.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { addRecord } from '../helpers/add-record.ts';
 import { fillRecord, prng, RECORD_PREFIX_BYTES } from './records.ts';
 
 export interface ProducerWorkerData {
@@ -59,7 +60,7 @@ while (seq < data.count) {
     while (batch.count < wanted) {
       const length = randomLength();
       fillRecord(scratch, length, data.producer, seq + batch.count, random);
-      if (!batch.add(data.producer, scratch, 0, length)) break; // staging full: send what we have
+      if (!addRecord(batch, data.producer, scratch, 0, length)) break; // staging full: send what we have
     }
     for (let from = 0; from < batch.count;) {
       // Read the counter before trying (see below).

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RecordBatch } from '../../src/ring/record-batch.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { addRecord } from '../helpers/add-record.ts';
 import { assertZeroOutsideUsed, countersOf, DATA_OFFSET, drainExpecting, randomPayload, startCountersAt, type Expected } from './expect.ts';
 import { prng } from './records.ts';
 import { runDoorbellConsumer, runProducers } from './threads.ts';
@@ -22,8 +23,9 @@ function layoutOf(records: readonly Expected[]): Uint8Array {
 }
 
 function stagedBytes(batch: RecordBatch): Uint8Array {
-  const out = new Uint8Array(batch.byteLength);
-  batch.copyTo(out, 0, 0, batch.byteLength);
+  const staged = batch.offsetOf(batch.count);
+  const out = new Uint8Array(staged);
+  batch.copyTo(out, 0, 0, staged);
   return out;
 }
 
@@ -33,7 +35,7 @@ function snapshot(ring: RingBuffer): Uint8Array {
 
 function fillBatch(batch: RecordBatch, records: readonly Expected[]): void {
   batch.clear();
-  for (const { key, payload } of records) assert.ok(batch.add(key, payload), 'batch too small for the test');
+  for (const { key, payload } of records) assert.ok(addRecord(batch, key, payload), 'batch too small for the test');
 }
 
 describe('RecordBatch', () => {
@@ -41,20 +43,18 @@ describe('RecordBatch', () => {
     const source = Uint8Array.from({ length: 300 }, (_, i) => (i * 7 + 1) & 0xff);
     const batch = new RecordBatch(1024);
     const records: Expected[] = [];
-    const add = (key: number, start: number, end: number, whole: boolean): void => {
-      if (whole) assert.ok(batch.add(key, source.subarray(start, end)));
-      else assert.ok(batch.add(key, source, start, end));
+    const add = (key: number, start: number, end: number): void => {
+      assert.ok(addRecord(batch, key, source, start, end));
       records.push({ key, payload: source.slice(start, end) });
     };
-    add(1, 0, 0, true); // empty
-    add(0xffff_ffff, 3, 16, true); // small whole (byte loop)
-    add(2, 10, 42, true); // 32 bytes whole (set)
-    add(3, 5, 66, false); // partial, 61 bytes (byte loop)
-    add(4, 1, 200, false); // partial, 199 bytes (subarray + set)
-    add(5, 299, 300, false); // 1 byte at the end of the source
+    add(1, 0, 0); // empty
+    add(0xffff_ffff, 3, 16); // 13 bytes, 3 of padding
+    add(2, 10, 42); // 32 bytes, none
+    add(3, 5, 66); // 61 bytes
+    add(4, 1, 200); // 199 bytes
+    add(5, 299, 300); // 1 byte, 7 of padding
     assert.equal(batch.count, 6);
     assert.deepEqual(stagedBytes(batch), layoutOf(records));
-    assert.equal(batch.byteLength, layoutOf(records).length);
     assert.equal(batch.maxPayloadLength, 199);
     let at = 0;
     for (let i = 0; i < records.length; i++) {
@@ -62,70 +62,66 @@ describe('RecordBatch', () => {
       assert.equal(batch.headerOf(i), (records[i]?.payload.length ?? 0) + 1);
       at += (8 + (records[i]?.payload.length ?? 0) + 7) & ~7;
     }
-    assert.equal(batch.offsetOf(batch.count), batch.byteLength);
+    assert.equal(batch.offsetOf(batch.count), at);
     // fitting: records [from, j) within a byte budget.
     assert.equal(batch.fitting(0, 0), 0);
     assert.equal(batch.fitting(0, 8), 1);
     assert.equal(batch.fitting(0, 8 + 24 - 1), 1);
     assert.equal(batch.fitting(0, 8 + 24), 2);
-    assert.equal(batch.fitting(2, batch.byteLength), 6);
+    assert.equal(batch.fitting(2, at), 6);
     assert.equal(batch.fitting(6, 1000), 6);
   });
 
   it('after clear(), old bytes never show through (alignment padding is zeroed on reuse)', () => {
     const batch = new RecordBatch(512);
     const dirty = new Uint8Array(250).fill(0xff);
-    while (batch.add(0xffff_ffff, dirty, 0, 7 + 8 * (batch.count % 20))); // lengths 7 mod 8
+    while (addRecord(batch, 0xffff_ffff, dirty, 0, 7 + 8 * (batch.count % 20))); // lengths 7 mod 8
     assert.ok(batch.count > 3);
     batch.clear();
     assert.equal(batch.count, 0);
-    assert.equal(batch.byteLength, 0);
     assert.equal(batch.maxPayloadLength, 0);
     const records: Expected[] = [];
     for (let i = 0; i < 30; i++) {
       const payload = Uint8Array.from({ length: i % 9 }, () => 1);
       records.push({ key: i, payload });
-      assert.ok(batch.add(i, payload));
+      assert.ok(addRecord(batch, i, payload));
     }
     assert.deepEqual(stagedBytes(batch), layoutOf(records));
   });
 
-  it('add returns false when the next record does not fit, staging nothing; the offset table grows', () => {
+  it('append returns -1 when the next record does not fit, staging nothing; the offset table grows', () => {
     const batch = new RecordBatch(64);
-    assert.ok(batch.add(1, new Uint8Array(20))); // 32 bytes
-    assert.ok(batch.add(2, new Uint8Array(9))); // 24 bytes
-    assert.equal(batch.add(3, new Uint8Array(1)), false); // 16 bytes, 8 left
+    assert.equal(batch.append(1, 20), 8); // 32 bytes
+    assert.equal(batch.append(2, 9), 40); // 24 bytes
+    assert.equal(batch.append(3, 1), -1); // 16 bytes, 8 left
     assert.equal(batch.count, 2);
-    assert.equal(batch.byteLength, 56);
-    assert.ok(batch.add(4, new Uint8Array(0))); // exactly the last 8 bytes
-    assert.equal(batch.add(5, new Uint8Array(0)), false);
-    assert.equal(batch.byteLength, 64);
+    assert.equal(batch.offsetOf(batch.count), 56);
+    assert.equal(batch.append(4, 0), 64); // exactly the last 8 bytes
+    assert.equal(batch.append(5, 0), -1);
+    assert.equal(batch.offsetOf(batch.count), 64);
 
     const many = new RecordBatch(8192);
-    for (let i = 0; i < 1024; i++) assert.ok(many.add(i, new Uint8Array(0)));
-    assert.equal(many.add(0, new Uint8Array(0)), false);
+    for (let i = 0; i < 1024; i++) assert.ok(many.append(i, 0) >= 0);
+    assert.equal(many.append(0, 0), -1);
     assert.equal(many.count, 1024);
     for (let i = 0; i <= 1024; i++) assert.equal(many.offsetOf(i), 8 * i);
   });
 
-  it('append hands out payload room to fill in place, laid out exactly as add would stage it', () => {
+  it('append hands out payload room to fill in place, in the ring layout', () => {
     const records: Expected[] = [
       { key: 7, payload: Uint8Array.from([1, 2, 3, 4, 5]) },
       { key: 0xffff_ffff, payload: new Uint8Array(0) },
       { key: 42, payload: Uint8Array.from({ length: 32 }, (_, i) => 200 - i) },
     ];
-    const added = new RecordBatch(128);
     const appended = new RecordBatch(128);
     // Dirty the staging memory first: append must still produce clean padding.
-    appended.add(1, new Uint8Array(100).fill(0xee));
+    assert.ok(addRecord(appended, 1, new Uint8Array(100).fill(0xee)));
     appended.clear();
     for (const { key, payload } of records) {
-      assert.ok(added.add(key, payload));
       const at = appended.append(key, payload.length);
       assert.ok(at >= 0);
       appended.bytes.set(payload, at);
     }
-    assert.deepEqual(stagedBytes(appended), stagedBytes(added));
     assert.deepEqual(stagedBytes(appended), layoutOf(records));
     assert.equal(appended.maxPayloadLength, 32);
     const before = appended.count;
@@ -146,14 +142,12 @@ describe('RecordBatch', () => {
     }
     const batch = new RecordBatch(64);
     assert.equal(batch.maxPayloadBytes, 56);
-    assert.ok(batch.add(0, new Uint8Array(56)));
+    assert.equal(batch.append(0, 56), 8);
     batch.clear();
-    assert.throws(() => batch.add(0, new Uint8Array(57)), RangeError, 'could never fit');
-    assert.throws(() => batch.add(-1, new Uint8Array(1)), RangeError);
-    assert.throws(() => batch.add(2 ** 32, new Uint8Array(1)), RangeError);
-    assert.throws(() => batch.add(0, new Uint8Array(4), 3, 2), RangeError);
-    assert.throws(() => batch.add(0, new Uint8Array(4), 0, 5), RangeError);
-    assert.throws(() => batch.add(0, new Uint8Array(4), 0.5), RangeError);
+    assert.throws(() => batch.append(0, 57), RangeError, 'could never fit');
+    assert.throws(() => batch.append(-1, 1), RangeError);
+    assert.throws(() => batch.append(2 ** 32, 1), RangeError);
+    assert.throws(() => batch.append(0, -1), RangeError);
     assert.throws(() => batch.offsetOf(1), RangeError);
     assert.equal(batch.count, 0);
   });
@@ -234,8 +228,8 @@ function differential(capacityBytes: number, seed: number, minBytes: number, sta
 
     // Drain a random number of records from both, so the head lands everywhere.
     const maxRecords = written === 0 ? queue.length : Math.floor(random() * 10);
-    const drained = drainExpecting(batched, queue, maxRecords, random() < 0.5);
-    assert.equal(single.drain(() => {}, drained), drained);
+    const drained = drainExpecting(batched, queue, maxRecords);
+    assert.equal(single.drainRaw(() => {}, drained), drained);
     assert.deepEqual(new Uint8Array(batched.buffer), new Uint8Array(single.buffer), 'rings differ after draining');
     assertZeroOutsideUsed(batched);
   }

@@ -8,6 +8,8 @@ import type { TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { RecordBatch } from '../../src/ring/record-batch.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { addRecord } from '../helpers/add-record.ts';
+import { drainViews } from '../helpers/ring-drain.ts';
 import type { ConsumerWorkerData, ConsumerWorkerMessage } from './consumer-worker.ts';
 import { expectedPayload } from './doorbell-records.ts';
 import type { ProducerWorkerData, ProducerWorkerResult } from './producer-worker.ts';
@@ -51,7 +53,7 @@ export interface ProducersScenario {
 /**
  * Producer threads write self-checking records (key = producer id, per-producer sequence numbers)
  * into a small ring, so it fills and wraps constantly; the main thread consumes with
- * waitForRecords + drain and fails at the first record lost, duplicated, reordered or damaged.
+ * waitForRecords + drainViews and fails at the first record lost, duplicated, reordered or damaged.
  */
 export async function runProducers(t: TestContext, scenario: ProducersScenario): Promise<ProducerWorkerResult[]> {
   const { producers, perProducer } = scenario;
@@ -99,7 +101,7 @@ export async function runProducers(t: TestContext, scenario: ProducersScenario):
     const consume = async (): Promise<void> => {
       while (received < producers * perProducer) {
         await ring.waitForRecords();
-        ring.drain(onRecord);
+        drainViews(ring, onRecord);
         drains++;
         // Tell producers parked on a full ring that space was freed.
         Atomics.add(signals, 1, 1);
@@ -112,7 +114,7 @@ export async function runProducers(t: TestContext, scenario: ProducersScenario):
     assert.equal(received, producers * perProducer);
     assert.deepEqual(nextSeq, new Array<number>(producers).fill(perProducer));
     assert.deepEqual(stats.map((s) => s.written), new Array<number>(producers).fill(perProducer));
-    assert.equal(ring.drain(() => {}), 0, 'nothing left over');
+    assert.equal(ring.drainRaw(() => {}), 0, 'nothing left over');
     assert.equal(ring.usedBytes(), 0);
     assert.ok(new Uint8Array(ring.buffer, 512).every((b) => b === 0), 'data area is zeroed after consumption');
     t.diagnostic(`drains: ${drains}; producer retries on a full ring: ${stats.map((s) => s.fullRetries).join(', ')}`);
@@ -152,7 +154,7 @@ export async function runDoorbellConsumer(t: TestContext, batched: boolean): Pro
         const size = Math.min(1 + (batches % 7), expected - written);
         if (batched) {
           batch.clear();
-          for (let i = 0; i < size; i++) assert.ok(batch.add(written + i, expectedPayload(written + i)));
+          for (let i = 0; i < size; i++) assert.ok(addRecord(batch, written + i, expectedPayload(written + i)));
           assert.equal(ring.tryWriteBatch(batch), size);
           written += size;
         } else {

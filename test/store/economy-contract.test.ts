@@ -1,5 +1,5 @@
 /**
- * The economy's contract (DESIGN.md R9, invariants 2–4), run against both backends through a real
+ * The economy's contract (docs/architecture.md: R9, invariants 2–4), run against both backends through a real
  * store worker and StoreClient: SQLite in a temporary directory, and MySQL in a fresh database on
  * MYSQL_URL's server or a throwaway MariaDB (test/helpers/mysql.ts). The database is also read
  * directly, to check what was committed rather than what the store says.

@@ -1,5 +1,5 @@
 /**
- * One storage contract, run against both backends (DESIGN.md R8): SQLite in a temporary directory,
+ * One storage contract, run against both backends (docs/architecture.md, R8): SQLite in a temporary directory,
  * and MySQL in a fresh database on MYSQL_URL's server or on a throwaway MariaDB
  * (test/helpers/mysql.ts). Every call goes through a real store worker thread and a StoreClient,
  * as the zones use it.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KnownWorld } from '../../src/client/known-world.ts';
 import { EntityKind, MoveField, ServerMessage, toCentimetres, type WorldUpdate } from '../../src/protocol/messages.ts';
-import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
+import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { Quadtree } from '../../src/zone/spatial/quadtree.ts';
 import { UniformGrid } from '../../src/zone/spatial/uniform-grid.ts';
 import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
@@ -62,7 +62,7 @@ class Harness {
       level: 1,
       exp: 0,
       playTimeS: 0,
-      loggedInAtMs: 0,
+      joinedAtMs: 0,
       persisted: { epoch: 1, version: 0, savedVersion: 0, nextSaveAtMs: 0 },
       inventory: undefined,
     });

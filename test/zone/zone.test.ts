@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import { BruteForceIndex } from '../../src/zone/spatial/brute-force-index.ts';
+import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { Zone } from '../../src/zone/zone.ts';
+import { drainViews } from '../helpers/ring-drain.ts';
 import { movesOf } from '../helpers/world-update.ts';
 
 const TICK_MS = 50;
@@ -48,7 +49,7 @@ class Harness {
     this.nowMs += TICK_MS;
     this.zone.tick(this.nowMs);
     const sent = new Map<number, ServerMessage[]>();
-    this.outbound.drain((sessionId, payload) => {
+    drainViews(this.outbound, (sessionId, payload) => {
       const list = sent.get(sessionId) ?? [];
       list.push(ServerMessage.decode(payload.slice()));
       sent.set(sessionId, list);

@@ -3,6 +3,7 @@
  * being sent): until the store answers, nothing else may offer or spend them. Memory only: the
  * database decides, and a restart, which forgets this, leaves nothing half-moved there.
  */
+import { EconomyRefusals, type EconomyRefusal } from '../../protocol/reasons.ts';
 import type { Player } from '../world/world.ts';
 
 interface Hold {
@@ -14,12 +15,12 @@ export class Escrows {
   private readonly held = new Map<Player, Hold[]>();
 
   /** Why `player` cannot put up this gold and these items now, or undefined when it can. */
-  refusal(player: Player, gold: number, itemIds: readonly number[]): string | undefined {
+  refusal(player: Player, gold: number, itemIds: readonly number[]): EconomyRefusal | undefined {
     const holds = this.held.get(player) ?? [];
     const escrowedGold = holds.reduce((sum, hold) => sum + hold.gold, 0);
-    if (gold > (player.inventory?.gold ?? 0) - escrowedGold) return 'INSUFFICIENT_GOLD';
+    if (gold > (player.inventory?.gold ?? 0) - escrowedGold) return EconomyRefusals.insufficientGold;
     const owned = new Set(player.inventory?.items.map((item) => item.itemId));
-    if (itemIds.some((id) => !owned.has(id) || holds.some((hold) => hold.itemIds.has(id)))) return 'ITEM_NOT_OWNED';
+    if (itemIds.some((id) => !owned.has(id) || holds.some((hold) => hold.itemIds.has(id)))) return EconomyRefusals.itemNotOwned;
     return undefined;
   }
 

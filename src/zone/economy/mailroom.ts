@@ -5,12 +5,13 @@
  * seq) only after the commit, and the player's inventory is then read back. A claim sent again is
  * refused with MAIL_CLAIMED once the first has committed, so a mail is claimed once; a claim that
  * was refused (a full wallet, say) can be sent again once the cause is gone. Store failures are
- * retried with the same operation id until the store answers (protocol/store-retry.ts).
+ * retried with the same operation id until the store answers (storage/until-answered.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { EconomyJob } from '../../thread-messages/jobs.ts';
-import { ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
-import { untilAnswered } from '../../storage/until-answered.ts';
+import type { ServerMessageInit } from '../../protocol/messages.ts';
+import { EconomyRefusals, MailReasons, RefusalMessages, type MailReason } from '../../protocol/reasons.ts';
+import { untilAnswered, type Wait } from '../../storage/until-answered.ts';
 import type { Escrows } from './escrow.ts';
 import type { Player } from '../world/world.ts';
 import type { ClaimMailResult, EconomyStore, SendMailResult } from '../../storage/economy-store.ts';
@@ -20,6 +21,8 @@ export interface MailHooks {
   send(sessionId: number, message: ServerMessageInit): void;
   refreshInventory(player: Player): void;
   failed(err: unknown, retryInMs: number): void;
+  /** Waits between retries, in the zone's time. */
+  wait: Wait;
 }
 
 export class Mailroom {
@@ -27,7 +30,7 @@ export class Mailroom {
   private readonly escrows: Escrows;
   private readonly hooks: MailHooks;
   /** Sends and claims waiting for the store now. */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly waiting = new Set<Promise<unknown>>();
 
   constructor(store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>, escrows: Escrows, hooks: MailHooks) {
     this.store = store;
@@ -37,30 +40,30 @@ export class Mailroom {
 
   send(player: Player, job: EconomyJob): void {
     const request = { opId: `mail-${randomUUID()}`, from: player.playerId, to: job.target, gold: job.gold, itemIds: job.itemIds };
-    let refusal: string | undefined;
+    let refusal: MailReason | undefined;
     try {
       refusal = checkSendMail(request);
     } catch {
-      refusal = 'BAD_REQUEST';
+      refusal = MailReasons.badRequest;
     }
     refusal ??= this.escrows.refusal(player, job.gold, job.itemIds);
     if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
     const hold = this.escrows.hold(player, job.gold, job.itemIds);
     this.track(
-      untilAnswered(() => this.store.sendMail(request), this.hooks.failed).then((result: SendMailResult | undefined) => {
+      untilAnswered(() => this.store.sendMail(request), this.hooks.failed, this.hooks.wait).then((result: SendMailResult | undefined) => {
         if (!result) return; // the store worker is gone: this process is stopping
         this.escrows.release(player, hold);
-        this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
+        this.answer(player, job.seq, result.ok, result.ok ? MailReasons.committed : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
       }),
     );
   }
 
   claim(player: Player, job: EconomyJob): void {
-    if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, 'UNKNOWN_MAIL', 0);
+    if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, EconomyRefusals.unknownMail, 0);
     const request = { opId: `claim-${randomUUID()}`, mailId: job.target, playerId: player.playerId };
     this.track(
-      untilAnswered(() => this.store.claimMail(request), this.hooks.failed).then((result: ClaimMailResult | undefined) => {
-        if (result) this.answer(player, job.seq, result.ok, result.ok ? 'COMMITTED' : result.reason, job.target, request.opId);
+      untilAnswered(() => this.store.claimMail(request), this.hooks.failed, this.hooks.wait).then((result: ClaimMailResult | undefined) => {
+        if (result) this.answer(player, job.seq, result.ok, result.ok ? MailReasons.committed : result.reason, job.target, request.opId);
       }),
     );
   }
@@ -74,23 +77,23 @@ export class Mailroom {
       },
       (err: unknown) => {
         this.hooks.failed(err, 0);
-        if (!player.removed) this.hooks.send(player.sessionId, { error: { code: ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, seq: job.seq, message: 'mail could not be read; try again' } });
+        if (!player.removed) this.hooks.send(player.sessionId, { error: { ...RefusalMessages.mailUnreadable, seq: job.seq } });
       },
     );
   }
 
-  /** Resolves when every send and claim waiting for the store now has its answer (for shutdown). */
-  settled(): Promise<void> {
-    return Promise.all(this.inFlight).then(() => undefined);
+  /** Sends and claims waiting for the store now. */
+  get inFlight(): number {
+    return this.waiting.size;
   }
 
   /** Keeps `work` in flight until it settles. */
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    this.waiting.add(work);
+    void work.finally(() => this.waiting.delete(work));
   }
 
-  private answer(player: Player, seq: number, ok: boolean, reason: string, mailId: number, opId = ''): void {
+  private answer(player: Player, seq: number, ok: boolean, reason: MailReason, mailId: number, opId = ''): void {
     if (player.removed) return;
     this.hooks.send(player.sessionId, { mailResult: { seq, ok, reason, mailId, opId } });
     if (ok) this.hooks.refreshInventory(player);

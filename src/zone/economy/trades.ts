@@ -1,5 +1,5 @@
 /**
- * Trades between two players of one zone (DESIGN.md R9): the trade window, escrow, and the
+ * Trades between two players of one zone (docs/architecture.md, R9): the trade window, escrow, and the
  * database transaction that decides.
  *
  * A window opens between two players within ZoneLimits.tradeRangeM. Each puts up an offer (gold and item
@@ -12,12 +12,13 @@
  * window that is still open; a committing trade runs to its end either way.
  *
  * A store failure leaves the outcome unknown: the same operation id is sent again, with backoff,
- * until the store answers (protocol/store-retry.ts), and the escrow holds until then.
+ * until the store answers (storage/until-answered.ts), and the escrow holds until then.
  */
 import { randomUUID } from 'node:crypto';
 import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
-import { untilAnswered } from '../../storage/until-answered.ts';
+import { EconomyRefusals, TradeReasons, type TradeReason } from '../../protocol/reasons.ts';
+import { untilAnswered, type Wait } from '../../storage/until-answered.ts';
 import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../../economy/trade-window.ts';
 import type { Escrows } from './escrow.ts';
 import type { Player, World } from '../world/world.ts';
@@ -37,6 +38,8 @@ export interface TradeHooks {
   /** Reads the player's inventory back from the database and shows it. */
   refreshInventory(player: Player): void;
   failed(err: unknown, retryInMs: number): void;
+  /** Waits between retries, in the zone's time. */
+  wait: Wait;
 }
 
 export class Trades {
@@ -44,7 +47,7 @@ export class Trades {
   readonly counters = { committed: 0, refused: 0, cancelled: 0 };
   private readonly byPlayer = new Map<Player, Trade>();
   /** Trades being committed now. */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly committing = new Set<Promise<void>>();
   /** The escrow of each committing trade's two offers. */
   private readonly holds = new Map<Trade, (() => void)[]>();
   private nextTradeId = 1;
@@ -64,44 +67,44 @@ export class Trades {
       case EconomyAction.TRADE_OPEN:
         return this.open(world, player, job.seq, job.target);
       case EconomyAction.TRADE_OFFER:
-        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
         return this.offer(trade, player, job.seq, job.gold, job.itemIds);
       case EconomyAction.TRADE_LOCK:
-        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
         (trade.offers.get(player) as Offer).locked = true;
         return this.show(trade);
       case EconomyAction.TRADE_ACCEPT:
-        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
         return this.accept(trade, player, job.seq);
       case EconomyAction.TRADE_CANCEL:
-        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? 'COMMITTING' : 'NO_TRADE');
-        return this.end(trade, false, 'CANCELLED');
+        if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
+        return this.end(trade, false, TradeReasons.cancelled);
       default:
-        return this.refuse(player, job.seq, 'UNKNOWN_ACTION');
+        return this.refuse(player, job.seq, TradeReasons.unknownAction);
     }
   }
 
   /** Once per tick: open windows whose players walked apart are cancelled. */
   checkRange(): void {
     for (const trade of new Set(this.byPlayer.values())) {
-      if (!trade.committing && !inRange(trade.a, trade.b)) this.end(trade, false, 'OUT_OF_RANGE');
+      if (!trade.committing && !inRange(trade.a, trade.b)) this.end(trade, false, TradeReasons.outOfRange);
     }
   }
 
   /** The player left the zone: an open window is cancelled. */
   left(player: Player): void {
     const trade = this.byPlayer.get(player);
-    if (trade && !trade.committing) this.end(trade, false, 'PARTNER_LEFT');
+    if (trade && !trade.committing) this.end(trade, false, TradeReasons.partnerLeft);
   }
 
   private open(world: World, player: Player, seq: number, partnerEntityId: number): void {
     const partner = world.entities.get(partnerEntityId);
-    if (partner === player) return this.refuse(player, seq, 'SAME_PLAYER');
-    if (!partner || !('sessionId' in partner)) return this.refuse(player, seq, 'NO_SUCH_PLAYER');
+    if (partner === player) return this.refuse(player, seq, EconomyRefusals.samePlayer);
+    if (!partner || !('sessionId' in partner)) return this.refuse(player, seq, TradeReasons.noSuchPlayer);
     const other = partner as Player;
-    if (this.byPlayer.has(player) || this.byPlayer.has(other)) return this.refuse(player, seq, 'BUSY');
-    if (!inRange(player, other)) return this.refuse(player, seq, 'OUT_OF_RANGE');
-    if (!player.inventory || !other.inventory) return this.refuse(player, seq, 'INVENTORY_LOADING');
+    if (this.byPlayer.has(player) || this.byPlayer.has(other)) return this.refuse(player, seq, TradeReasons.busy);
+    if (!inRange(player, other)) return this.refuse(player, seq, TradeReasons.outOfRange);
+    if (!player.inventory || !other.inventory) return this.refuse(player, seq, TradeReasons.inventoryLoading);
     const trade: Trade = {
       id: this.nextTradeId++,
       a: player,
@@ -125,7 +128,7 @@ export class Trades {
 
   private accept(trade: Trade, player: Player, seq: number): void {
     const offers = [...trade.offers.values()];
-    if (!offers.every((offer) => offer.locked)) return this.refuse(player, seq, 'NOT_LOCKED');
+    if (!offers.every((offer) => offer.locked)) return this.refuse(player, seq, TradeReasons.notLocked);
     (trade.offers.get(player) as Offer).accepted = true;
     if (!offers.every((offer) => offer.accepted)) return this.show(trade);
     // Both accepted: the offers must still be there, and then nothing else may touch them.
@@ -153,26 +156,26 @@ export class Trades {
       itemsFromA: a.itemIds,
       itemsFromB: b.itemIds,
     });
-    this.inFlight.add(committing);
-    void committing.finally(() => this.inFlight.delete(committing));
+    this.committing.add(committing);
+    void committing.finally(() => this.committing.delete(committing));
   }
 
-  /** Resolves when every trade being committed now has its answer (for shutdown). */
-  settled(): Promise<void> {
-    return Promise.all(this.inFlight).then(() => undefined);
+  /** Trades waiting for the store's answer now. */
+  get inFlight(): number {
+    return this.committing.size;
   }
 
   private async commit(trade: Trade, request: Parameters<EconomyStore['trade']>[0]): Promise<void> {
-    const result = await untilAnswered(() => this.store.trade(request), this.hooks.failed);
+    const result = await untilAnswered(() => this.store.trade(request), this.hooks.failed, this.hooks.wait);
     // No answer: the store worker is gone, this process is stopping, and the database has the outcome.
     if (!result) return;
     if (result.ok) this.counters.committed++;
     else this.counters.refused++;
-    this.end(trade, result.ok, result.ok ? 'COMMITTED' : result.reason, request.opId);
+    this.end(trade, result.ok, result.ok ? TradeReasons.committed : result.reason, request.opId);
   }
 
   /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
-  private end(trade: Trade, ok: boolean, reason: string, opId = ''): void {
+  private end(trade: Trade, ok: boolean, reason: TradeReason, opId = ''): void {
     for (const side of [trade.a, trade.b]) if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
     for (const release of this.holds.get(trade) ?? []) release();
     this.holds.delete(trade);
@@ -193,7 +196,7 @@ export class Trades {
     }
   }
 
-  private refuse(player: Player, seq: number, reason: string): void {
+  private refuse(player: Player, seq: number, reason: TradeReason): void {
     this.hooks.send(player.sessionId, { error: { code: ErrorCode.ERROR_CODE_TRADE_REFUSED, seq, message: reason } });
   }
 }

@@ -14,7 +14,7 @@ export function growInt32(array: Int32Array, length: number, fill: number): Int3
   return grown;
 }
 
-export function growFloat64(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
+function growFloat64(array: Float64Array, length: number): Float64Array<ArrayBuffer> {
   const grown = new Float64Array(length);
   grown.set(array);
   return grown;
@@ -45,22 +45,14 @@ export class PointSet {
     this.heightM = heightM;
   }
 
-  /** Slots below this have room in the by-slot arrays (also those of the index using this set). */
-  get capacity(): number {
-    return this.xs.length;
-  }
-
-  has(slot: number): boolean {
-    return slot >= 0 && slot < this.#positionOf.length && this.#positionOf[slot] !== -1;
-  }
-
   add(slot: number, x: number, y: number): void {
     if (!(Number.isInteger(slot) && slot >= 0 && slot <= MAX_SLOT)) {
       throw new RangeError(`slot must be an integer in [0, ${MAX_SLOT}], got ${slot}`);
     }
-    if (this.has(slot)) throw new RangeError(`slot ${slot} is already in the index`);
+    if (this.#has(slot)) throw new RangeError(`slot ${slot} is already in the index`);
     this.#checkPoint(x, y);
-    if (slot >= this.capacity) this.#grow(Math.max(slot + 1, 2 * this.capacity));
+    const capacity = this.xs.length;
+    if (slot >= capacity) this.#grow(Math.max(slot + 1, 2 * capacity));
     this.xs[slot] = x;
     this.ys[slot] = y;
     this.#positionOf[slot] = this.size;
@@ -69,7 +61,7 @@ export class PointSet {
 
   /** Returns false, doing nothing, when the slot is not in the set. */
   delete(slot: number): boolean {
-    if (!this.has(slot)) return false;
+    if (!this.#has(slot)) return false;
     // Swap-remove from the dense list: the last live slot takes the freed position.
     const position = this.#positionOf[slot] as number;
     const last = this.live[--this.size] as number;
@@ -79,16 +71,16 @@ export class PointSet {
     return true;
   }
 
-  /** Throws unless the slot is in the set and (x, y) in the world: what `set` checks first. */
-  check(slot: number, x: number, y: number): void {
-    if (!this.has(slot)) throw new RangeError(`slot ${slot} is not in the index`);
-    this.#checkPoint(x, y);
-  }
-
+  /** Moves a point in the set; throws RangeError unless the slot is in it and (x, y) in the world. */
   set(slot: number, x: number, y: number): void {
-    this.check(slot, x, y);
+    if (!this.#has(slot)) throw new RangeError(`slot ${slot} is not in the index`);
+    this.#checkPoint(x, y);
     this.xs[slot] = x;
     this.ys[slot] = y;
+  }
+
+  #has(slot: number): boolean {
+    return slot >= 0 && slot < this.#positionOf.length && this.#positionOf[slot] !== -1;
   }
 
   #checkPoint(x: number, y: number): void {

@@ -1,8 +1,8 @@
 /**
  * What the view system needs from a spatial index: points keyed by small dense integer slots
- * (0, 1, 2, … reused after removal), moved every tick, queried by circle and rectangle.
+ * (0, 1, 2, … reused after removal), moved every tick, queried by circle.
  *
- * Queries write the matching slots into `results` (in no particular order) and return how many
+ * A query writes the matching slots into `results` (in no particular order) and returns how many
  * there are. `results` belongs to the index: it is valid until the next query and may be
  * replaced by a larger array when it grows, so read it after the query, not before.
  */
@@ -15,9 +15,5 @@ export interface SpatialIndex {
   move(slot: number, x: number, y: number): void;
   /** Slots whose points lie within `radius` of (x, y), boundary included. */
   queryCircle(x: number, y: number, radius: number): number;
-  /** Slots whose points lie in [minX, maxX] × [minY, maxY], boundary included. */
-  queryRect(minX: number, minY: number, maxX: number, maxY: number): number;
   readonly results: Int32Array;
-  /** Points in the index. */
-  readonly size: number;
 }

@@ -7,7 +7,7 @@
  * 0.2 to 0.4 ms for 20k points on the benchmark machine), which is cheap next to the queries of a
  * tick in which every entity moves.
  *
- * A query visits the cells under its bounding box. A cell wholly inside the query region is
+ * A query visits the cells under the circle's bounding box. A cell wholly inside the circle is
  * copied out without testing its points, a cell partly inside has each point tested, a cell
  * outside is skipped. Pick a cell size of about half the usual query radius (the benchmark in
  * bench/spatial.bench.ts measures the choice).
@@ -56,10 +56,6 @@ export class UniformGrid implements SpatialIndex {
     }
     this.#cellStart = new Int32Array(this.columns * this.rows + 1);
     this.#slack = Math.max(widthM, heightM) * 1e-9;
-  }
-
-  get size(): number {
-    return this.#points.size;
   }
 
   get results(): Int32Array {
@@ -135,41 +131,6 @@ export class UniformGrid implements SpatialIndex {
           const dx = (xs[i] as number) - x;
           const dy = (ys[i] as number) - y;
           if (dx * dx + dy * dy <= r2) results[count++] = slots[i] as number;
-        }
-      }
-    }
-    return count;
-  }
-
-  queryRect(minX: number, minY: number, maxX: number, maxY: number): number {
-    if (this.#dirty) this.#sort();
-    const cell = this.cellSizeM;
-    const columns = this.columns;
-    const column0 = Math.max(0, Math.floor(minX / cell));
-    const column1 = Math.min(columns - 1, Math.floor(maxX / cell));
-    const row0 = Math.max(0, Math.floor(minY / cell));
-    const row1 = Math.min(this.rows - 1, Math.floor(maxY / cell));
-    const start = this.#cellStart;
-    const slots = this.#sortedSlots;
-    const xs = this.#sortedX;
-    const ys = this.#sortedY;
-    const results = this.#results;
-    const slack = this.#slack;
-    let count = 0;
-    for (let row = row0; row <= row1; row++) {
-      const rowInside = row * cell - slack >= minY && (row + 1) * cell + slack <= maxY;
-      for (let column = column0; column <= column1; column++) {
-        const c = row * columns + column;
-        const from = start[c] as number;
-        const to = start[c + 1] as number;
-        if (rowInside && column * cell - slack >= minX && (column + 1) * cell + slack <= maxX) {
-          for (let i = from; i < to; i++) results[count++] = slots[i] as number;
-          continue;
-        }
-        for (let i = from; i < to; i++) {
-          const px = xs[i] as number;
-          const py = ys[i] as number;
-          if (px >= minX && px <= maxX && py >= minY && py <= maxY) results[count++] = slots[i] as number;
         }
       }
     }

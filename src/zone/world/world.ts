@@ -52,8 +52,8 @@ export interface Player extends Entity {
   exp: number;
   /** Play time before this log-in, seconds. */
   playTimeS: number;
-  /** Wall-clock time of this log-in, ms: play time grows from it. */
-  loggedInAtMs: number;
+  /** Zone time (the tick's clock) of this log-in, ms: play time grows from it. */
+  joinedAtMs: number;
   /** Write-back bookkeeping (write-back.ts). */
   persisted: Persisted;
   /**

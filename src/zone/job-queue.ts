@@ -1,0 +1,78 @@
+/**
+ * The first phase of a tick: taking the jobs the gateway put in the zone's inbound ring. A JOIN
+ * is handed over at once (the player exists from this tick on); moves, trade and mail requests
+ * and LEAVEs queue in arrival order, so that a session's moves before its LEAVE count and reach
+ * the database with its final state. Jobs are read in place and decoded moves reused by queue
+ * position, so taking jobs allocates nothing for moves.
+ */
+import {
+  JobKind,
+  JobReader,
+  JOIN_JOB_BYTES,
+  LEAVE_JOB_BYTES,
+  MOVE_JOB_BYTES,
+  type EconomyJob,
+  type JoinJob,
+  type MoveJob,
+} from '../thread-messages/jobs.ts';
+
+/** Where jobs come from: the consumer side of the inbound ring. */
+export interface JobSource {
+  drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
+}
+
+/** A queued job: a move, a trade or mail request, or (undefined) a LEAVE. */
+export type QueuedJob = MoveJob | EconomyJob | undefined;
+
+export class JobQueue {
+  /** Session id of each queued job. */
+  readonly sessions: number[] = [];
+  readonly jobs: QueuedJob[] = [];
+  /** Jobs queued this tick: the first `count` entries of `sessions` and `jobs`. */
+  count = 0;
+  private readonly reader = new JobReader();
+  private readonly joinJob: JoinJob = { playerId: 0, epoch: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
+  private readonly spareMoves: MoveJob[] = [];
+  private onJoin: (sessionId: number, join: JoinJob) => void = () => {};
+  private zoneId = 0;
+
+  /**
+   * Takes up to `maxJobs` jobs from `source`: each JOIN goes to `onJoin` at once (its fields are
+   * valid until it returns), the others are queued. Returns how many jobs were taken.
+   */
+  take(source: JobSource, maxJobs: number, zoneId: number, onJoin: (sessionId: number, join: JoinJob) => void): number {
+    this.onJoin = onJoin;
+    this.zoneId = zoneId;
+    return source.drainRaw(this.onRecord, maxJobs);
+  }
+
+  /** Forgets this tick's queue once it has been applied. */
+  clear(): void {
+    this.count = 0;
+  }
+
+  private readonly onRecord = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
+    const reader = this.reader;
+    const kind = reader.kind(data, offset, length);
+    if (kind === JobKind.JOIN && length === JOIN_JOB_BYTES) {
+      this.onJoin(sessionId, reader.join(data, offset, this.joinJob));
+    } else if (kind === JobKind.LEAVE && length === LEAVE_JOB_BYTES) {
+      this.push(sessionId, undefined);
+    } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
+      const index = this.count;
+      let move = this.spareMoves[index];
+      if (!move) this.spareMoves[index] = move = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
+      this.push(sessionId, reader.move(data, offset, move));
+    } else {
+      const economy = kind === JobKind.ECONOMY ? reader.economy(data, offset, length) : undefined;
+      // The gateway writes only the jobs above; anything else is a bug there, not a client's.
+      if (!economy) throw new Error(`zone ${this.zoneId}: bad job (kind ${kind}, ${length} bytes) from session ${sessionId}`);
+      this.push(sessionId, economy);
+    }
+  };
+
+  private push(sessionId: number, job: QueuedJob): void {
+    this.sessions[this.count] = sessionId;
+    this.jobs[this.count++] = job;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A zone's only clock is its tick: play time and write-back due times are counted in the `nowMs`
+ * the tick is given, so a zone driven by hand through two hours of zone time (in well under a
+ * second of real time) saves and counts play time as if two hours had passed. Real store worker,
+ * real SQLite database.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { JobWriter } from '../../src/thread-messages/jobs.ts';
+import { ViewSystem } from '../../src/zone/view/view-system.ts';
+import { Zone } from '../../src/zone/zone.ts';
+import { BruteForceIndex } from '../helpers/brute-force-index.ts';
+import { drainViews } from '../helpers/ring-drain.ts';
+import { eventually } from '../helpers/wait.ts';
+import { startStore } from '../store/running-store.ts';
+
+const HOUR_MS = 3_600_000;
+const dir = mkdtempSync(join(tmpdir(), 'zone-clock-'));
+const store = await startStore({ DATA_DIR: dir });
+await store.client.migrate();
+after(async () => {
+  await store.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('counts play time and write-back due times in zone time', async () => {
+  const playerId = 41;
+  const owned = await store.client.acquire(playerId, store.config.nodeId, { zoneId: 3, x: 10, y: 10, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 5 });
+  const inbound = RingBuffer.create(1 << 16);
+  const outbound = RingBuffer.create(1 << 20);
+  const released: boolean[] = [];
+  const zone = new Zone(
+    // A flush interval of an hour: only zone time can make a write due within this test.
+    { zone: { id: 3, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
+    inbound,
+    outbound,
+    new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
+    { sessionDropped: () => assert.fail('no session is dropped'), released: (_player, _session, saved) => released.push(saved) },
+    store.client,
+  );
+  const jobs = new JobWriter();
+  let nowMs = 1_000;
+  const tick = (): void => {
+    zone.tick(nowMs);
+    drainViews(outbound, () => {});
+  };
+  assert.ok(inbound.tryWrite(1, jobs.join({ playerId, epoch: owned.epoch, ...owned.state })));
+  tick();
+  // One step of a metre, then an hour and a half of zone time in one-minute ticks.
+  nowMs += 1_000;
+  assert.ok(inbound.tryWrite(1, jobs.move(1, 11, 10, 0, 0)));
+  tick();
+  for (let i = 0; i < 90; i++) {
+    nowMs += 60_000;
+    tick();
+  }
+  await eventually(async () => (await store.client.load(playerId))?.state.x === 11, 'the write-back of the moved player, due within its first hour of zone time');
+
+  // Half an hour more, then the player leaves: its final write carries two hours of play.
+  nowMs += 30 * 60_000 - 1_000;
+  tick();
+  assert.ok(inbound.tryWrite(1, jobs.leave()));
+  tick();
+  await eventually(async () => released.length === 1, 'the release of the leaver');
+  assert.deepEqual(released, [true]);
+  const row = await store.client.load(playerId);
+  assert.equal(row?.online, false);
+  assert.equal(row?.state.playTimeS, 5 + 2 * 3600, 'play time is the zone time between join and leave');
+});
