@@ -22,6 +22,7 @@ import { MoveField } from '../src/protocol/messages.ts';
 import { Zone } from '../src/zone/zone.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
+import { moveJob } from '../test/helpers/move-job.ts';
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: number): number {
@@ -125,7 +126,7 @@ function run(players: number, indexName: string): Row {
       }
       w.x = Math.fround(x);
       w.y = Math.fround(y);
-      if (!inbound.tryWrite(i + 1, jobs.move(++w.seq, x, y, w.heading, 0))) throw new Error('inbound ring full');
+      if (!inbound.tryWrite(i + 1, moveJob(++w.seq, x, y, w.heading, 0))) throw new Error('inbound ring full');
     });
     if (t === WARMUP_TICKS) {
       frameBytes = 0;

@@ -17,6 +17,7 @@ import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { TickLoop } from '../../src/zone/tick-loop.ts';
 import { Zone } from '../../src/zone/zone.ts';
 import type { MetricsSnapshot } from '../../src/metrics/metrics-hub.ts';
+import { moveJob } from '../../test/helpers/move-job.ts';
 
 export interface StatementCount {
   readonly players: number;
@@ -76,7 +77,7 @@ export async function countStatements(config: Config, players: number, seconds: 
         positions.forEach((p, i) => {
           // Back and forth along x, inside the zone.
           p.x = p.x + step < side - 1 ? p.x + step : 1;
-          if (!inbound.tryWrite(i + 1, jobs.move(++p.seq, p.x, p.y, 0, 0))) throw new Error('inbound ring full');
+          if (!inbound.tryWrite(i + 1, moveJob(++p.seq, p.x, p.y, 0, 0))) throw new Error('inbound ring full');
         });
         zone.tick(nowMs);
         outbound.drainRaw(() => {});

@@ -5,7 +5,7 @@
  */
 import { NameRefusals, type NameRefusal } from '../protocol/reasons.ts';
 
-export const NameRules = Object.freeze({
+const NameRules = Object.freeze({
   minLength: 3,
   maxLength: 16,
   /** Refused whatever their case. */

@@ -18,7 +18,6 @@ export type CreateCharacterRequest = zone.v1.CreateCharacterRequest;
 export type LoginAccepted = zone.v1.LoginAccepted;
 export type WorldUpdate = zone.v1.WorldUpdate;
 export type EntitySpawn = zone.v1.EntitySpawn;
-export type WorldUpdateInit = zone.v1.WorldUpdate.$Properties;
 export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;
 export type Pong = zone.v1.Pong;

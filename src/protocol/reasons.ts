@@ -88,11 +88,6 @@ export const MailReasons = Object.freeze({
 export type TradeReason = EconomyRefusal | (typeof TradeReasons)[keyof typeof TradeReasons];
 export type MailReason = EconomyRefusal | (typeof MailReasons)[keyof typeof MailReasons];
 
-/** Every reason above, each once. */
-export const ALL_REASONS: readonly string[] = Object.freeze([
-  ...new Set([NameRefusals, CreateRefusals, EconomyRefusals, TradeReasons, MailReasons].flatMap((group) => Object.values(group) as string[])),
-]);
-
 /** A refused request's ErrorCode and the sentence sent with it (Error.message); the session stays. */
 export interface RefusalMessage {
   readonly code: ErrorCode;

@@ -22,7 +22,7 @@ export interface AppliedMigration {
 
 const FILE_NAME = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
-export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
 /** Every migration in `dir`, by version. Throws on a stray file name or a version used twice. */
 export function readMigrations(dir: string): Migration[] {

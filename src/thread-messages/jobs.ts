@@ -20,10 +20,10 @@ export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
-export const ECONOMY_JOB_HEADER_BYTES = 32;
+const ECONOMY_JOB_HEADER_BYTES = 32;
 /** Item ids per trade offer or mail: the economy's own limit per operation. */
-export const MAX_ECONOMY_ITEMS = EconomyLimits.maxItemsPerOp;
-export const MAX_JOB_BYTES = ECONOMY_JOB_HEADER_BYTES + 8 * MAX_ECONOMY_ITEMS;
+const MAX_ECONOMY_ITEMS = EconomyLimits.maxItemsPerOp;
+const MAX_JOB_BYTES = ECONOMY_JOB_HEADER_BYTES + 8 * MAX_ECONOMY_ITEMS;
 
 export const EconomyAction = Object.freeze({
   TRADE_OPEN: 1,
@@ -112,7 +112,7 @@ export function writeEconomy(view: DataView, at: number, job: EconomyJob): void 
   job.itemIds.forEach((id, i) => view.setFloat64(at + ECONOMY_JOB_HEADER_BYTES + 8 * i, id, true));
 }
 
-export function economyJobBytes(items: number): number {
+function economyJobBytes(items: number): number {
   return ECONOMY_JOB_HEADER_BYTES + 8 * items;
 }
 
@@ -122,7 +122,6 @@ export class JobWriter {
   private readonly view = new DataView(this.bytes.buffer);
   private readonly joinBytes = this.bytes.subarray(0, JOIN_JOB_BYTES);
   private readonly leaveBytes = this.bytes.subarray(0, LEAVE_JOB_BYTES);
-  private readonly moveBytes = this.bytes.subarray(0, MOVE_JOB_BYTES);
 
   /** The returned bytes are valid until the next call. */
   join(join: JoinJob): Uint8Array {
@@ -133,11 +132,6 @@ export class JobWriter {
   leave(): Uint8Array {
     writeLeave(this.view, 0);
     return this.leaveBytes;
-  }
-
-  move(seq: number, x: number, y: number, heading: number, clientTimeMs: number): Uint8Array {
-    writeMove(this.view, 0, seq, x, y, heading, clientTimeMs);
-    return this.moveBytes;
   }
 
   /** At most MAX_ECONOMY_ITEMS item ids. */

@@ -1,5 +1,8 @@
 /** Reads the packed move columns of a decoded WorldUpdate back into one record per entity. */
-import { MoveField, type WorldUpdateInit } from '../../src/protocol/messages.ts';
+import { MoveField } from '../../src/protocol/messages.ts';
+import type { zone } from '../../src/protocol/generated/zone.js';
+
+type WorldUpdateInit = zone.v1.WorldUpdate.$Properties;
 
 export interface DecodedMove {
   entityId: number;

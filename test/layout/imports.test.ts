@@ -72,6 +72,17 @@ describe('layout', () => {
     assert.ok(edges.size > 10, 'the imports were read');
   });
 
+  it('has every folder of src/ in the README layout table, with what it is and where it runs', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'));
+    const tops = [...new Set(all.map((source) => source.folder.split('/')[0] as string))].filter((folder) => folder !== '.');
+    assert.ok(tops.length >= 15, 'the folders were read');
+    for (const folder of tops) {
+      const row = new RegExp(`^\\| \`src/${folder}/\` \\| [^|]+ \\| [^|]+ \\|$`, 'm');
+      assert.match(layout, row, `src/${folder}/ has a row in the README's layout table`);
+    }
+  });
+
   it("keeps each thread's folder to what that thread runs", () => {
     const under = (folder: string, top: string): boolean => folder === top || folder.startsWith(`${top}/`);
     const rules: { readonly top: string; readonly mayNot: readonly string[]; readonly packages?: readonly string[] }[] = [

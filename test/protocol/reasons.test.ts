@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/messages.ts';
-import { ALL_REASONS, CreateRefusals, EconomyRefusals, MailReasons, NameRefusals, RefusalMessages, TradeReasons } from '../../src/protocol/reasons.ts';
+import { CreateRefusals, EconomyRefusals, MailReasons, NameRefusals, RefusalMessages, TradeReasons } from '../../src/protocol/reasons.ts';
+
+/** Every reason the server can give, each once. */
+const ALL_REASONS: readonly string[] = [
+  ...new Set([NameRefusals, CreateRefusals, EconomyRefusals, TradeReasons, MailReasons].flatMap((group) => Object.values(group) as string[])),
+];
 
 const protoReadme = readFileSync(new URL('../../proto/README.md', import.meta.url), 'utf8');
 const reasonsSection = protoReadme.slice(protoReadme.indexOf('## Reasons'), protoReadme.indexOf('## Life of a session'));

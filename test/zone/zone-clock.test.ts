@@ -17,6 +17,7 @@ import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { drainViews } from '../helpers/ring-drain.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore } from '../store/running-store.ts';
+import { moveJob } from '../helpers/move-job.ts';
 
 const HOUR_MS = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'zone-clock-'));
@@ -52,7 +53,7 @@ it('counts play time and write-back due times in zone time', async () => {
   tick();
   // One step of a metre, then an hour and a half of zone time in one-minute ticks.
   nowMs += 1_000;
-  assert.ok(inbound.tryWrite(1, jobs.move(1, 11, 10, 0, 0)));
+  assert.ok(inbound.tryWrite(1, moveJob(1, 11, 10, 0, 0)));
   tick();
   for (let i = 0; i < 90; i++) {
     nowMs += 60_000;

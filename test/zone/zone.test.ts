@@ -9,6 +9,7 @@ import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { Zone } from '../../src/zone/zone.ts';
 import { drainViews } from '../helpers/ring-drain.ts';
 import { movesOf } from '../helpers/world-update.ts';
+import { moveJob } from '../helpers/move-job.ts';
 
 const TICK_MS = 50;
 
@@ -41,7 +42,7 @@ class Harness {
   }
 
   move(sessionId: number, seq: number, x: number, y: number, heading = 0): void {
-    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.move(seq, x, y, heading, 0)));
+    assert.ok(this.inbound.tryWrite(sessionId, moveJob(seq, x, y, heading, 0)));
   }
 
   /** Runs one tick and returns what each session was sent. */

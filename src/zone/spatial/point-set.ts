@@ -4,7 +4,7 @@
  * rebuild or a scan walks only them. Shared by every SpatialIndex here.
  */
 /** Slots are array indices; this bound catches a stray id before it allocates gigabytes. */
-export const MAX_SLOT = 2 ** 24 - 1;
+const MAX_SLOT = 2 ** 24 - 1;
 
 const INITIAL_CAPACITY = 64;
 

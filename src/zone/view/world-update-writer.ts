@@ -289,7 +289,7 @@ function packedLength(length: number): number {
 }
 
 /** Bytes of a varint for a u32. */
-export function varintLength(value: number): number {
+function varintLength(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
 }
 
