@@ -16,11 +16,14 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { issueToken } from '../src/auth/token.ts';
-import { ClientMessage, PROTOCOL_VERSION, ServerMessage } from '../src/protocol/messages.ts';
+import { ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage } from '../src/protocol/messages.ts';
 import { printReport, type Row } from './lib/report.ts';
 
 function arg(name: string): string | undefined {
@@ -64,6 +67,8 @@ function sum(exposition: string, name: string): number {
 }
 
 async function startZoneServer(): Promise<Target> {
+  // A database of its own: the benchmark's characters stay out of ./data.
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname], {
     env: {
       ...process.env,
@@ -73,6 +78,7 @@ async function startZoneServer(): Promise<Target> {
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       TOKEN_SECRET: SECRET,
+      DATA_DIR: dataDir,
       MSG_RATE_PER_SEC: '10000',
       MSG_BURST: '10000',
       MAX_SESSIONS: '100000',
@@ -98,6 +104,7 @@ async function startZoneServer(): Promise<Target> {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       await exited;
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -141,12 +148,17 @@ async function load(target: Target, count: number): Promise<{ stop: () => Promis
     await once(socket, 'open');
     if (target.login) {
       socket.send(ClientMessage.encode({ seq: 1, login: { token: issueToken(SECRET, i + 1, 3600), protocolVersion: PROTOCOL_VERSION } }).finish());
-      const [data] = (await once(socket, 'message')) as [Buffer];
-      const accepted = ServerMessage.decode(data).login?.accepted;
-      if (!accepted) throw new Error(`client ${i + 1} could not log in`);
+      let [data] = (await once(socket, 'message')) as [Buffer];
+      // A player without a character creates one first, as the SDK's enter() does.
+      if (ServerMessage.decode(data).login?.error?.code === ErrorCode.ERROR_CODE_CHARACTER_REQUIRED) {
+        socket.send(ClientMessage.encode({ seq: 2, createCharacter: { name: `Gateway${i + 1}` } }).finish());
+        [data] = (await once(socket, 'message')) as [Buffer];
+      }
+      const login = ServerMessage.decode(data).login;
+      if (!login?.accepted) throw new Error(`client ${i + 1} could not log in: ${login?.error?.message ?? 'no log-in answer'}`);
     }
     sockets.push(socket);
-    seqs.push(1);
+    seqs.push(2);
   }
   let running = true;
   // Every player starts at its zone's centre (500, 500) facing 0: moving there changes nothing.

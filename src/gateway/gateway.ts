@@ -276,7 +276,7 @@ export class Gateway {
    * `notify` and the reason carries a code) and the close code. Safe to call more than once.
    * `awaitRelease` false: the zone will not release this player (it has dropped it as stale).
    */
-  end(session: Session, reason: SessionEnd, notify = true, awaitRelease = true): void {
+  private end(session: Session, reason: SessionEnd, notify = true, awaitRelease = true): void {
     if (session.state === 'closing') return;
     if (reason.protocolError) this.metrics.protocolErrors.inc({ kind: reason.kind });
     this.metrics.sessionCloses.inc({ kind: reason.kind });

@@ -1,7 +1,7 @@
 /**
  * Wandering non-player characters. Each walks in a straight line at its own pace towards a
  * random point of the zone, then picks another. They are entities like players for the view
- * system, so a zone's area of interest can be loaded without any client.
+ * system, so a zone's view system can be loaded without any client.
  *
  * The walk comes from a seeded generator, so a zone with the same seed replays the same walks.
  */
