@@ -20,6 +20,7 @@ import { ZoneClient } from '../../src/client/zone-client.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
 import { TEST_ADMIN_TOKEN, TEST_SECRET } from '../helpers/server.ts';
+import { within } from '../helpers/wait.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 const PLAYERS = 6;
@@ -41,11 +42,13 @@ function resolveWhenListening(child: ChildProcess): Promise<Server> {
   });
 }
 
-it('conserves gold and items, applies every operation once, and keeps what clients were told, across kill -9', { timeout: 120_000 }, async () => {
+it('conserves gold and items, applies every operation once, and keeps what clients were told, across kill -9', { timeout: 240_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'zone-economy-crash-'));
   const random = mulberry32(7);
   /** Operation ids a client or the admin API was told had succeeded. */
   const told = new Set<string>();
+  /** Which kinds of operation clients were told had succeeded, over the whole run. */
+  const kindsTold = new Set<'grant' | 'mail' | 'claim' | 'trade within a zone' | 'trade across zones'>();
   try {
     for (let round = 0; round < 3; round++) {
       const server = await startReady(dataDir);
@@ -56,28 +59,52 @@ it('conserves gold and items, applies every operation once, and keeps what clien
         clients.push(client);
       }
       const busy = new Set<ZoneClient>();
+      // The kill comes after a number of completed operations, not after a time: a slow machine
+      // does the same work before each crash. Before the last one, every kind must have succeeded.
+      const target = 6 + Math.floor(random() * 10);
+      let completedThisRound = 0;
+      let progressed = (): void => {};
+      const completed = (): void => {
+        completedThisRound++;
+        progressed();
+      };
+      const grantsTold = (): number => [...told].filter((opId) => opId.startsWith('grant-')).length;
+      const enoughDone = (): boolean =>
+        completedThisRound >= target && (round < 2 || (kindsTold.size === 5 && grantsTold() >= 6));
       const grant = async (): Promise<void> => {
         // Keys repeat across the run, so some grants are replays.
         const opId = `grant-${Math.floor(random() * 40)}`;
         const body = { opId, playerId: 1 + Math.floor(random() * PLAYERS), gold: 10 + Math.floor(random() * 90), items: random() < 0.5 ? [{ templateId: 1 + Math.floor(random() * 3), count: 1 + Math.floor(random() * 3) }] : [] };
         const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, body: JSON.stringify(body) });
-        if (response.status === 200) told.add(opId);
+        if (response.status === 200) {
+          told.add(opId);
+          kindsTold.add('grant');
+        }
+        completed();
       };
       const mail = async (client: ZoneClient): Promise<void> => {
         const to = 1 + Math.floor(random() * PLAYERS);
         const item = client.inventory?.items[Math.floor(random() * (client.inventory?.items.length ?? 0))];
         const seq = client.mailSend(to, Math.floor(random() * 30), item && random() < 0.5 ? [item.itemId] : []);
         const result = await client.next('mailResult', (r) => r.seq === seq);
-        if (result.ok) told.add(result.opId);
+        if (result.ok) {
+          told.add(result.opId);
+          kindsTold.add('mail');
+        }
+        completed();
       };
       const claim = async (client: ZoneClient): Promise<void> => {
         const box = client.next('mailbox');
         client.mailList();
         const first = (await box).mails[0];
-        if (!first) return;
+        if (!first) return completed();
         const seq = client.mailClaim(first.mailId as number);
         const result = await client.next('mailResult', (r) => r.seq === seq);
-        if (result.ok) told.add(result.opId);
+        if (result.ok) {
+          told.add(result.opId);
+          kindsTold.add('claim');
+        }
+        completed();
       };
       const trade = async (a: ZoneClient, b: ZoneClient): Promise<void> => {
         const opened = b.next('trade');
@@ -99,7 +126,11 @@ it('conserves gold and items, applies every operation once, and keeps what clien
         await accepted;
         b.tradeAccept();
         const [result] = await results;
-        if (result?.ok) told.add(result.opId);
+        if (result?.ok) {
+          told.add(result.opId);
+          kindsTold.add(a.self?.zoneId === b.self?.zoneId ? 'trade within a zone' : 'trade across zones');
+        }
+        completed();
       };
       const loop = async (client: ZoneClient): Promise<void> => {
         while (!client.closed) {
@@ -113,7 +144,8 @@ it('conserves gold and items, applies every operation once, and keeps what clien
             else if (roll < 0.5) await mail(client);
             else if (roll < 0.7) await claim(client);
             else {
-              const partner = clients.find((other) => other !== client && !busy.has(other) && !other.closed);
+              const free = clients.filter((other) => other !== client && !busy.has(other) && !other.closed);
+              const partner = free[Math.floor(random() * free.length)];
               if (!partner) continue;
               busy.add(client);
               busy.add(partner);
@@ -131,14 +163,22 @@ it('conserves gold and items, applies every operation once, and keeps what clien
         }
       };
       const crashed = new Promise<void>((resolve) => clients.forEach((client) => client.on('close', () => resolve())));
-      const loops = clients.map((client) => loop(client).catch(() => undefined));
-      await new Promise((resolve) => setTimeout(resolve, 1500 + random() * 1500));
+      for (const client of clients) void loop(client).catch(() => undefined);
+      await within(
+        new Promise<void>((resolve) => {
+          progressed = () => {
+            if (enoughDone()) resolve();
+          };
+        }),
+        `round ${round}: ${target} operations completed${round === 2 ? ', with every kind and six grants told over the run' : ''}`,
+        60_000,
+      );
       const exited = once(server.child, 'exit');
       server.child.kill('SIGKILL');
       await exited;
       await crashed;
-      // Every client has been closed by the crash; their loops end.
-      await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, 5000))]);
+      // Every client has been closed by the crash: their loops are left where they stopped (a
+      // request the crash cut off is never answered); the database says what happened.
       for (const client of clients) await client.close().catch(() => undefined);
     }
     // A last clean start and stop: start-up recovery, then a drain that must exit 0.

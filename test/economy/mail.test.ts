@@ -37,7 +37,8 @@ describe('mail', () => {
     await until(recipient, () => recipient.inventory?.gold === 40 && recipient.inventory.items.length === 1, 'the recipient with them');
     const again = await result(recipient, recipient.mailClaim(sent.mailId));
     assert.deepEqual([again.ok, again.reason], [false, 'MAIL_CLAIMED'], 'a claim sent again finds the mail claimed');
-    assert.equal(recipient.inventory?.gold, 40, 'and moves nothing more');
+    assert.deepEqual(server.inventoryInDatabase(32), { gold: 40, itemIds: [potion] }, 'and moves nothing more in the database');
+    assert.deepEqual(server.inventoryInDatabase(31), { gold: 60, itemIds: [] });
     const empty = recipient.next('mailbox');
     recipient.mailList();
     assert.deepEqual((await empty).mails, []);

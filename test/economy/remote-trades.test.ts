@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { until } from '../helpers/wait.ts';
+import { eventually, until, within } from '../helpers/wait.ts';
 
 describe('trades across zones', () => {
   let server: TestServer;
@@ -97,7 +97,47 @@ describe('trades across zones', () => {
     const zoneOfB = server.supervisor.zones.find((zone) => zone.id === b.self?.zoneId);
     await zoneOfB?.worker?.terminate();
     assert.deepEqual([(await cancelled).ok, (await cancelled).reason], [false, 'PARTNER_LEFT']);
-    assert.equal(a.inventory?.gold, 10, 'nothing moved');
+    assert.deepEqual([server.inventoryInDatabase(47).gold, server.inventoryInDatabase(48).gold], [10, 0], 'nothing moved in the database');
+    await a.close();
+  });
+
+  it('tells the truth when a zone goes down while the trade is being decided: committed and moved, or refused and nothing moved', async () => {
+    // The zone the test before took down has to be back first.
+    await eventually(async () => server.supervisor.zones.every((zone) => zone.state === 'running'), 'both zones running');
+    const a = await server.player(49);
+    const b = await server.player(50);
+    await grant(49, 10, [{ templateId: 6, count: 1 }]);
+    await until(a, () => a.inventory?.gold === 10 && a.inventory.items.length === 1, 'a’s goods');
+    await until(b, () => b.inventory !== undefined, 'b’s inventory');
+    const ring = a.inventory?.items[0]?.itemId as number;
+    const opened = b.next('trade');
+    a.tradeOpenWith(50);
+    await opened;
+    const offered = b.next('trade', (t) => t.theirs?.gold === 10);
+    a.tradeOffer(10, [ring]);
+    await offered;
+    const bothLocked = a.next('trade', (t) => t.mine?.locked === true && t.theirs?.locked === true);
+    a.tradeLock();
+    b.tradeLock();
+    await bothLocked;
+    const accepted = b.next('trade', (t) => t.theirs?.accepted === true);
+    a.tradeAccept();
+    await accepted;
+    const result = within(a.next('tradeResult'), 'a’s trade result');
+    // b's accept starts the commit; b's zone dies at about the same moment, before or after
+    // the decision: either outcome is right, as long as a is told the one the database has.
+    b.tradeAccept();
+    const zoneOfB = server.supervisor.zones.find((zone) => zone.id === b.self?.zoneId);
+    await zoneOfB?.worker?.terminate();
+    const told = await result;
+    const [inA, inB] = [server.inventoryInDatabase(49), server.inventoryInDatabase(50)];
+    if (told.ok) {
+      assert.equal(told.reason, 'COMMITTED');
+      assert.deepEqual([inA, inB], [{ gold: 0, itemIds: [] }, { gold: 10, itemIds: [ring] }], 'committed: moved once');
+    } else {
+      assert.ok(['ZONE_RESTARTED', 'PARTNER_LEFT'].includes(told.reason), `refused because b's zone went down, not ${told.reason}`);
+      assert.deepEqual([inA, inB], [{ gold: 10, itemIds: [ring] }, { gold: 0, itemIds: [] }], 'refused: nothing moved');
+    }
     await a.close();
   });
 });

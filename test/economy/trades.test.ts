@@ -102,7 +102,8 @@ describe('trades', () => {
     const cancelled = Promise.all([a.next('tradeResult'), b.next('tradeResult')]);
     a.tradeCancel();
     await cancelled;
-    assert.equal(a.inventory?.gold, 20, 'nothing changed');
+    assert.deepEqual(server.inventoryInDatabase(25), { gold: 20, itemIds: [gem] }, 'nothing changed in the database');
+    assert.deepEqual(server.inventoryInDatabase(26), { gold: 0, itemIds: [] });
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -121,7 +122,7 @@ describe('trades', () => {
     const left = a.next('tradeResult');
     await b.close();
     assert.deepEqual([(await left).ok, (await left).reason], [false, 'PARTNER_LEFT']);
-    assert.equal(a.inventory?.gold, 5);
+    assert.deepEqual([server.inventoryInDatabase(27).gold, server.inventoryInDatabase(28).gold], [5, 5], 'nothing moved in the database');
     await a.close();
   });
 });

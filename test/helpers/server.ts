@@ -7,11 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 /** The admin API's token on test servers (pass ADMIN_TOKEN '' for a server without the API). */
@@ -35,6 +37,11 @@ export interface TestServer extends RunningServer {
   admin(path: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }>;
   /** A grant through the admin API that must succeed. */
   grant(opId: string, playerId: number, gold: number, items?: { templateId: number; count: number }[]): Promise<void>;
+  /**
+   * The player's gold and item ids as the embedded database has them now, read from its file
+   * (not from what a client was sent): what "nothing moved" is checked against.
+   */
+  inventoryInDatabase(playerId: number): { gold: number; itemIds: number[] };
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
@@ -74,6 +81,18 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[] = []) {
       const { status, json } = await this.admin('/admin/grants', { opId, playerId, gold, items });
       if (status !== 200) throw new Error(`grant ${opId} answered ${status}: ${JSON.stringify(json)}`);
+    },
+    inventoryInDatabase(playerId: number) {
+      if (config.mysqlUrl !== '') throw new Error('inventoryInDatabase reads the embedded database; this server runs on MySQL');
+      const db = new DatabaseSync(join(config.dataDir, SQLITE_FILE_NAME), { readOnly: true });
+      try {
+        const wallet = db.prepare('SELECT gold FROM wallets WHERE player_id = ?').get(playerId) as { gold: number } | undefined;
+        const items = db.prepare('SELECT item_id FROM items WHERE owner_id = ? ORDER BY item_id').all(playerId) as { item_id: number }[];
+        if (!wallet) throw new Error(`player ${playerId} has no wallet in the database`);
+        return { gold: wallet.gold, itemIds: items.map((item) => item.item_id) };
+      } finally {
+        db.close();
+      }
     },
   });
 }

@@ -4,6 +4,7 @@ import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { drainExpecting, randomPayload, startCountersAt, type Expected } from './expect.ts';
 import { prng } from './records.ts';
 import { runDoorbellConsumer, runProducers } from './threads.ts';
+import { within } from '../helpers/wait.ts';
 
 function roundTrip(ring: RingBuffer, seed: number, minBytes: number): { records: number; bytes: number } {
   const random = prng(seed);
@@ -186,7 +187,7 @@ describe('RingBuffer, one thread', () => {
   it('doorbell: resolves at once when not empty, on a write when empty, and on its timeout', async () => {
     const ring = RingBuffer.create(1024);
     ring.tryWrite(1, new Uint8Array(0));
-    await ring.waitForRecords(); // not empty: resolves without any write
+    await within(ring.waitForRecords(), 'the doorbell of a ring that is not empty'); // resolves without any write
 
     ring.drainRaw(() => {});
     let woke = false;
@@ -195,10 +196,10 @@ describe('RingBuffer, one thread', () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(woke, false);
     assert.ok(ring.tryWrite(2, Uint8Array.of(9)));
-    await waiting;
+    await within(waiting, 'the doorbell after a write to the empty ring');
     assert.equal(drainExpecting(ring, [{ key: 2, payload: Uint8Array.of(9) }]), 1);
 
-    await ring.waitForRecords(1); // empty, nobody writes: the timeout ends it
+    await within(ring.waitForRecords(1), 'the doorbell’s own 1 ms timeout'); // empty, nobody writes
   });
 });
 
