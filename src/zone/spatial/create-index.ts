@@ -9,7 +9,7 @@ import { Quadtree } from './quadtree.ts';
 import type { SpatialIndex } from './spatial-index.ts';
 import { UniformGrid } from './uniform-grid.ts';
 
-/** About 1.2 ms of re-sorting per tick at this many cells. */
+/** About 1.3 ms of re-sorting per tick at this many cells (npm run bench:spatial-upkeep). */
 const MAX_GRID_CELLS = 1_000_000;
 
 /** `queryRadiusM`: the radius the view system queries with (view radius plus margin). */
