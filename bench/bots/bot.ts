@@ -16,9 +16,10 @@ export interface BotSink {
   moveSent(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void;
   /** A WorldUpdate arrived and was applied to `client.entities`, at `receivedAt`. */
   update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void;
-  rtt(ms: number): void;
+  /** A ping sent at `sentAt` was answered after `ms`. */
+  rtt(ms: number, sentAt: number): void;
   /** A logged-in bot's connection closed without the bot asking for it. */
-  disconnected(zoneId: number, entityId: number): void;
+  disconnected(client: ZoneClient): void;
 }
 
 /** Frames and bytes a bot's socket received, counted as they come off the wire. */
@@ -136,9 +137,10 @@ export class Bot {
   }
 
   private ping(): void {
+    const sentAt = performance.now();
     // A ping still out when the connection closes is rejected; the close is what counts.
     this.client?.ping().then(
-      (ms) => this.sink.rtt(ms),
+      (ms) => this.sink.rtt(ms, sentAt),
       () => {},
     );
   }
@@ -149,8 +151,7 @@ export class Bot {
     this.inWorld = false;
     if (!this.stopping) {
       this.sink.error(`close:${info.code}`);
-      const self = this.client?.self;
-      if (self) this.sink.disconnected(self.zoneId, self.entityId);
+      if (this.client) this.sink.disconnected(this.client);
     }
   }
 

@@ -5,8 +5,10 @@
  *   ramp     log-ins spread over `rampMs`, until every bot has tried;
  *   gather   until every bot in the world is inside its cluster, at most `gatherMs`;
  *   measure  `durationMs`: the window the distributions and rates cover;
+ *   stopping the bots go on until the frames showing the moves they sent inside the window
+ *            have arrived (at most GRACE_MS, bench/bots/group.ts), then log out.
  *
- * then every bot logs out. The run ends early once the errors pass `maxErrors`.
+ * The run ends early once the errors pass `maxErrors`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -138,7 +140,8 @@ function mergeResults(results: readonly GroupResult[], stoppedEarly: boolean): F
     bytesIn: sum('bytesIn'),
     movesSent: sum('movesSent'),
     seen: {
-      matched: results.reduce((t, r) => t + r.seen.matched, 0),
+      superseded: results.reduce((t, r) => t + r.seen.superseded, 0),
+      late: results.reduce((t, r) => t + r.seen.late, 0),
       unmatched: results.reduce((t, r) => t + r.seen.unmatched, 0),
       foreign: results.reduce((t, r) => t + r.seen.foreign, 0),
     },

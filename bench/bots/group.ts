@@ -1,17 +1,25 @@
 /**
  * A group of bots in one process: it logs them in over the ramp, counts what they send and
- * receive, and measures move-to-seen latency between its own bots through one shared SendLog.
+ * receive, and measures move-to-seen latency between its own bots (bench/bots/move-timer.ts).
  *
- * Distributions (latency, RTT, frames and bytes per bot-second) and traffic totals are kept only
- * inside the measured window (`openWindow` … `stop`); errors and disconnects count from the start.
+ * Distributions (latency, RTT, frames and bytes per bot-second) and traffic totals cover only
+ * the measured window (`openWindow` … `stop`); errors and disconnects count from the start.
+ * Latency and RTT samples belong to the window by their send time: after it closes, the bots
+ * go on for up to GRACE_MS so that the answers to what was sent inside it still arrive.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
-import { MoveField, type WorldUpdate } from '../../src/protocol/messages.ts';
+import type { WorldUpdate } from '../../src/protocol/messages.ts';
 import { Bot, type BotSink } from './bot.ts';
 import { Histogram, type HistogramData } from './histogram.ts';
 import { Metronome } from './metronome.ts';
+import { MoveTimer, type SeenCounts, type SendWindow } from './move-timer.ts';
 import type { BotOptions } from './options.ts';
-import { SendLog } from './send-log.ts';
+
+/** The longest wait after the window for the frames of moves sent inside it: 20 ticks at 20 Hz. */
+export const GRACE_MS = 1000;
+/** How often the wait checks whether anything is still missing: once a tick at 20 Hz. */
+const GRACE_CHECK_MS = 50;
 
 /** Live counters, sent up once a second. */
 export interface GroupProgress {
@@ -40,8 +48,11 @@ export interface GroupResult {
   readonly framesIn: number;
   readonly bytesIn: number;
   readonly movesSent: number;
-  /** Moves of other entities seen in the window: matched to a send, from this group's bots but not matched, from entities of no bot of this group. */
-  readonly seen: { readonly matched: number; readonly unmatched: number; readonly foreign: number };
+  /**
+   * How complete move-to-seen is. Besides the counts of the move timer, `late`: samples (move
+   * sent inside the window, viewer of its mover) whose frame had not arrived by the end of the grace.
+   */
+  readonly seen: Readonly<SeenCounts> & { readonly late: number };
   /** This process's CPU time over the window (all its threads). */
   readonly cpuSeconds: number;
 }
@@ -49,7 +60,6 @@ export interface GroupResult {
 export class BotGroup implements BotSink {
   private readonly bots: Bot[];
   private readonly clocks: { moves: Metronome; pings: Metronome };
-  private readonly sendLog = new SendLog();
   private readonly errorCounts = new Map<string, number>();
   private errorTotal = 0;
   private disconnects = 0;
@@ -58,12 +68,12 @@ export class BotGroup implements BotSink {
   private readonly rampMs: number;
   private rampTimers: NodeJS.Timeout[] = [];
 
-  private measuring = false;
-  private readonly moveToSeenUs = new Histogram();
+  /** Send times measured; nothing until the window opens. */
+  private readonly sendWindow: SendWindow = { from: Infinity, to: Infinity };
+  private readonly moveTimer = new MoveTimer(this.sendWindow);
   private readonly rttUs = new Histogram();
   private readonly framesPerBotSecond = new Histogram();
   private readonly bytesPerBotSecond = new Histogram();
-  private readonly seen = { matched: 0, unmatched: 0, foreign: 0 };
   private window: { startedAt: number; cpu: NodeJS.CpuUsage; frames: number; bytes: number; moves: number } | undefined;
   /** Each bot's traffic at the last per-second sample. */
   private lastFrames: number[] = [];
@@ -114,19 +124,20 @@ export class BotGroup implements BotSink {
     this.window = { startedAt: performance.now(), cpu: process.cpuUsage(), ...totals };
     this.lastFrames = this.bots.map((bot) => bot.traffic.frames);
     this.lastBytes = this.bots.map((bot) => bot.traffic.bytes);
-    this.measuring = true;
+    this.sendWindow.from = this.window.startedAt;
     this.sampler = setInterval(() => this.samplePerBotSecond(), 1000);
   }
 
-  /** Closes the window, logs every bot out and returns the results. */
+  /** Closes the window, waits for what was sent inside it, logs every bot out and returns the results. */
   async stop(): Promise<GroupResult> {
     const window = this.window;
     const closedAt = performance.now();
     const cpu = window ? process.cpuUsage(window.cpu) : undefined;
     const totals = this.totals();
-    this.measuring = false;
+    this.sendWindow.to = closedAt;
     clearInterval(this.sampler);
     for (const timer of this.rampTimers) clearTimeout(timer);
+    const late = window ? await this.awaitInFlight() : 0;
     await Promise.all(this.bots.map((bot) => bot.stop()));
     this.clocks.moves.stop();
     this.clocks.pings.stop();
@@ -135,7 +146,7 @@ export class BotGroup implements BotSink {
       loggedIn: this.loggedIn,
       disconnects: this.disconnects,
       errors: Object.fromEntries(this.errorCounts),
-      moveToSeenUs: this.moveToSeenUs.toData(),
+      moveToSeenUs: this.moveTimer.latencyUs.toData(),
       rttUs: this.rttUs.toData(),
       framesPerBotSecond: this.framesPerBotSecond.toData(),
       bytesPerBotSecond: this.bytesPerBotSecond.toData(),
@@ -143,9 +154,24 @@ export class BotGroup implements BotSink {
       framesIn: window ? totals.frames - window.frames : 0,
       bytesIn: window ? totals.bytes - window.bytes : 0,
       movesSent: window ? totals.moves - window.moves : 0,
-      seen: { ...this.seen },
+      seen: { ...this.moveTimer.counts, late },
       cpuSeconds: cpu ? (cpu.user + cpu.system) / 1e6 : 0,
     };
+  }
+
+  /**
+   * Lets the bots go on (moving at their rate, so that the load stays what it was) until every
+   * move sent inside the window has reached each viewer of its mover, or GRACE_MS have passed;
+   * returns the samples still missing then.
+   */
+  private async awaitInFlight(): Promise<number> {
+    const deadline = performance.now() + GRACE_MS;
+    let missing = this.moveTimer.pending();
+    while (missing > 0 && performance.now() < deadline) {
+      await sleep(GRACE_CHECK_MS);
+      missing = this.moveTimer.pending();
+    }
+    return missing;
   }
 
   private totals(): { frames: number; bytes: number; moves: number } {
@@ -181,37 +207,22 @@ export class BotGroup implements BotSink {
   }
 
   moveSent(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void {
-    this.sendLog.record(zoneId, entityId, x, y, sentAt);
+    this.moveTimer.log.record(zoneId, entityId, x, y, sentAt);
   }
 
   update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void {
     const zoneId = client.self?.zoneId;
-    if (!this.measuring || zoneId === undefined) return;
-    // Only position changes: the position is what identifies the move that was sent.
-    const { moveEntityIds: ids, moveMasks: masks } = update;
-    for (let i = 0; i < ids.length; i++) {
-      if (!((masks[i] ?? 0) & MoveField.MOVE_FIELD_POSITION)) continue;
-      const id = ids[i] as number;
-      const entity = client.entities.get(id);
-      if (!entity) continue;
-      const sentAt = this.sendLog.sentAt(zoneId, id, entity.xCm, entity.yCm);
-      if (sentAt !== undefined) {
-        this.moveToSeenUs.record((receivedAt - sentAt) * 1000);
-        this.seen.matched++;
-      } else if (this.sendLog.owns(zoneId, id)) {
-        this.seen.unmatched++;
-      } else {
-        this.seen.foreign++;
-      }
-    }
+    if (zoneId !== undefined) this.moveTimer.frame(client, zoneId, update, client.entities, receivedAt);
   }
 
-  rtt(ms: number): void {
-    if (this.measuring) this.rttUs.record(ms * 1000);
+  rtt(ms: number, sentAt: number): void {
+    if (sentAt >= this.sendWindow.from && sentAt <= this.sendWindow.to) this.rttUs.record(ms * 1000);
   }
 
-  disconnected(zoneId: number, entityId: number): void {
+  disconnected(client: ZoneClient): void {
     this.disconnects++;
-    this.sendLog.forget(zoneId, entityId);
+    this.moveTimer.forgetViewer(client);
+    const self = client.self;
+    if (self) this.moveTimer.log.forget(self.zoneId, self.entityId);
   }
 }

@@ -43,7 +43,8 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     movesSentTargetPerSec: Math.round(result.loggedIn * options.rate),
     framesInPerSec: Math.round(result.framesIn / seconds),
     megabytesInPerSec: result.bytesIn / seconds / 1e6,
-    movesSeenMatched: result.seen.matched,
+    movesSeenSuperseded: result.seen.superseded,
+    movesSeenLate: result.seen.late,
     movesSeenUnmatched: result.seen.unmatched,
     movesSeenFromOtherProcesses: result.seen.foreign,
     botsCpuCores: result.cpuSeconds / seconds,
@@ -69,7 +70,7 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     ],
     summary,
     notes: [
-      'move-to-seen: from a bot sending a move to another bot of the same process applying the frame that shows it (README, "Load-test bots").',
+      'move-to-seen: from a bot sending a move to another bot of the same process applying the frame that shows it, one sample per move sent in the window and viewer (README, "Load-test bots").',
       'Distributions and rates cover the measured window only; errors and disconnects the whole run, one count per event.',
     ],
   };

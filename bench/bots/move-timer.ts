@@ -1,0 +1,138 @@
+/**
+ * Move-to-seen: for every move a bot of this process sent inside the window, and every other bot
+ * of this process that was shown it, one sample from the send to the frame that showed it.
+ *
+ * A zone shows each entity's position as of the end of a tick, so when a mover's moves n−1 and
+ * n land in one tick, viewers are shown only n. The viewer saw n−1's effect in that same frame,
+ * so n−1 is timed to it too (and counted as superseded). To know which moves a frame covers,
+ * each viewer keeps, per mover, the number of the last move it has been shown; a frame that
+ * shows move n covers every move after that one up to n.
+ *
+ * The window is one of send times: a move sent inside it is timed whenever its frame arrives,
+ * so the moves in flight as it closes are still timed (`pending` tells how many are missing).
+ */
+import type { KnownEntity } from '../../src/client/known-world.ts';
+import { MoveField, type EntitySpawn, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { Histogram } from './histogram.ts';
+import { SendLog } from './send-log.ts';
+
+/** The measured window: what was sent from `from` to `to` (performance.now()) is measured. */
+export interface SendWindow {
+  from: number;
+  to: number;
+}
+
+/** Position changes and samples that say how complete the timing was. */
+export interface SeenCounts {
+  /** Samples timed to the frame that showed a later move of the same mover. */
+  superseded: number;
+  /**
+   * In frames received inside the window: position changes of this process's bots that match no
+   * kept move after the last one shown, and moves shown that had left the log (untimed).
+   */
+  unmatched: number;
+  /** Position changes, in frames received inside the window, of entities that are no bot of this process. */
+  foreign: number;
+}
+
+/** One viewer: its zone, and per mover it sees, the number of the last move it was shown. */
+interface Viewer {
+  readonly zoneId: number;
+  readonly shownUpTo: Map<number, number>;
+}
+
+export class MoveTimer {
+  /** Move-to-seen, µs. */
+  readonly latencyUs = new Histogram();
+  readonly counts: SeenCounts = { superseded: 0, unmatched: 0, foreign: 0 };
+  /** Every move the bots of this process send is recorded here. */
+  readonly log = new SendLog();
+  private readonly window: SendWindow;
+  /** By the viewer's client. */
+  private readonly viewers = new Map<object, Viewer>();
+
+  /** `window` is read, not copied: its owner opens and closes it. */
+  constructor(window: SendWindow) {
+    this.window = window;
+  }
+
+  /**
+   * A frame `viewer` (in zone `zoneId`) received at `receivedAt` and has applied: `entities` is
+   * what it knows now. Every frame must come here, inside the window or not, so that each
+   * viewer's record of what it was shown stays current.
+   */
+  frame(viewer: object, zoneId: number, update: WorldUpdate, entities: ReadonlyMap<number, KnownEntity>, receivedAt: number): void {
+    let state = this.viewers.get(viewer);
+    if (!state) this.viewers.set(viewer, (state = { zoneId, shownUpTo: new Map() }));
+    const { shownUpTo } = state;
+    const movers = this.log.zone(zoneId);
+    for (const id of update.despawns) shownUpTo.delete(id);
+    for (const spawn of update.spawns as EntitySpawn[]) {
+      // A spawn is not a move: the moves it shows were made out of this viewer's sight, and only
+      // later ones are timed.
+      const moves = movers.get(spawn.entityId);
+      const shown = moves ? moves.find(spawn.xCm, spawn.yCm) : -1;
+      if (!moves || shown >= 0) shownUpTo.set(spawn.entityId, shown);
+      // A spawn where none of its kept moves went (its log-in position, or one the server put it
+      // back to) leaves unknown which moves it shows: the next move shown is timed alone.
+      else shownUpTo.delete(spawn.entityId);
+    }
+    const { from, to } = this.window;
+    const counted = receivedAt >= from && receivedAt <= to;
+    const { moveEntityIds: ids, moveMasks: masks } = update;
+    for (let i = 0; i < ids.length; i++) {
+      // Only position changes: the position is what identifies the move that was sent.
+      if (!((masks[i] ?? 0) & MoveField.MOVE_FIELD_POSITION)) continue;
+      const id = ids[i] as number;
+      const entity = entities.get(id);
+      if (!entity) continue;
+      const moves = movers.get(id);
+      if (!moves) {
+        if (counted) this.counts.foreign++;
+        continue;
+      }
+      const last = shownUpTo.get(id);
+      const shown = moves.find(entity.xCm, entity.yCm);
+      if (shown < 0 || (last !== undefined && shown <= last)) {
+        if (counted) this.counts.unmatched++;
+        continue;
+      }
+      shownUpTo.set(id, shown);
+      const after = last === undefined ? shown : last + 1;
+      const first = Math.max(after, moves.oldest);
+      // Moves no longer kept have lost their send times.
+      if (counted) this.counts.unmatched += first - after;
+      for (let n = first; n <= shown; n++) {
+        const sentAt = moves.sentAt(n);
+        if (sentAt < from || sentAt > to) continue;
+        this.latencyUs.record((receivedAt - sentAt) * 1000);
+        if (n < shown) this.counts.superseded++;
+      }
+    }
+  }
+
+  /** Forgets a viewer whose connection closed: it will be shown nothing more. */
+  forgetViewer(viewer: object): void {
+    this.viewers.delete(viewer);
+  }
+
+  /**
+   * Samples still missing: (move sent inside the window, viewer that sees its mover) pairs whose
+   * frame has not arrived. Movers go on moving, so each viewer is eventually shown a move sent
+   * after the window and then has nothing pending.
+   */
+  pending(): number {
+    const { from, to } = this.window;
+    let missing = 0;
+    for (const { zoneId, shownUpTo } of this.viewers.values()) {
+      const movers = this.log.zone(zoneId);
+      for (const [id, last] of shownUpTo) {
+        const moves = movers.get(id);
+        if (!moves) continue;
+        for (let n = Math.max(last + 1, moves.oldest); n < moves.count && moves.sentAt(n) <= to; n++) if (moves.sentAt(n) >= from) missing++;
+      }
+    }
+    return missing;
+  }
+}
+
