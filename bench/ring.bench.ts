@@ -1,13 +1,16 @@
 /**
- * Ring benchmark (docs/architecture.md, R3 and R12): the SharedArrayBuffer ring against postMessage, in the same
- * run, as a gateway feeds a zone. A producer thread offers 32-byte jobs at a target rate in one
- * batch per ~1 ms (through the ring one tryWrite per job, or one tryWriteBatch per batch for
- * "ring-batch"); a consumer thread handles them on a 50 ms tick. For each transport and rate it
+ * Ring benchmark (docs/architecture.md, R3 and R12): the SharedArrayBuffer ring against
+ * postMessage, in the same run, as a gateway feeds a zone. A producer thread offers 32-byte jobs
+ * at a target rate in one batch per ~1 ms; a consumer thread handles them on a 50 ms tick. Each
+ * side comes in a per-job and a batched form: the ring with one tryWrite per job ("ring") or one
+ * tryWriteBatch per batch ("ring-batch"), postMessage with one message per job ("postMessage") or
+ * one transferred buffer of packed records per batch ("postMessage-batch"). "none" (jobs made
+ * and discarded, consumer ticking idle) shows the loops' own cost. For each transport and rate it
  * measures each thread's CPU per job (process.threadCpuUsage, user + system), the rate delivered
- * and how late the consumer's ticks ran. A "none" transport (jobs made and discarded, consumer
- * ticking idle) measures the loops' own cost, which the "net" columns subtract.
+ * and how late the consumer's ticks ran. Every transport runs once per repetition, in a rotating
+ * order, and the report gives the range over the repetitions; ratios are taken within one.
  *
- *   npm run bench:ring [-- --json] [-- --measure-ms 3000]
+ *   npm run bench:ring [-- --json] [-- --reps 3] [-- --measure-ms 3000] [-- --warmup-ms 1000]
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +25,7 @@ import {
   type ProducerConfig,
   type ProducerResult,
   type Transport,
+  usesPort,
   usesRing,
 } from './ring/shared.ts';
 
@@ -40,6 +44,7 @@ const config = {
   tickMs: 50,
   warmupMs: numberArg('--warmup-ms', 1000),
   measureMs: numberArg('--measure-ms', 3000),
+  repetitions: numberArg('--reps', 3),
   /** Room for four ticks of jobs at the highest rate (1M/s × 0.2 s × 40 B ≈ 8 MB). */
   ringCapacityBytes: 8 * 1024 * 1024,
   /** "ring-batch" staging: 1638 40-byte records, more than a 1 ms batch at 1M/s. */
@@ -48,7 +53,7 @@ const config = {
   resultTimeoutMs: 30_000,
 };
 
-const TRANSPORTS: readonly Transport[] = ['none', 'ring', 'ring-raw', 'ring-batch', 'postMessage'];
+const TRANSPORTS: readonly Transport[] = ['none', 'ring', 'ring-batch', 'postMessage', 'postMessage-batch'];
 
 interface RunResult {
   readonly transport: Transport;
@@ -88,7 +93,7 @@ function readyOf(worker: Worker): Promise<void> {
 async function run(transport: Transport, rate: number): Promise<RunResult> {
   const control = new Int32Array(new SharedArrayBuffer(4));
   const ring = usesRing(transport) ? RingBuffer.create(config.ringCapacityBytes) : null;
-  const channel = transport === 'postMessage' ? new MessageChannel() : null;
+  const channel = usesPort(transport) ? new MessageChannel() : null;
   const shared = { transport, control: control.buffer as SharedArrayBuffer, ring: ring?.buffer ?? null };
 
   const consumerData: ConsumerConfig = { ...shared, port: channel?.port2 ?? null, tickMs: config.tickMs };
@@ -124,66 +129,106 @@ async function run(transport: Transport, rate: number): Promise<RunResult> {
 }
 
 const perJobNs = (cpuMicros: number, jobs: number): number | null => (jobs > 0 ? (cpuMicros * 1000) / jobs : null);
-const ratio = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? a / b : null);
-const round = (x: number | null, digits: number): number | null => (x === null ? null : Number(x.toFixed(digits)));
+
+/** What one run gives, per job and per wall second. */
+interface Measures {
+  offeredPerS: number;
+  deliveredPerS: number;
+  rejected: number;
+  producerNs: number | null;
+  consumerNs: number | null;
+  bothNs: number | null;
+  producerCpuPct: number;
+  consumerCpuPct: number;
+  tickLateMaxMs: number;
+  tickLateMeanMs: number;
+}
+
+function measuresOf({ producer: p, consumer: c }: RunResult): Measures {
+  const producerNs = perJobNs(p.cpuMicros, p.jobs);
+  const consumerNs = perJobNs(c.cpuMicros, c.jobs);
+  return {
+    offeredPerS: (p.jobs / p.wallMs) * 1000,
+    deliveredPerS: (c.jobs / c.wallMs) * 1000,
+    rejected: p.rejected,
+    producerNs,
+    consumerNs,
+    bothNs: producerNs !== null && consumerNs !== null ? producerNs + consumerNs : null,
+    producerCpuPct: p.cpuMicros / 10 / p.wallMs,
+    consumerCpuPct: c.cpuMicros / 10 / c.wallMs,
+    tickLateMaxMs: c.tickLateMaxMs,
+    tickLateMeanMs: c.tickLateMeanMs,
+  };
+}
+
+/** "lo–hi" over the repetitions (one number when they agree at this precision); "-" if any is missing. */
+function range(values: readonly (number | null)[], digits: number, scale = 1): string {
+  if (values.length === 0 || values.some((v) => v === null)) return '-';
+  const numbers = values as number[];
+  const lo = (Math.min(...numbers) / scale).toFixed(digits);
+  const hi = (Math.max(...numbers) / scale).toFixed(digits);
+  return lo === hi ? lo : `${lo}–${hi}`;
+}
+
+const rateName = (rate: number): string => (rate >= 1_000_000 ? `${rate / 1_000_000}M` : `${rate / 1000}k`);
+
+/** Baseline ÷ ring pairs the summary reports, per rate and thread. */
+const RATIOS: readonly (readonly [Transport, Transport])[] = [
+  ['postMessage', 'ring'],
+  ['postMessage', 'ring-batch'],
+  ['postMessage-batch', 'ring-batch'],
+  ['postMessage', 'postMessage-batch'],
+];
 
 async function main(): Promise<void> {
-  const results: RunResult[] = [];
-  for (const rate of config.ratesPerSecond) {
-    for (const transport of TRANSPORTS) {
-      process.stderr.write(`running ${transport} at ${rate}/s ...\n`);
-      results.push(await run(transport, rate));
+  const started = performance.now();
+  // results[rate][transport] = one Measures per repetition, in repetition order.
+  const results = new Map<number, Map<Transport, Measures[]>>(config.ratesPerSecond.map((rate) => [rate, new Map(TRANSPORTS.map((t) => [t, []]))]));
+  for (let rep = 0; rep < config.repetitions; rep++) {
+    // A rotating order, so that no transport always runs first or right after the same one.
+    const order = [...TRANSPORTS.slice(rep % TRANSPORTS.length), ...TRANSPORTS.slice(0, rep % TRANSPORTS.length)];
+    for (const rate of config.ratesPerSecond) {
+      for (const transport of order) {
+        process.stderr.write(`repetition ${rep + 1}/${config.repetitions}: ${transport} at ${rate}/s ...\n`);
+        results.get(rate)?.get(transport)?.push(measuresOf(await run(transport, rate)));
+      }
     }
   }
 
+  process.stderr.write(`all runs done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+
   const rows: Row[] = [];
-  const summary: Record<string, number | null> = {};
+  const summary: Record<string, string> = {};
   for (const rate of config.ratesPerSecond) {
-    const baseline = results.find((r) => r.rate === rate && r.transport === 'none');
-    // The loops' own CPU per wall ms (timers, making jobs), subtracted pro rata for "net".
-    const producerIdle = baseline ? baseline.producer.cpuMicros / baseline.producer.wallMs : 0;
-    const consumerIdle = baseline ? baseline.consumer.cpuMicros / baseline.consumer.wallMs : 0;
-    const costs = new Map<Transport, { producer: number | null; consumer: number | null; netProducer: number | null; netConsumer: number | null }>();
-    for (const r of results.filter((x) => x.rate === rate)) {
-      const { producer: p, consumer: c } = r;
-      const producerNs = perJobNs(p.cpuMicros, p.jobs);
-      const consumerNs = perJobNs(c.cpuMicros, c.jobs);
-      const netProducerNs = perJobNs(Math.max(0, p.cpuMicros - producerIdle * p.wallMs), p.jobs);
-      const netConsumerNs = perJobNs(Math.max(0, c.cpuMicros - consumerIdle * c.wallMs), c.jobs);
-      costs.set(r.transport, { producer: producerNs, consumer: consumerNs, netProducer: netProducerNs, netConsumer: netConsumerNs });
+    const byTransport = results.get(rate) as Map<Transport, Measures[]>;
+    for (const transport of TRANSPORTS) {
+      const runs = byTransport.get(transport) as Measures[];
+      const of = (key: keyof Measures): (number | null)[] => runs.map((m) => m[key]);
       rows.push({
-        transport: r.transport,
-        targetPerS: rate,
-        offeredPerS: Math.round((p.jobs / p.wallMs) * 1000),
-        deliveredPerS: r.transport === 'none' ? 0 : Math.round((c.jobs / c.wallMs) * 1000),
-        rejected: p.rejected,
-        behind: p.behind,
-        producerNsPerJob: r.transport === 'none' ? null : round(producerNs, 1),
-        consumerNsPerJob: r.transport === 'none' ? null : round(consumerNs, 1),
-        netProducerNsPerJob: r.transport === 'none' ? null : round(netProducerNs, 1),
-        netConsumerNsPerJob: r.transport === 'none' ? null : round(netConsumerNs, 1),
-        producerCpuPct: round((p.cpuMicros / 10 / p.wallMs), 1),
-        consumerCpuPct: round((c.cpuMicros / 10 / c.wallMs), 1),
-        tickLateMaxMs: round(c.tickLateMaxMs, 1),
-        tickLateMeanMs: round(c.tickLateMeanMs, 2),
+        transport,
+        targetPerS: rateName(rate),
+        offeredPerS: range(of('offeredPerS'), 0, 1000) + 'k',
+        deliveredPerS: transport === 'none' ? '-' : range(of('deliveredPerS'), 0, 1000) + 'k',
+        rejected: range(of('rejected'), 0),
+        producerNsPerJob: range(of('producerNs'), 0),
+        consumerNsPerJob: transport === 'none' ? '-' : range(of('consumerNs'), 0),
+        producerCpuPct: range(of('producerCpuPct'), 1),
+        consumerCpuPct: range(of('consumerCpuPct'), 1),
+        tickLateMaxMs: range(of('tickLateMaxMs'), 1),
+        tickLateMeanMs: range(of('tickLateMeanMs'), 2),
       });
     }
-    const pm = costs.get('postMessage');
-    const sum = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? a + b : null);
-    const k = rate >= 1_000_000 ? `${rate / 1_000_000}M` : `${rate / 1000}k`;
-    for (const variant of ['ring', 'ring-raw', 'ring-batch'] as const) {
-      const ring = costs.get(variant);
-      if (!ring || !pm) continue;
-      const label = `@${k}/s postMessage/${variant} per job`;
-      summary[`${label}, producer`] = round(ratio(pm.producer, ring.producer), 1);
-      summary[`${label}, consumer`] = round(ratio(pm.consumer, ring.consumer), 1);
-      summary[`${label}, both threads`] = round(ratio(sum(pm.producer, pm.consumer), sum(ring.producer, ring.consumer)), 1);
-      summary[`${label}, producer net`] = round(ratio(pm.netProducer, ring.netProducer), 1);
-      summary[`${label}, consumer net`] = round(ratio(pm.netConsumer, ring.netConsumer), 1);
-      summary[`${label}, both threads net`] = round(
-        ratio(sum(pm.netProducer, pm.netConsumer), sum(ring.netProducer, ring.netConsumer)),
-        1,
-      );
+    for (const [baseline, variant] of RATIOS) {
+      const b = byTransport.get(baseline) as Measures[];
+      const v = byTransport.get(variant) as Measures[];
+      for (const [thread, key] of [['producer', 'producerNs'], ['consumer', 'consumerNs'], ['both threads', 'bothNs']] as const) {
+        const ratios = b.map((m, rep) => {
+          const ours = v[rep]?.[key] ?? null;
+          const theirs = m[key];
+          return ours !== null && theirs !== null && ours > 0 ? theirs / ours : null;
+        });
+        summary[`@${rateName(rate)}/s ${baseline} ÷ ${variant}, CPU per job, ${thread}`] = `${range(ratios, 1)}×`;
+      }
     }
   }
 
@@ -197,11 +242,14 @@ async function main(): Promise<void> {
       consumerTickMs: config.tickMs,
       warmupMs: config.warmupMs,
       measureMs: config.measureMs,
+      repetitions: config.repetitions,
       ringCapacityBytes: config.ringCapacityBytes,
       recordBatchBytes: config.recordBatchBytes,
+      ring: 'one tryWrite per job; consumer drainRaw',
       ringBatch: 'each 1 ms batch of jobs written in place into a RecordBatch (append), one tryWriteBatch per batch; consumer drainRaw',
-      cpuMeasure: 'process.threadCpuUsage() per thread, user+system',
       postMessage: 'one message per job (Uint8Array(32), structured clone), MessageChannel between the two workers',
+      postMessageBatch: 'each 1 ms batch of jobs written in place into a fresh ArrayBuffer (ring record layout), transferred in one message',
+      cpuMeasure: 'process.threadCpuUsage() per thread, user+system',
     },
     columns: [
       { key: 'transport' },
@@ -211,8 +259,6 @@ async function main(): Promise<void> {
       { key: 'rejected', title: 'full' },
       { key: 'producerNsPerJob', title: 'prod ns/job' },
       { key: 'consumerNsPerJob', title: 'cons ns/job' },
-      { key: 'netProducerNsPerJob', title: 'net prod' },
-      { key: 'netConsumerNsPerJob', title: 'net cons' },
       { key: 'producerCpuPct', title: 'prod cpu%' },
       { key: 'consumerCpuPct', title: 'cons cpu%' },
       { key: 'tickLateMaxMs', title: 'tick late max ms' },
@@ -221,8 +267,9 @@ async function main(): Promise<void> {
     rows,
     summary,
     notes: [
+      `Each cell: lowest–highest over ${config.repetitions} repetitions; the transports run interleaved, each repetition in a rotating order.`,
       'ns/job: thread CPU time (user+system) over the measured window / jobs offered (producer) or handled (consumer).',
-      'net: the same after subtracting the "none" run\'s CPU per wall second (timers, making jobs, idle ticks).',
+      'Ratios: baseline ÷ ring CPU per job, as measured, taken within each repetition; the range is over the repetitions.',
       'full: jobs the ring refused (backpressure). tick late: how far the 50 ms ticks started behind schedule.',
       'Offered below target means the producer thread could not keep up (it drops what is more than 10 ms behind).',
     ],

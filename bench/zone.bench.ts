@@ -1,25 +1,38 @@
 /**
  * A whole zone tick in one thread, without sockets (bench/README.md, "Zone tick"): N players
- * all moving every tick at 20 Hz, in a zone sized so that about 60 entities are in each one's
+ * all moving every tick at 20 Hz, in a zone sized so that about 60 players are in each one's
  * view. Every tick the benchmark writes the N move jobs into the zone's real inbound ring (as
  * the gateway would), runs `Zone.tick`, and drains the real outbound ring (as the gateway
  * would); only `Zone.tick` is timed, by phase.
  *
- * The same run measures the view system on three spatial indexes: the uniform grid the server
- * uses, the quadtree, and brute force (every query looks at every entity: O(N²)).
+ * Two kinds of zone, on the same walk:
+ * - bare: no store and no NPCs, on three spatial indexes: the uniform grid the server uses, the
+ *   quadtree, and brute force (every query looks at every entity: O(N²));
+ * - deployed: as the zone worker builds it (src/zone/zone-worker.ts), with the index the server
+ *   picks, its metrics hooks, wandering NPCs, and write-back to a real store worker (embedded
+ *   SQLite in a temporary directory) that the players were acquired from before they joined.
  *
- *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force'] [--json]
+ *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
+ *                            [--zone bare|deployed] [--npcs N] [--flush-interval-ms MS] [--json]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
+import { loadConfig, type Config } from '../src/config/config.ts';
 import { JobWriter } from '../src/thread-messages/jobs.ts';
 import { RingBuffer } from '../src/ring/ring-buffer.ts';
+import { StoreWorkerHandle } from '../src/supervisor/store-worker-handle.ts';
+import type { StoreClient } from '../src/storage/store-client.ts';
 import { BruteForceIndex } from '../test/helpers/brute-force-index.ts';
 import { createSpatialIndex } from '../src/zone/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
+import { UniformGrid } from '../src/zone/spatial/uniform-grid.ts';
 import { ViewSystem, type ViewSettings } from '../src/zone/view/view-system.ts';
 import { mulberry32 } from '../src/zone/random.ts';
-import { MoveField } from '../src/protocol/messages.ts';
-import { Zone } from '../src/zone/zone.ts';
+import { Zone, type ZoneHooks, type ZoneSettings } from '../src/zone/zone.ts';
+import { ZoneMetrics } from '../src/zone/zone-metrics.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
 import { moveJob } from '../test/helpers/move-job.ts';
@@ -29,15 +42,25 @@ function option(name: string, fallback: number): number {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? Number(args[at + 1]) : fallback;
 }
+function choice(name: string): string | undefined {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+}
 
-const TICK_HZ = 20;
+/** The server's defaults, not the environment's, so every run measures the same settings. */
+const ENV = { LOG_LEVEL: 'error', LOG_FORMAT: 'json', FLUSH_INTERVAL_MS: choice('flush-interval-ms') };
+const defaults = loadConfig(ENV);
+const TICK_HZ = defaults.tickHz;
 const TICK_MS = 1000 / TICK_HZ;
 const SPEED_MPS = 8;
 const TARGET_IN_VIEW = 60;
-const VIEW: ViewSettings = { radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 4 };
+const VIEW: ViewSettings = { radiusM: defaults.viewRadiusM, marginM: defaults.viewMarginM, maxVisible: defaults.viewMaxEntities, refreshTicks: defaults.viewRefreshTicks };
 const playerCounts = args.includes('--players') ? [option('players', 2000)] : [1000, 2000, 5000];
-const ticks = option('ticks', 200);
-const WARMUP_TICKS = 40;
+const ticks = option('ticks', 400);
+/** Enough for the JIT to settle even on the run's first row. */
+const WARMUP_TICKS = 100;
+/** NPCS_PER_ZONE defaults to 0, so the deployed zone gets one NPC per five players unless told. */
+const npcsFor = (players: number): number => (args.includes('--npcs') ? option('npcs', 0) : Math.round(players / 5));
 
 interface Walker {
   x: number;
@@ -46,33 +69,105 @@ interface Walker {
   seq: number;
 }
 
-const INDEXES: Record<string, (sideM: number) => SpatialIndex> = {
+type IndexName = 'grid' | 'quadtree' | 'brute force';
+const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
   grid: (side) => createSpatialIndex('grid', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
   quadtree: (side) => createSpatialIndex('quadtree', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
   'brute force': (side) => new BruteForceIndex(side, side),
 };
 
+/** A bare zone on the named index, or the deployed one. */
+type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed' };
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
-function run(players: number, indexName: string): Row {
-  // Uniform density with ~TARGET_IN_VIEW others within the view radius.
+function settingsOf(config: Config, side: number, npcs: number): ZoneSettings {
+  return {
+    zone: { id: 1, widthM: side, heightM: side },
+    tickHz: config.tickHz,
+    maxSpeedMps: config.maxSpeedMps,
+    speedTolerance: config.speedTolerance,
+    npcs,
+    npcSeed: 1,
+    flushIntervalMs: config.flushIntervalMs,
+    flushBatchRows: config.flushBatchRows,
+  };
+}
+
+/** What the deployed zone adds: its store worker, and what has to be stopped afterwards. */
+interface Deployment {
+  readonly config: Config;
+  readonly handle: StoreWorkerHandle;
+  readonly store: StoreClient;
+  readonly dataDir: string;
+}
+
+async function deploy(): Promise<Deployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-bench-'));
+  const config = loadConfig({ ...ENV, DATA_DIR: dataDir });
+  const handle = await StoreWorkerHandle.start(config);
+  const store = handle.connect();
+  try {
+    await store.migrate();
+  } catch (err) {
+    await handle.stop(Date.now() + 10_000);
+    throw err;
+  }
+  return { config, handle, store, dataDir };
+}
+
+async function run(players: number, setup: Setup): Promise<Row> {
+  // Uniform density with ~TARGET_IN_VIEW other players within the view radius.
   const side = Math.sqrt((players * Math.PI * VIEW.radiusM ** 2) / TARGET_IN_VIEW);
+  const deployment = setup.zone === 'deployed' ? await deploy() : undefined;
+  try {
+    return await tickZone(players, setup, side, deployment);
+  } finally {
+    if (deployment) {
+      await deployment.handle.stop(Date.now() + 10_000);
+      rmSync(deployment.dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+type Rings = { readonly inbound: RingBuffer; readonly outbound: RingBuffer };
+
+function bareZone(settings: ZoneSettings, index: SpatialIndex, rings: Rings, hooks: ZoneHooks): { zone: Zone; view: ViewSystem } {
+  const view = new ViewSystem(VIEW, index);
+  return { zone: new Zone(settings, rings.inbound, rings.outbound, view, hooks), view };
+}
+
+/** The zone as zone-worker.ts wires it: metrics observed from inside the tick, store failures reported. */
+function deployedZone(deployment: Deployment, settings: ZoneSettings, index: SpatialIndex, rings: Rings, hooks: ZoneHooks, failures: unknown[]): { zone: Zone; view: ViewSystem } {
+  const view = new ViewSystem(VIEW, index, (count) => metrics.visibleEntities.observe(count));
+  const zone = new Zone(
+    settings,
+    rings.inbound,
+    rings.outbound,
+    view,
+    { ...hooks, frameSent: (bytes) => metrics.frameBytes.observe(bytes), storeFailed: (err) => failures.push(err) },
+    deployment.store,
+  );
+  const metrics = new ZoneMetrics(zone, () => 0);
+  return { zone, view };
+}
+
+async function tickZone(players: number, setup: Setup, side: number, deployment: Deployment | undefined): Promise<Row> {
   const inbound = RingBuffer.create(1 << 22);
   const outbound = RingBuffer.create(1 << 26);
-  const view = new ViewSystem(VIEW, (INDEXES[indexName] as (side: number) => SpatialIndex)(side));
-  const zone = new Zone(
-    { zone: { id: 1, widthM: side, heightM: side }, tickHz: TICK_HZ, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 10_000, flushBatchRows: 500 },
-    inbound,
-    outbound,
-    view,
-    {
-      sessionDropped: (sessionId) => {
-        throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`);
-      },
+  const index = setup.zone === 'bare' ? INDEXES[setup.index](side) : createSpatialIndex(defaults.spatialIndex, { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM);
+  const indexName = setup.zone === 'bare' ? setup.index : index instanceof UniformGrid ? 'grid' : 'quadtree';
+  const storeFailures: unknown[] = [];
+  const hooks: ZoneHooks = {
+    sessionDropped: (sessionId) => {
+      throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`);
     },
-  );
+  };
+  const { zone, view } = deployment
+    ? deployedZone(deployment, settingsOf(deployment.config, side, npcsFor(players)), index, { inbound, outbound }, hooks, storeFailures)
+    : bareZone(settingsOf(defaults, side, 0), index, { inbound, outbound }, hooks);
   const random = mulberry32(players);
   const jobs = new JobWriter();
   let nowMs = 0;
@@ -88,29 +183,40 @@ function run(players: number, indexName: string): Row {
     });
   };
 
-  // Everyone joins, then is put at a random place (the zone puts newcomers at its centre).
-  for (let session = 1; session <= players; session++) inbound.tryWrite(session, jobs.join({ playerId: session, epoch: 1, x: side / 2, y: side / 2, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }));
-  zone.tick((nowMs += TICK_MS));
+  // Everyone joins at a random place; a deployed zone's players are acquired from the store
+  // first, as the gateway's log-in does (bench/flush/statements.ts).
   const walkers: Walker[] = [];
   for (let session = 1; session <= players; session++) {
-    const player = zone.world.playersBySession.get(session);
-    if (!player) throw new Error(`player ${session} did not join`);
-    const walker = { x: Math.fround(random() * (side - 0.01)), y: Math.fround(random() * (side - 0.01)), heading: random() * 2 * Math.PI, seq: 0 };
-    player.x = walker.x;
-    player.y = walker.y;
-    zone.world.markChanged(player, MoveField.MOVE_FIELD_POSITION);
-    walkers.push(walker);
+    walkers.push({ x: Math.fround(random() * (side - 0.01)), y: Math.fround(random() * (side - 0.01)), heading: random() * 2 * Math.PI, seq: 0 });
   }
+  const owned = deployment
+    ? await Promise.all(walkers.map((w, i) => deployment.store.acquire(i + 1, deployment.config.nodeId, { zoneId: 1, x: w.x, y: w.y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })))
+    : undefined;
+  walkers.forEach((w, i) => {
+    const epoch = owned?.[i]?.epoch ?? 1;
+    if (!inbound.tryWrite(i + 1, jobs.join({ playerId: i + 1, epoch, x: w.x, y: w.y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }))) throw new Error('inbound ring full');
+  });
   zone.tick((nowMs += TICK_MS));
+  if (zone.world.playersBySession.size !== players) throw new Error(`${zone.world.playersBySession.size} of ${players} players joined`);
+  if (deployment) {
+    // Each join reads the player's inventory from the store; have every answer in (and its frame
+    // sent during the warm-up) before the measured ticks.
+    const until = Date.now() + 60_000;
+    while ([...zone.world.playersBySession.values()].some((p) => p.inventory === undefined)) {
+      if (Date.now() > until) throw new Error('inventories not loaded within 60 s');
+      await sleep(5);
+    }
+  }
   drain();
 
   const step = SPEED_MPS / TICK_HZ;
   const totals: number[] = [];
-  const phases = { jobs: [] as number[], logic: [] as number[], view: [] as number[], encode: [] as number[], protobufjs: [] as number[] };
+  const phases = { jobs: [] as number[], logic: [] as number[], view: [] as number[], encode: [] as number[], pbjsEncode: [] as number[], pbjsBuildEncode: [] as number[] };
   let visibleSum = 0;
   let visibleSamples = 0;
-  frameBytes = 0;
-  frames = 0;
+  const writeBack = zone.writeBack;
+  let batchesAtStart = 0;
+  let rowsAtStart = 0;
   for (let t = 0; t < WARMUP_TICKS + ticks; t++) {
     // Everyone walks straight on, turning now and then and at the walls.
     walkers.forEach((w, i) => {
@@ -131,6 +237,8 @@ function run(players: number, indexName: string): Row {
     if (t === WARMUP_TICKS) {
       frameBytes = 0;
       frames = 0;
+      batchesAtStart = writeBack?.counters.batches ?? 0;
+      rowsAtStart = writeBack?.counters.rowsWritten ?? 0;
     }
     const started = performance.now();
     zone.tick((nowMs += TICK_MS));
@@ -141,11 +249,15 @@ function run(players: number, indexName: string): Row {
     if (compare && keep) {
       // The baseline encoder on the same news; it must produce the very same bytes.
       const baseline = encodeWithProtobufjs(zone, view);
-      phases.protobufjs.push(baseline.ms);
+      phases.pbjsEncode.push(baseline.encodeMs);
+      phases.pbjsBuildEncode.push(baseline.buildMs + baseline.encodeMs);
       for (const [session, bytes] of baseline.frames) {
         if (!Buffer.from(bytes).equals(keep.get(session) ?? Buffer.alloc(0))) throw new Error(`tick ${zone.tickNumber}: the encoders disagree on session ${session}'s frame`);
       }
     }
+    // The store's answers are handled between ticks, as on the zone worker's event loop; the
+    // bare zone yields the same way, so the two differ only in what the zone does.
+    await nextTurn();
     if (t < WARMUP_TICKS) continue;
     totals.push(took);
     phases.jobs.push(zone.phases.jobs);
@@ -158,11 +270,14 @@ function run(players: number, indexName: string): Row {
     }
   }
   if (zone.counters.movesRejected > 0) throw new Error(`${zone.counters.movesRejected} moves rejected: the walk is too fast`);
+  if (storeFailures.length > 0) throw new Error(`${storeFailures.length} store calls failed, the first: ${String(storeFailures[0])}`);
   const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
   const total = sorted(totals);
   const row: Record<string, number | string> = {
     players,
+    zone: setup.zone,
     index: indexName,
+    npcs: zone.world.entities.size - players,
     zoneM: Math.round(side),
     visible: visibleSum / visibleSamples,
     tickP50: percentile(total, 0.5),
@@ -175,34 +290,59 @@ function run(players: number, indexName: string): Row {
   }
   row.bytesPerViewer = frameBytes / (players * ticks);
   row.framesPerViewerTick = frames / (players * ticks);
+  // Batches committed while the measured ticks ran (one still in flight at the end is not counted).
+  row.batches = writeBack ? writeBack.counters.batches - batchesAtStart : 0;
+  row.rowsWritten = writeBack ? writeBack.counters.rowsWritten - rowsAtStart : 0;
   return row;
 }
 
-const indexAt = args.indexOf('--index');
-const indexNames = indexAt >= 0 ? [args[indexAt + 1] as string] : Object.keys(INDEXES);
-for (const name of indexNames) if (!(name in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
+const indexChoice = choice('index');
+const zoneChoice = choice('zone');
+if (indexChoice !== undefined && !(indexChoice in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
+if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
+const setups: Setup[] = [];
+if (zoneChoice !== 'deployed') for (const index of indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[])) setups.push({ zone: 'bare', index });
+if (zoneChoice !== 'bare' && indexChoice === undefined) setups.push({ zone: 'deployed' });
 
+const loadAtStart = loadavg()[0] as number;
 const rows: Row[] = [];
 for (const players of playerCounts) {
-  for (const indexName of indexNames) {
-    rows.push(run(players, indexName));
-    process.stderr.write(`  ${players} players, ${indexName}: done\n`);
+  for (const setup of setups) {
+    const name = setup.zone === 'bare' ? `bare, ${setup.index}` : 'deployed';
+    rows.push(await run(players, setup));
+    process.stderr.write(`  ${players} players, ${name}: done\n`);
   }
 }
 
 const summary: Record<string, number> = {};
-for (const players of indexNames.length === 3 ? playerCounts : []) {
-  const of = (index: string): Row => rows.find((r) => r.players === players && r.index === index) as Row;
-  summary[`${players}: tick p99, ms`] = of('grid').tickP99 as number;
-  summary[`${players}: bytes per viewer per tick`] = of('grid').bytesPerViewer as number;
-  summary[`${players}: view p50, brute force / grid`] = (of('brute force').viewP50 as number) / (of('grid').viewP50 as number);
-  summary[`${players}: encode p50, protobufjs / hand-written`] = (of('grid').protobufjsP50 as number) / (of('grid').encodeP50 as number);
-  summary[`${players}: view p50, quadtree / grid`] = (of('quadtree').viewP50 as number) / (of('grid').viewP50 as number);
+for (const players of playerCounts) {
+  const of = (zone: string, index?: string): Row | undefined => rows.find((r) => r.players === players && r.zone === zone && (index === undefined || r.index === index));
+  const grid = of('bare', 'grid');
+  const deployed = of('deployed');
+  const quadtree = of('bare', 'quadtree');
+  const brute = of('bare', 'brute force');
+  const n = (row: Row, key: string): number => row[key] as number;
+  if (grid) {
+    summary[`${players}: bare grid tick p99, ms`] = n(grid, 'tickP99');
+    summary[`${players}: bare grid bytes per viewer per tick`] = n(grid, 'bytesPerViewer');
+    summary[`${players}: encode p50, protobufjs encode only / hand-written`] = n(grid, 'pbjsEncodeP50') / n(grid, 'encodeP50');
+    summary[`${players}: encode p50, protobufjs build + encode / hand-written`] = n(grid, 'pbjsBuildEncodeP50') / n(grid, 'encodeP50');
+  }
+  if (deployed) {
+    summary[`${players}: deployed tick p99, ms`] = n(deployed, 'tickP99');
+    summary[`${players}: deployed bytes per viewer per tick`] = n(deployed, 'bytesPerViewer');
+  }
+  if (grid && deployed) {
+    summary[`${players}: tick p50, deployed / bare grid`] = n(deployed, 'tickP50') / n(grid, 'tickP50');
+    summary[`${players}: tick p99, deployed / bare grid`] = n(deployed, 'tickP99') / n(grid, 'tickP99');
+  }
+  if (grid && brute) summary[`${players}: view p50, brute force / grid`] = n(brute, 'viewP50') / n(grid, 'viewP50');
+  if (grid && quadtree) summary[`${players}: view p50, quadtree / grid`] = n(quadtree, 'viewP50') / n(grid, 'viewP50');
 }
 
 printReport({
   name: 'zone',
-  description: 'one zone tick in-process (real rings, no sockets): N players all moving every tick, ~60 in view',
+  description: 'one zone tick in-process (real rings, no sockets): N players all moving every tick, ~60 in view; bare zones and a deployed one (store, NPCs)',
   config: {
     tickHz: TICK_HZ,
     ticks,
@@ -212,11 +352,18 @@ printReport({
     viewMarginM: VIEW.marginM,
     viewMaxEntities: VIEW.maxVisible,
     viewRefreshTicks: VIEW.refreshTicks,
+    deployedNpcs: args.includes('--npcs') ? option('npcs', 0) : 'players / 5',
+    deployedStore: 'store worker thread, embedded SQLite (WAL, synchronous=FULL) in a temporary directory',
+    flushIntervalMs: defaults.flushIntervalMs,
+    flushBatchRows: defaults.flushBatchRows,
+    loadAverage1m: `${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] as number).toFixed(2)} at end`,
   },
   columns: [
     { key: 'players' },
+    { key: 'zone' },
     { key: 'index' },
-    { key: 'zoneM', title: 'zone side m' },
+    { key: 'npcs' },
+    { key: 'zoneM', title: 'side m' },
     { key: 'visible', title: 'in view', digits: 1 },
     { key: 'tickP50', title: 'tick p50 ms', digits: 2 },
     { key: 'tickP99', title: 'tick p99 ms', digits: 2 },
@@ -226,15 +373,19 @@ printReport({
     { key: 'viewP99', title: 'view p99', digits: 2 },
     { key: 'encodeP50', title: 'encode p50', digits: 2 },
     { key: 'encodeP99', title: 'encode p99', digits: 2 },
-    { key: 'protobufjsP50', title: 'protobufjs encode p50', digits: 2 },
+    { key: 'pbjsEncodeP50', title: 'pbjs enc p50', digits: 2 },
+    { key: 'pbjsBuildEncodeP50', title: 'pbjs build+enc p50', digits: 2 },
     { key: 'bytesPerViewer', title: 'B/viewer/tick', digits: 0 },
     { key: 'framesPerViewerTick', title: 'frames/viewer/tick', digits: 2 },
+    { key: 'batches', title: 'batches' },
+    { key: 'rowsWritten', title: 'rows written' },
   ],
   rows,
   summary,
   notes: [
-    'Phases: jobs = draining the inbound ring; logic = validating and applying moves; view = spatial index upkeep, visible sets, deltas; encode = one WorldUpdate per viewer written into the outbound ring.',
-    'protobufjs encode: the same frames built as objects and encoded by the generated code (every 10th tick, outside the tick), the baseline for the hand-written writer; the bytes are checked to be identical.',
+    'Phases: jobs = draining the inbound ring; logic = validating and applying moves, NPCs walking; view = spatial index upkeep, visible sets, deltas; encode = one WorldUpdate per viewer written into the outbound ring, then (deployed) the write-back scan, snapshots and batch sent to the store.',
+    'pbjs: the same frames built as objects and encoded by protobufjs\'s generated code (every 10th tick, outside the tick); "enc" times encode() alone, "build+enc" also building the objects; the bytes are checked to be identical. Their garbage is collected whenever V8 collects, possibly inside a later timed tick.',
+    'batches, rows written: write-back batches the store committed during the measured ticks (zone time: ticks x 50 ms).',
     'Goals: tick p99 <= 10 ms at 2,000 players, <= 25 ms at 5,000; <= 400 bytes per viewer per tick with ~60 moving entities in view.',
   ],
 });

@@ -2,21 +2,32 @@
 import type { MessagePort } from 'node:worker_threads';
 
 /**
- * Which way jobs go. "ring" writes each job with tryWrite and consumes with drainViews
- * (test/helpers/ring-drain.ts: drainRaw plus a Uint8Array view per record), "ring-raw" consumes
- * with drainRaw (no allocation); "ring-batch" stages each producer batch's jobs in a RecordBatch,
- * writes them with one tryWriteBatch and consumes with drainRaw; "none" makes and discards jobs,
- * to measure the loops' own cost.
+ * Which way jobs go. "ring" writes each job with tryWrite, "ring-batch" stages each producer
+ * batch's jobs in a RecordBatch and writes them with one tryWriteBatch; both consume with
+ * drainRaw, as the zone does. "postMessage" posts each job as its own message;
+ * "postMessage-batch" packs each producer batch's jobs into a fresh ArrayBuffer, in the ring's
+ * record layout, and transfers it in one message. "none" makes and discards jobs, to show the
+ * loops' own cost.
  */
-export type Transport = 'none' | 'ring' | 'ring-raw' | 'ring-batch' | 'postMessage';
+export type Transport = 'none' | 'ring' | 'ring-batch' | 'postMessage' | 'postMessage-batch';
 
 export function usesRing(transport: Transport): boolean {
-  return transport === 'ring' || transport === 'ring-raw' || transport === 'ring-batch';
+  return transport === 'ring' || transport === 'ring-batch';
 }
 
-/** Consumers of these transports use drainRaw without a view per record. */
-export function drainsRaw(transport: Transport): boolean {
-  return transport === 'ring-raw' || transport === 'ring-batch';
+export function usesPort(transport: Transport): boolean {
+  return transport === 'postMessage' || transport === 'postMessage-batch';
+}
+
+/** Bytes a record takes in the ring's layout (src/ring/ring-buffer.ts): 8-byte header, payload, padding to 8. */
+export function recordBytes(payloadBytes: number): number {
+  return (8 + payloadBytes + 7) & ~7;
+}
+
+/** A job's payload, the same for every transport: its sequence number, then zeros, every word written. */
+export function writeJob(view: DataView, at: number, seq: number, jobBytes: number): void {
+  view.setUint32(at, seq, true);
+  for (let word = 4; word < jobBytes; word += 4) view.setUint32(at + word, 0, true);
 }
 
 /** Int32 word [PHASE] of the control buffer: the driver moves it forward, workers watch it. */
@@ -29,9 +40,9 @@ export interface WorkerConfig {
   readonly transport: Transport;
   /** Control buffer: Int32Array, word PHASE. */
   readonly control: SharedArrayBuffer;
-  /** The ring's buffer (transport "ring"). */
+  /** The ring's buffer (the ring transports). */
   readonly ring: SharedArrayBuffer | null;
-  /** One end of a MessageChannel (transport "postMessage"). */
+  /** One end of a MessageChannel (the postMessage transports). */
   readonly port: MessagePort | null;
 }
 
@@ -43,7 +54,7 @@ export interface ProducerConfig extends WorkerConfig {
   readonly batchIntervalMs: number;
   /** At most this many ms worth of jobs in one batch; a producer further behind drops the rest. */
   readonly maxCatchUpMs: number;
-  /** Staging size of the RecordBatch (transport "ring-batch"), bytes; a full one is flushed early. */
+  /** Staging size of the RecordBatch ("ring-batch"), bytes; a full one is flushed early. */
   readonly recordBatchBytes: number;
 }
 
