@@ -8,18 +8,26 @@
  *   trades between them: gold one way, and every other trade one item, alternately in each
  *   direction; a share `--cross` of its trades (default 0.1) pay gold to a random player instead,
  *   so pairs also contend for rows.
- * - `group commit`: the store worker's defaults (store/group-commit.ts).
- * - `one tx per trade` (baseline): the same worker with `maxOps: 1`, as many transactions at
- *   once as the pool has connections (MySQL) or one (SQLite).
+ * - `group commit`: the store worker's defaults (store/group-commit.ts) on the default pool
+ *   (MYSQL_POOL_SIZE, 4 connections).
+ * - `one tx per trade` (baseline): the same worker with `maxOps: 1`. On MySQL it runs once per
+ *   pool size of `--baseline-pools` (4, 8, 16, 32), with as many transactions in flight as the
+ *   pool has connections, and is judged at its best; on SQLite one at a time.
  *
- * MySQL: a throwaway MariaDB with durable commits (innodb_flush_log_at_trx_commit=1), or the
- * server MYSQL_URL names; each method gets a fresh database. SQLite: a temporary directory, WAL +
- * synchronous=FULL. Trades started during the first `--warmup` seconds are not counted; the rest
- * of `--seconds` is. After each run the database's gold and item totals are checked unchanged.
+ * Databases: `mysql`, a throwaway MariaDB with durable commits (innodb_flush_log_at_trx_commit=1)
+ * and no binary log; `mysql+binlog`, another with the binary log synced at every commit
+ * (sync_binlog=1), as a deployed MySQL 8.4 has it; or, with MYSQL_URL set, that server as it is
+ * (as `mysql`). `sqlite`: a temporary directory, WAL + synchronous=FULL. Each run gets a fresh
+ * database, and each prints the settings read from the server.
  *
- *   npm run bench:trades [-- --json] [-- --callers 256] [-- --seconds 10] [-- --warmup 2]
- *                        [-- --cross 0.1] [-- --pool 4] [-- --only mysql|sqlite]
- *                        [-- --group-ops 256] [-- --groups-in-flight 2]
+ * Every configuration runs `--reps` times (default 2); each repetition runs them all, in an order
+ * rotated from the previous one's. A run counts the trades answered inside its window (from
+ * `--warmup` seconds after the start, for `--seconds`), for every method alike: the trades in
+ * flight when it closes (one per caller) are not counted. After each run the database's gold and item totals are checked.
+ *
+ *   npm run bench:trades [-- --json] [-- --callers 256] [-- --seconds 5] [-- --warmup 1] [-- --reps 2]
+ *                        [-- --cross 0.1] [-- --pool 4] [-- --baseline-pools 4,8,16,32]
+ *                        [-- --only mysql,mysql+binlog,sqlite] [-- --group-ops 256] [-- --groups-in-flight 2]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +39,16 @@ import type { Backend } from '../src/storage/character-store.ts';
 import type { StoreClient } from '../src/storage/store-client.ts';
 import { groupCommitSettings } from '../src/store/group-commit.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
-import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../test/helpers/mysql.ts';
-import { printReport, type Row } from './lib/report.ts';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  findMariadb,
+  mysqlUnavailable,
+  readDurability,
+  startThrowawayMysql,
+  type Durability,
+} from '../test/helpers/mysql.ts';
+import { filesystemOf, printReport, type Cell, type Row } from './lib/report.ts';
 import { startStoreWorker } from './trades/store-worker.ts';
 import type { MetricsSnapshot } from '../src/metrics/metrics-hub.ts';
 import type { GroupCommitSettings } from '../src/thread-messages/store-control.ts';
@@ -44,103 +60,158 @@ function numberArg(name: string, fallback: number): number {
   return value;
 }
 
-function stringArg(name: string): string | undefined {
+function listArg(name: string, fallback: readonly string[]): string[] {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  return i >= 0 ? (process.argv[i + 1] ?? '').split(',') : [...fallback];
 }
 
-/** The server's own group commit settings: the defaults of the configuration and the fixed limits. */
-const DEFAULT_GROUP_COMMIT = groupCommitSettings(loadConfig({}, false));
+/** The server's own settings: the defaults of the configuration and the fixed limits. */
+const DEFAULTS = loadConfig({}, false);
+const DEFAULT_GROUP_COMMIT = groupCommitSettings(DEFAULTS);
+const DATABASES = ['mysql', 'mysql+binlog', 'sqlite'] as const;
+type DatabaseName = (typeof DATABASES)[number];
 
 const config = {
   callers: numberArg('--callers', 256),
-  seconds: numberArg('--seconds', 10),
-  warmupSeconds: numberArg('--warmup', 2),
+  seconds: numberArg('--seconds', 5),
+  warmupSeconds: numberArg('--warmup', 1),
+  repetitions: Math.max(1, Math.round(numberArg('--reps', 2))),
   cross: numberArg('--cross', 0.1),
-  poolSize: numberArg('--pool', 4),
-  only: stringArg('--only'),
+  poolSize: numberArg('--pool', DEFAULTS.mysqlPoolSize),
+  baselinePools: listArg('--baseline-pools', ['4', '8', '16', '32']).map(Number),
+  only: listArg('--only', DATABASES),
   groupOps: numberArg('--group-ops', DEFAULT_GROUP_COMMIT.maxOps),
   groupsInFlight: numberArg('--groups-in-flight', DEFAULT_GROUP_COMMIT.maxGroupsInFlight),
   startingGold: 1_000_000,
   itemsPerPlayer: 2,
   goalTradesPerSecond: 5000,
 };
+if (!config.baselinePools.every((p) => Number.isInteger(p) && p >= 1)) throw new RangeError('--baseline-pools takes pool sizes ≥ 1, comma-separated');
+
+const GROUP_COMMIT = 'group commit';
+const BASELINE = 'one tx per trade';
 
 interface Method {
-  readonly name: string;
+  readonly name: typeof GROUP_COMMIT | typeof BASELINE;
+  /** MySQL pool connections; undefined on SQLite, which has one connection. */
+  readonly pool: number | undefined;
   readonly groupCommit: Partial<GroupCommitSettings>;
 }
 
-const METHODS: readonly Method[] = [
-  { name: 'group commit', groupCommit: { maxOps: config.groupOps, maxGroupsInFlight: config.groupsInFlight } },
-  { name: 'one tx per trade', groupCommit: { maxOps: 1, maxGroupsInFlight: config.poolSize } },
-];
+function methodsFor(backend: Backend): Method[] {
+  const group: Method = {
+    name: GROUP_COMMIT,
+    pool: backend === 'mysql' ? config.poolSize : undefined,
+    groupCommit: { maxOps: config.groupOps, maxGroupsInFlight: config.groupsInFlight },
+  };
+  if (backend === 'sqlite') return [group, { name: BASELINE, pool: undefined, groupCommit: { maxOps: 1, maxGroupsInFlight: 1 } }];
+  return [group, ...config.baselinePools.map((pool): Method => ({ name: BASELINE, pool, groupCommit: { maxOps: 1, maxGroupsInFlight: pool } }))];
+}
 
-/** A fresh database for one method, and a way to read it directly. */
+/** A fresh database for one run, and a way to read it directly. */
 interface Database {
   readonly env: Record<string, string>;
   totals(): Promise<{ gold: number; items: number }>;
-  durability(): Promise<string>;
   dispose(): Promise<void>;
+}
+
+/** Where runs go: a MySQL server or SQLite files, with the settings that make a commit durable. */
+interface Target {
+  readonly name: DatabaseName;
+  readonly backend: Backend;
+  readonly settings: Readonly<Record<string, Cell>>;
+  open(pool: number | undefined): Promise<Database>;
+  remove(): Promise<void>;
 }
 
 const TOTALS_SQL = `SELECT (SELECT COALESCE(SUM(gold), 0) FROM wallets) + (SELECT COALESCE(SUM(gold), 0) FROM mail WHERE status = 'unclaimed') AS gold,
   (SELECT COALESCE(SUM(count), 0) FROM items) AS items`;
 
-async function mysqlDatabase(serverUrl: string, where: string): Promise<Database> {
-  const url = await createTestDatabase(serverUrl);
-  const query = async (sql: string): Promise<RowDataPacket> => {
-    const conn = await createConnection({ uri: url });
-    try {
-      const [rows] = await conn.query<RowDataPacket[]>(sql);
-      return rows[0] as RowDataPacket;
-    } finally {
-      await conn.end();
-    }
-  };
+/** The durability settings as printed: the server's own, and the filesystem its data is on. */
+function mysqlSettings(where: string, d: Durability): Record<string, Cell> {
+  const { localDatadir, datadir, version, ...settings } = d;
   return {
-    env: { MYSQL_URL: url, MYSQL_POOL_SIZE: String(config.poolSize) },
-    async totals() {
-      const row = await query(TOTALS_SQL);
-      return { gold: Number(row.gold), items: Number(row.items) };
-    },
-    async durability() {
-      const row = await query('SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush');
-      return `${where} ${row.version}, innodb_flush_log_at_trx_commit=${row.flush}, pool ${config.poolSize}`;
-    },
-    async dispose() {
-      const conn = await createConnection({ uri: serverUrl });
-      try {
-        await conn.query('DROP DATABASE IF EXISTS ??', [new URL(url).pathname.slice(1)]);
-      } finally {
-        await conn.end();
-      }
-    },
+    server: `${where}, ${version}`,
+    ...settings,
+    datadir: localDatadir ? `${datadir} (${filesystemOf(localDatadir)})` : `${datadir} (filesystem unknown: not on this machine)`,
   };
 }
 
-function sqliteDatabase(): Database {
-  const dir = mkdtempSync(join(tmpdir(), 'zone-trades-bench-'));
-  const query = (sql: string): Record<string, unknown> => {
-    const db = new DatabaseSync(join(dir, SQLITE_FILE_NAME), { timeout: 10_000 });
-    try {
-      return db.prepare(sql).get() as Record<string, unknown>;
-    } finally {
-      db.close();
-    }
-  };
+async function mysqlTarget(name: DatabaseName, serverUrl: string, where: string, remove: () => Promise<void>): Promise<Target> {
   return {
-    env: { DATA_DIR: dir },
-    async totals() {
-      const row = query(TOTALS_SQL);
-      return { gold: Number(row.gold), items: Number(row.items) };
+    name,
+    backend: 'mysql',
+    settings: mysqlSettings(where, await readDurability(serverUrl)),
+    async open(pool) {
+      const url = await createTestDatabase(serverUrl);
+      return {
+        env: { MYSQL_URL: url, MYSQL_POOL_SIZE: String(pool) },
+        async totals() {
+          const conn = await createConnection({ uri: url });
+          try {
+            const [rows] = await conn.query<RowDataPacket[]>(TOTALS_SQL);
+            return { gold: Number(rows[0]?.gold), items: Number(rows[0]?.items) };
+          } finally {
+            await conn.end();
+          }
+        },
+        dispose: () => dropTestDatabase(url),
+      };
     },
-    async durability() {
-      return `SQLite ${String(query('SELECT sqlite_version() AS v').v)}, WAL, synchronous=FULL`;
+    remove,
+  };
+}
+
+/** MYSQL_URL's server as it is, or two throwaway MariaDBs: without and with the binary log. */
+async function mysqlTargets(): Promise<Target[]> {
+  const wanted = DATABASES.filter((name) => name !== 'sqlite' && config.only.includes(name));
+  if (wanted.length === 0) return [];
+  const given = process.env.MYSQL_URL ?? '';
+  if (given !== '') return [await mysqlTarget('mysql', given, `MYSQL_URL (${new URL(given).host})`, async () => {})];
+  if (!findMariadb()) {
+    mysqlUnavailable('MYSQL_URL is not set and no MariaDB is installed');
+    return [];
+  }
+  const targets: Target[] = [];
+  for (const name of wanted) {
+    const server = await startThrowawayMysql([], { binlog: name === 'mysql+binlog' });
+    targets.push(await mysqlTarget(name, server.url(), 'throwaway', () => server.remove()));
+  }
+  return targets;
+}
+
+function sqliteTarget(): Target {
+  const memory = new DatabaseSync(':memory:');
+  const version = memory.prepare('SELECT sqlite_version() AS v').get()?.v;
+  memory.close();
+  return {
+    name: 'sqlite',
+    backend: 'sqlite',
+    settings: {
+      server: `SQLite ${String(version)}`,
+      journal_mode: 'WAL (set by src/store/sqlite-store.ts)',
+      synchronous: 'FULL (set by src/store/sqlite-store.ts)',
+      dataDir: `${tmpdir()} (${filesystemOf(tmpdir())})`,
     },
-    async dispose() {
-      rmSync(dir, { recursive: true, force: true });
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'zone-trades-bench-'));
+      return {
+        env: { DATA_DIR: dir },
+        async totals() {
+          const db = new DatabaseSync(join(dir, SQLITE_FILE_NAME), { timeout: 10_000 });
+          try {
+            const row = db.prepare(TOTALS_SQL).get() as Record<string, unknown>;
+            return { gold: Number(row.gold), items: Number(row.items) };
+          } finally {
+            db.close();
+          }
+        },
+        async dispose() {
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
     },
+    async remove() {},
   };
 }
 
@@ -169,20 +240,22 @@ async function seed(client: StoreClient): Promise<Map<number, number[]>> {
 }
 
 interface Measured {
+  /** Trades answered inside the window, committed or refused. */
   readonly trades: number;
   readonly refused: number;
-  readonly seconds: number;
   readonly latenciesMs: number[];
 }
 
-/** Every caller keeps one trade in flight until the end; counts those started after the warm-up. */
+/**
+ * Every caller keeps one trade in flight until the window closes. A trade counts when its answer
+ * arrives inside the window, whenever it was sent: the same rule for every method, so a method
+ * with long latencies loses no more at the window's edges than one with short ones.
+ */
 async function drive(client: StoreClient, held: Map<number, number[]>, runId: string): Promise<Measured> {
   const players = 2 * config.callers;
-  const started = performance.now();
-  const countFrom = started + config.warmupSeconds * 1000;
+  const countFrom = performance.now() + config.warmupSeconds * 1000;
   const stopAt = countFrom + config.seconds * 1000;
   const latenciesMs: number[] = [];
-  let trades = 0;
   let refused = 0;
   let random = 42;
   const next = (n: number): number => {
@@ -209,19 +282,24 @@ async function drive(client: StoreClient, held: Map<number, number[]>, runId: st
           held.get(b)?.push(item.itemId);
         }
       }
-      if (sent >= countFrom && done <= stopAt) {
-        trades++;
+      if (done >= countFrom && done <= stopAt) {
         if (!result.ok) refused++;
         latenciesMs.push(done - sent);
       }
     }
   };
   await Promise.all(Array.from({ length: config.callers }, (_, i) => caller(i)));
-  return { trades, refused, seconds: config.seconds, latenciesMs };
+  return { trades: latenciesMs.length, refused, latenciesMs };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function sample(snapshot: MetricsSnapshot | undefined, name: string): number {
@@ -232,76 +310,129 @@ function sample(snapshot: MetricsSnapshot | undefined, name: string): number {
   return total;
 }
 
-async function measure(backend: Backend, method: Method, database: Database): Promise<{ row: Row; durability: string }> {
-  const storeConfig = loadConfig({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...database.env }, false);
-  const store = await startStoreWorker(storeConfig, method.groupCommit);
+interface Run {
+  readonly target: Target;
+  readonly method: Method;
+}
+
+interface RunResult {
+  readonly tradesPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly refused: number;
+  readonly meanGroupSize: number;
+  readonly statementsPerGroup: number;
+  readonly deadlockRetries: number;
+}
+
+async function measure({ target, method }: Run, runId: string): Promise<RunResult> {
+  const database = await target.open(method.pool);
   try {
-    await store.client.migrate();
-    const held = await seed(store.client);
-    const before = await database.totals();
-    const metricsBefore = await store.client.collectMetrics(5000);
-    const run = await drive(store.client, held, backend);
-    const metricsAfter = await store.client.collectMetrics(5000);
-    const after = await database.totals();
-    if (after.gold !== before.gold || after.items !== before.items) {
-      throw new Error(`${backend} ${method.name}: totals changed from ${JSON.stringify(before)} to ${JSON.stringify(after)}`);
-    }
-    const delta = (name: string): number => sample(metricsAfter, name) - sample(metricsBefore, name);
-    const sorted = run.latenciesMs.sort((x, y) => x - y);
-    return {
-      durability: await database.durability(),
-      row: {
-        backend,
-        method: method.name,
-        tradesPerSecond: Math.round(run.trades / run.seconds),
+    const storeConfig = loadConfig({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...database.env }, false);
+    const store = await startStoreWorker(storeConfig, method.groupCommit);
+    try {
+      await store.client.migrate();
+      const held = await seed(store.client);
+      const before = await database.totals();
+      const metricsBefore = await store.client.collectMetrics(5000);
+      const run = await drive(store.client, held, runId);
+      const metricsAfter = await store.client.collectMetrics(5000);
+      const after = await database.totals();
+      if (after.gold !== before.gold || after.items !== before.items) {
+        throw new Error(`${target.name} ${method.name}: totals changed from ${JSON.stringify(before)} to ${JSON.stringify(after)}`);
+      }
+      const delta = (name: string): number => sample(metricsAfter, name) - sample(metricsBefore, name);
+      const sorted = run.latenciesMs.sort((x, y) => x - y);
+      return {
+        tradesPerSecond: Math.round(run.trades / config.seconds),
         p50Ms: percentile(sorted, 50),
         p99Ms: percentile(sorted, 99),
         refused: run.refused,
         meanGroupSize: delta('store_group_commit_size_sum') / Math.max(1, delta('store_group_commit_size_count')),
-        groupsPerSecond: Math.round(delta('store_group_commit_size_count') / (config.warmupSeconds + config.seconds)),
+        statementsPerGroup: delta('store_statements_total') / Math.max(1, delta('store_group_commit_size_count')),
         deadlockRetries: delta('store_deadlock_retries_total'),
-      },
-    };
+      };
+    } finally {
+      await store.stop();
+    }
   } finally {
-    await store.stop();
     await database.dispose();
   }
 }
 
-const rows: Row[] = [];
-const durability: Record<string, string> = {};
+/** `list` rotated left by `by` places. */
+function rotated<T>(list: readonly T[], by: number): T[] {
+  const n = by % list.length;
+  return [...list.slice(n), ...list.slice(0, n)];
+}
 
-if (config.only !== 'sqlite') {
-  const given = process.env.MYSQL_URL ?? '';
-  let throwaway: ThrowawayMysql | undefined;
-  if (given === '' && findMariadb()) throwaway = await startThrowawayMysql();
-  const serverUrl = throwaway ? throwaway.url() : given;
-  if (serverUrl === '') {
-    mysqlUnavailable('MYSQL_URL is not set and no MariaDB is installed');
-  } else {
-    try {
-      for (const method of METHODS) {
-        const database = await mysqlDatabase(serverUrl, throwaway ? 'throwaway' : `MYSQL_URL (${new URL(given).host})`);
-        const measured = await measure('mysql', method, database);
-        rows.push(measured.row);
-        durability.mysql = measured.durability;
-      }
-    } finally {
-      await throwaway?.remove();
+const targets = [...(await mysqlTargets()), ...(config.only.includes('sqlite') ? [sqliteTarget()] : [])];
+const configurations: Run[] = targets.flatMap((target) => methodsFor(target.backend).map((method) => ({ target, method })));
+const results = new Map<Run, RunResult[]>(configurations.map((c) => [c, []]));
+const runRows: Row[] = [];
+try {
+  // Each repetition starts a different part of the list, so no configuration always runs first
+  // or always follows the same one.
+  const step = Math.ceil(configurations.length / config.repetitions);
+  for (let rep = 0; rep < config.repetitions; rep++) {
+    for (const [position, run] of rotated(configurations, rep * step).entries()) {
+      const result = await measure(run, `run${runRows.length}`);
+      results.get(run)?.push(result);
+      runRows.push({ rep: rep + 1, position: position + 1, database: run.target.name, method: run.method.name, pool: run.method.pool ?? null, ...result });
     }
   }
-}
-if (config.only !== 'mysql') {
-  for (const method of METHODS) {
-    const measured = await measure('sqlite', method, sqliteDatabase());
-    rows.push(measured.row);
-    durability.sqlite = measured.durability;
-  }
+} finally {
+  for (const target of targets) await target.remove();
 }
 
-const rate = (backend: Backend, method: string): number => Number(rows.find((r) => r.backend === backend && r.method === method)?.tradesPerSecond ?? NaN);
-for (const row of rows) (row as Record<string, unknown>).overBaseline = Number(row.tradesPerSecond) / rate(row.backend as Backend, 'one tx per trade');
-const mysqlGroup = rate('mysql', 'group commit');
+const tradesOf = (run: Run): number[] => (results.get(run) ?? []).map((r) => r.tradesPerSecond);
+const groupCommitOf = (target: Target): Run | undefined => configurations.find((c) => c.target === target && c.method.name === GROUP_COMMIT);
+/** The baseline at its best: the configuration with the highest median. */
+function bestBaselineOf(target: Target): Run | undefined {
+  const baselines = configurations.filter((c) => c.target === target && c.method.name === BASELINE);
+  return baselines.reduce<Run | undefined>((best, c) => (!best || median(tradesOf(c)) > median(tradesOf(best)) ? c : best), undefined);
+}
+
+const rows: Row[] = configurations.map((run): Row => {
+  const runs = results.get(run) ?? [];
+  const best = bestBaselineOf(run.target);
+  const trades = tradesOf(run);
+  return {
+    database: run.target.name,
+    method: run.method.name,
+    pool: run.method.pool ?? null,
+    tradesPerSecond: median(trades),
+    tradesPerSecondMin: Math.min(...trades),
+    tradesPerSecondMax: Math.max(...trades),
+    overBestBaseline: best ? median(trades) / median(tradesOf(best)) : null,
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    meanGroupSize: median(runs.map((r) => r.meanGroupSize)),
+    statementsPerGroup: median(runs.map((r) => r.statementsPerGroup)),
+    refused: runs.reduce((sum, r) => sum + r.refused, 0),
+    deadlockRetries: runs.reduce((sum, r) => sum + r.deadlockRetries, 0),
+  };
+});
+
+/** Per database: group commit against the best baseline, the median ratio and the widest range the runs allow. */
+const summary: Record<string, Cell> = {};
+for (const target of targets) {
+  const group = groupCommitOf(target);
+  const best = bestBaselineOf(target);
+  if (!group || !best) continue;
+  const g = tradesOf(group);
+  const b = tradesOf(best);
+  const range = (values: number[]): string => `${Math.min(...values)}–${Math.max(...values)}`;
+  summary[`${target.name}.groupCommitTradesPerSecond`] = range(g);
+  summary[`${target.name}.bestBaseline`] = best.method.pool ? `pool ${best.method.pool}, ${range(b)} trades/s` : `${range(b)} trades/s`;
+  summary[`${target.name}.groupCommitOverBestBaseline`] = Math.round((median(g) / median(b)) * 10) / 10;
+  summary[`${target.name}.groupCommitOverBestBaselineRange`] = `${(Math.min(...g) / Math.max(...b)).toFixed(1)}–${(Math.max(...g) / Math.min(...b)).toFixed(1)}`;
+  if (target.backend === 'mysql') summary[`${target.name}.goalMetInEveryRun`] = Math.min(...g) >= config.goalTradesPerSecond;
+}
+if (!targets.some((t) => t.backend === 'mysql')) summary.mysql = 'skipped: no MYSQL_URL and no MariaDB installed, or left out by --only';
+
+const settings: Record<string, Cell> = {};
+for (const target of targets) for (const [key, value] of Object.entries(target.settings)) settings[`${target.name}.${key}`] = value;
 
 printReport({
   name: 'trades',
@@ -310,31 +441,55 @@ printReport({
     callers: config.callers,
     measuredSeconds: config.seconds,
     warmupSeconds: config.warmupSeconds,
+    repetitions: config.repetitions,
     crossPairShare: config.cross,
     groupOps: config.groupOps,
     groupsInFlight: config.groupsInFlight,
-    ...durability,
+    groupCommitPool: config.poolSize,
+    baselinePools: config.baselinePools.join(', '),
+    ...settings,
   },
   columns: [
-    { key: 'backend' },
+    { key: 'database' },
     { key: 'method' },
-    { key: 'tradesPerSecond', title: 'trades/s' },
-    { key: 'overBaseline', title: '× baseline', digits: 1 },
-    { key: 'p50Ms', title: 'p50 ms', digits: 2 },
-    { key: 'p99Ms', title: 'p99 ms', digits: 2 },
+    { key: 'pool' },
+    { key: 'tradesPerSecond', title: 'trades/s (median)' },
+    { key: 'tradesPerSecondMin', title: 'min' },
+    { key: 'tradesPerSecondMax', title: 'max' },
+    { key: 'overBestBaseline', title: '÷ best baseline', digits: 1 },
+    { key: 'p50Ms', title: 'p50 ms', digits: 1 },
+    { key: 'p99Ms', title: 'p99 ms', digits: 1 },
     { key: 'meanGroupSize', title: 'ops/group', digits: 1 },
-    { key: 'groupsPerSecond', title: 'groups/s' },
+    { key: 'statementsPerGroup', title: 'statements/group', digits: 1 },
     { key: 'refused' },
     { key: 'deadlockRetries', title: 'deadlock retries' },
   ],
   rows,
-  summary: Number.isNaN(mysqlGroup)
-    ? { mysql: 'skipped: no MYSQL_URL and no MariaDB installed' }
-    : { mysqlGroupCommitTradesPerSecond: mysqlGroup, goalTradesPerSecond: config.goalTradesPerSecond, goalMet: mysqlGroup >= config.goalTradesPerSecond },
+  tables: [
+    {
+      title: 'every run, in the order run',
+      columns: [
+        { key: 'rep' },
+        { key: 'position', title: '#' },
+        { key: 'database' },
+        { key: 'method' },
+        { key: 'pool' },
+        { key: 'tradesPerSecond', title: 'trades/s' },
+        { key: 'p50Ms', title: 'p50 ms', digits: 1 },
+        { key: 'p99Ms', title: 'p99 ms', digits: 1 },
+        { key: 'meanGroupSize', title: 'ops/group', digits: 1 },
+      ],
+      rows: runRows,
+    },
+  ],
+  summary,
   notes: [
-    'trades/s: trades answered per second (committed or refused) among those started after the warm-up; each is durable when answered.',
-    'p50/p99: from the call to its result in the calling thread: waiting for a group, the transaction, the COMMIT and both thread hops.',
-    'ops/group and groups/s: from store_group_commit_size over the whole run, warm-up included.',
+    'trades/s: trades answered (committed or refused) inside the window, whenever sent, per second; each is durable when answered. Median, min and max over the repetitions.',
+    'The trades in flight when the window closes (one per caller) are not counted, for every method alike.',
+    'p50/p99: of the trades counted, from the call to its result in the calling thread: waiting in the store worker\'s queue, the transaction, the COMMIT and both thread hops. Median over the repetitions.',
+    `one tx per trade: as many transactions in flight as pool connections; the other callers' trades wait in the store worker's queue, so its latency is mostly that wait.`,
+    '÷ best baseline: median trades/s over that of the best one-tx-per-trade pool size of the same database; the summary\'s range is lowest ÷ highest to highest ÷ lowest.',
+    'ops/group and statements/group: store_group_commit_size and store_statements_total (BEGIN and COMMIT included) over the whole run, warm-up and tail included; one tx per trade has one trade per group.',
     'Every run checks afterwards that the gold and item totals in the database did not change.',
   ],
 });

@@ -6,6 +6,7 @@
  * Call `printReport` once, at the very end, after every worker has been stopped (a worker's
  * console output goes through the main thread and could otherwise land after the JSON line).
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 
 export type Cell = string | number | boolean | null;
@@ -32,6 +33,13 @@ export interface Machine {
   readonly osRelease: string;
 }
 
+/** A further table of a report, e.g. every run in the order it ran. */
+export interface Table {
+  readonly title: string;
+  readonly columns: readonly Column[];
+  readonly rows: readonly Row[];
+}
+
 export interface Report {
   /** Benchmark name, e.g. "ring". */
   readonly name: string;
@@ -41,6 +49,8 @@ export interface Report {
   readonly config: Readonly<Record<string, Cell>>;
   readonly columns: readonly Column[];
   readonly rows: readonly Row[];
+  /** Further tables, printed after the main one; in the JSON as `tables` ({ title, rows }). */
+  readonly tables?: readonly Table[];
   /** Headline figures (ratios against the baseline, etc.), printed under the table. */
   readonly summary?: Readonly<Record<string, Cell>>;
   /** Free-text lines printed last (how to read the table, caveats). */
@@ -58,6 +68,33 @@ export function machine(): Machine {
     arch: os.arch(),
     osRelease: os.release(),
   };
+}
+
+/**
+ * The filesystem that holds `path` on this machine, from /proc/mounts (the longest mount point
+ * that contains it), e.g. "ext4 on /dev/vda at /": whether an fsync reaches a disk depends on it
+ * (tmpfs never does). "unknown" where /proc/mounts cannot be read.
+ */
+export function filesystemOf(path: string): string {
+  let mounts: string;
+  let real: string;
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8');
+    real = realpathSync(path);
+  } catch {
+    return 'unknown';
+  }
+  let best: { point: string; text: string } | undefined;
+  for (const line of mounts.split('\n')) {
+    const [device, escapedPoint, type] = line.split(' ');
+    if (!device || !escapedPoint || !type) continue;
+    // /proc/mounts writes spaces and the like in octal (\040).
+    const point = escapedPoint.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    const inside = point === '/' || real === point || real.startsWith(`${point}/`);
+    // Later lines are mounted over earlier ones at the same point.
+    if (inside && (!best || point.length >= best.point.length)) best = { point, text: `${type} on ${device} at ${point}` };
+  }
+  return best?.text ?? 'unknown';
 }
 
 export function wantsJson(argv: readonly string[] = process.argv): boolean {
@@ -104,6 +141,7 @@ export function printReport(report: Report, argv: readonly string[] = process.ar
   out.push('', 'machine', formatPairs({ ...host }));
   out.push('', 'config', formatPairs(report.config));
   out.push('', formatTable(report.columns, report.rows));
+  for (const table of report.tables ?? []) out.push('', table.title, formatTable(table.columns, table.rows));
   if (report.summary) out.push('', 'summary', formatPairs(report.summary));
   if (report.notes && report.notes.length > 0) out.push('', ...report.notes);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -115,6 +153,7 @@ export function printReport(report: Report, argv: readonly string[] = process.ar
       config: report.config,
       results: report.rows,
       summary: report.summary ?? {},
+      ...(report.tables ? { tables: report.tables.map(({ title, rows }) => ({ title, rows })) } : {}),
     };
     process.stdout.write(`\n${JSON.stringify(json)}\n`);
   }

@@ -13,11 +13,15 @@
  * The throwaway server runs with `--no-defaults`, so the machine's own my.cnf cannot change it
  * (and the system MariaDB service, if any, is never touched), and with durable commits
  * (`innodb_flush_log_at_trx_commit=1`), like production. It is SIGKILLed and its directory
- * deleted when the process exits, even after a failure.
+ * deleted when the process exits, even after a failure. With `{ binlog: true }` it also writes
+ * a binary log synced at every commit, as a deployed MySQL 8.4 does by default.
+ *
+ * - `readDurability()`: the server's own durability settings and data directory, for
+ *   benchmarks to print.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -37,6 +41,15 @@ export interface TestDatabase {
   readonly where: string;
   /** Drops the database; stops and deletes the throwaway server if this one started it. */
   dispose(): Promise<void>;
+}
+
+export interface ThrowawayOptions {
+  /**
+   * Binary log on (`--log-bin` in the server's directory, `--sync-binlog=1`, `--server-id=1`,
+   * `--binlog-format=ROW`): what a deployed MySQL 8.4 has, where every COMMIT is a two-phase
+   * commit between the binary log and InnoDB, each synced. Off by default.
+   */
+  readonly binlog?: boolean;
 }
 
 export interface ThrowawayMysql {
@@ -111,11 +124,12 @@ class ThrowawayServer implements ThrowawayMysql {
     rmSync(this.dir, { recursive: true, force: true });
   };
 
-  constructor(programs: MariadbPrograms, dir: string, port: number, extraArgs: readonly string[]) {
+  constructor(programs: MariadbPrograms, dir: string, port: number, extraArgs: readonly string[], options: ThrowawayOptions) {
     this.programs = programs;
     this.dir = dir;
     this.port = port;
-    this.extraArgs = extraArgs;
+    const binlog = options.binlog ? [`--log-bin=${join(dir, 'binlog')}`, '--sync-binlog=1', '--server-id=1', '--binlog-format=ROW'] : [];
+    this.extraArgs = [...binlog, ...extraArgs];
     process.on('exit', this.cleanUpAtExit);
   }
 
@@ -202,10 +216,10 @@ class ThrowawayServer implements ThrowawayMysql {
 }
 
 /** Starts a MariaDB server of the caller's own. Throws when MariaDB is not installed. */
-export async function startThrowawayMysql(extraArgs: readonly string[] = []): Promise<ThrowawayMysql> {
+export async function startThrowawayMysql(extraArgs: readonly string[] = [], options: ThrowawayOptions = {}): Promise<ThrowawayMysql> {
   const programs = findMariadb();
   if (!programs) throw new Error('MariaDB is not installed (no mariadbd and mariadb-install-db on PATH or in /usr/sbin)');
-  const server = new ThrowawayServer(programs, mkdtempSync(join(tmpdir(), 'zone-mysql-')), await freePort(), extraArgs);
+  const server = new ThrowawayServer(programs, mkdtempSync(join(tmpdir(), 'zone-mysql-')), await freePort(), extraArgs, options);
   try {
     server.initialise();
     await server.start();
@@ -239,6 +253,11 @@ export async function createTestDatabase(serverUrl: string): Promise<string> {
   return withDatabase(serverUrl, database);
 }
 
+/** Drops a database `createTestDatabase` made; `url` names it. */
+export async function dropTestDatabase(url: string): Promise<void> {
+  await onServer(withDatabase(url, ''), (conn) => conn.query('DROP DATABASE IF EXISTS ??', [new URL(url).pathname.slice(1)]));
+}
+
 /**
  * A fresh database on MYSQL_URL's server or a throwaway one; undefined (after `mysqlUnavailable`)
  * when there is neither.
@@ -264,7 +283,52 @@ export async function openTestDatabase(): Promise<TestDatabase | undefined> {
     where: throwaway ? `throwaway server ${version}` : `MYSQL_URL (${new URL(given).host}, ${version})`,
     async dispose() {
       if (throwaway) return throwaway.remove();
-      await onServer(serverUrl, (conn) => conn.query('DROP DATABASE IF EXISTS ??', [new URL(url).pathname.slice(1)]));
+      await dropTestDatabase(url);
     },
+  };
+}
+
+/** What decides whether a COMMIT is on disk when it returns, as the server reports it. */
+export interface Durability {
+  readonly version: string;
+  /** 1: the redo log is synced at every commit. */
+  readonly innodb_flush_log_at_trx_commit: number;
+  /** 1 when the binary log is on. */
+  readonly log_bin: number;
+  /** 1: the binary log is synced at every commit (0: left to the OS). */
+  readonly sync_binlog: number;
+  /** Torn-page protection: 1/0 on MariaDB 10.11, ON/OFF/DETECT_… on MySQL 8.4. */
+  readonly innodb_doublewrite: string;
+  readonly binlog_format: string;
+  readonly innodb_flush_method: string;
+  readonly datadir: string;
+  /**
+   * The data directory as a path on this machine, or undefined when it may not be: the server is
+   * not on a loopback address, or the path does not exist here.
+   */
+  readonly localDatadir: string | undefined;
+}
+
+/** Reads the durability settings from the server `serverUrl` names (MariaDB 10.11 and MySQL 8.4 spell them alike). */
+export async function readDurability(serverUrl: string): Promise<Durability> {
+  const row = await onServer(serverUrl, async (conn) => {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flushLog, @@log_bin AS logBin, @@sync_binlog AS syncBinlog,
+        @@innodb_doublewrite AS doublewrite, @@binlog_format AS binlogFormat, @@innodb_flush_method AS flushMethod, @@datadir AS datadir`,
+    );
+    return rows[0] as RowDataPacket;
+  });
+  const datadir = String(row.datadir);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(serverUrl).hostname);
+  return {
+    version: String(row.version),
+    innodb_flush_log_at_trx_commit: Number(row.flushLog),
+    log_bin: Number(row.logBin),
+    sync_binlog: Number(row.syncBinlog),
+    innodb_doublewrite: String(row.doublewrite),
+    binlog_format: String(row.binlogFormat),
+    innodb_flush_method: String(row.flushMethod),
+    datadir,
+    localDatadir: loopback && existsSync(datadir) ? realpathSync(datadir) : undefined,
   };
 }
