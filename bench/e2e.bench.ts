@@ -33,7 +33,7 @@ import { buckets, quantileBound, total, type Sample } from './e2e/metrics.ts';
 import { summarizeProfiles } from './e2e/profile.ts';
 import { startServerProcess, type ServerProcess } from './e2e/server.ts';
 import { printReport, type Row } from './lib/report.ts';
-import { parseZones } from '../src/config/config.ts';
+import { parseZones } from '../src/config/world.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,7 +58,7 @@ const config = {
   maxBots: Number(args['max-bots']),
   rate: Number(args.rate),
   processes: Number(args.processes),
-  zones: parseZones(process.env.ZONES).length,
+  zones: parseZones(process.env.ZONES).zones.length,
 };
 const wholeNumbers = [...config.steps, config.maxBots, config.processes];
 if (wholeNumbers.some((n) => !Number.isInteger(n) || n < 1) || !(config.stepSeconds > 0) || !(config.rate > 0)) {

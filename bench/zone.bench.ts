@@ -36,6 +36,7 @@ import { ZoneMetrics } from '../src/zone/zone-metrics.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
 import { moveJob } from '../test/helpers/move-job.ts';
+import { zoneOfSize } from '../src/config/world.ts';
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: number): number {
@@ -71,8 +72,8 @@ interface Walker {
 
 type IndexName = 'grid' | 'quadtree' | 'brute force';
 const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
-  grid: (side) => createSpatialIndex('grid', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
-  quadtree: (side) => createSpatialIndex('quadtree', { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
+  grid: (side) => createSpatialIndex('grid', { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
+  quadtree: (side) => createSpatialIndex('quadtree', { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
   'brute force': (side) => new BruteForceIndex(side, side),
 };
 
@@ -85,7 +86,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 function settingsOf(config: Config, side: number, npcs: number): ZoneSettings {
   return {
-    zone: { id: 1, widthM: side, heightM: side },
+    zone: zoneOfSize(1, side, side),
     tickHz: config.tickHz,
     maxSpeedMps: config.maxSpeedMps,
     speedTolerance: config.speedTolerance,
@@ -157,7 +158,7 @@ function deployedZone(deployment: Deployment, settings: ZoneSettings, index: Spa
 async function tickZone(players: number, setup: Setup, side: number, deployment: Deployment | undefined): Promise<Row> {
   const inbound = RingBuffer.create(1 << 22);
   const outbound = RingBuffer.create(1 << 26);
-  const index = setup.zone === 'bare' ? INDEXES[setup.index](side) : createSpatialIndex(defaults.spatialIndex, { id: 1, widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM);
+  const index = setup.zone === 'bare' ? INDEXES[setup.index](side) : createSpatialIndex(defaults.spatialIndex, { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM);
   const indexName = setup.zone === 'bare' ? setup.index : index instanceof UniformGrid ? 'grid' : 'quadtree';
   const storeFailures: unknown[] = [];
   const hooks: ZoneHooks = {

@@ -25,6 +25,7 @@ import { Zone } from '../../src/zone/zone.ts';
 import type { MetricsSnapshot } from '../../src/metrics/metrics-hub.ts';
 import { moveJob } from '../../test/helpers/move-job.ts';
 import { startWriteThrough, WRITE_THROUGH_FIELDS, type WriteThrough } from './write-through.ts';
+import { zoneOfSize } from '../../src/config/world.ts';
 
 export type WriteMode = 'write-back' | 'write-through';
 
@@ -69,7 +70,7 @@ export async function runActiveZone(config: Config, mode: WriteMode, players: nu
     const server = monitor;
     await store.migrate();
     const side = 1000;
-    const zoneConfig = { id: 1, widthM: side, heightM: side };
+    const zoneConfig = zoneOfSize(1, side, side);
     const inbound = RingBuffer.create(1 << 22);
     const outbound = RingBuffer.create(1 << 26);
     const view = new ViewSystem(

@@ -3,13 +3,7 @@
  * start-up with an error that names the variable, and is then frozen. Units are in the names.
  * README.md lists every variable; keep the two in step.
  */
-
-export interface ZoneConfig {
-  readonly id: number;
-  /** Bounds are 0..widthM × 0..heightM, metres. */
-  readonly widthM: number;
-  readonly heightM: number;
-}
+import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -21,6 +15,9 @@ export interface Config {
   readonly port: number;
   readonly metricsHost: string;
   readonly metricsPort: number;
+  /** The zones and portals (WORLD_FILE, or ZONES laid side by side). */
+  readonly world: WorldMap;
+  /** The world's zones, in the order given. */
   readonly zones: readonly ZoneConfig[];
   readonly tickHz: number;
   readonly tokenSecret: string;
@@ -111,36 +108,16 @@ function readPowerOfTwo(env: Env, name: string, fallback: number, min: number, m
   return value;
 }
 
-const DEFAULT_ZONE_SIZE_M = 1000;
-
-/**
- * ZONES is either a count ("4": zones 1..4, each 1000 m square) or a comma-separated list of
- * `id:WIDTHxHEIGHT` in metres ("1:2000x2000,7:500x800").
- */
-export function parseZones(raw: string | undefined): ZoneConfig[] {
-  const text = (raw ?? '').trim();
-  if (text === '') return parseZones('4');
-  if (/^\d+$/.test(text)) {
-    const count = Number(text);
-    if (count < 1 || count > 64) throw new ConfigError(`ZONES must be between 1 and 64 zones, got ${count}`);
-    return Array.from({ length: count }, (_, i) => ({ id: i + 1, widthM: DEFAULT_ZONE_SIZE_M, heightM: DEFAULT_ZONE_SIZE_M }));
+/** WORLD_FILE (a JSON world) or ZONES (the quick form), not both; errors name the zone and field. */
+function readWorld(env: Env): WorldMap {
+  const file = (env.WORLD_FILE ?? '').trim();
+  if (file !== '' && (env.ZONES ?? '').trim() !== '') throw new ConfigError('set WORLD_FILE or ZONES, not both');
+  try {
+    return file !== '' ? loadWorldFile(file) : parseZones(env.ZONES);
+  } catch (err) {
+    if (err instanceof WorldError) throw new ConfigError(err.message);
+    throw err;
   }
-  const zones: ZoneConfig[] = [];
-  for (const part of text.split(',')) {
-    const match = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    if (!match) throw new ConfigError(`ZONES entry "${part}" is not id:WIDTHxHEIGHT (for example 1:1000x1000)`);
-    const id = Number(match[1]);
-    const widthM = Number(match[2]);
-    const heightM = Number(match[3]);
-    if (id < 1 || id > 0xffff_ffff) throw new ConfigError(`ZONES id ${id} must be between 1 and 4294967295`);
-    if (widthM <= 0 || heightM <= 0 || widthM > 100_000 || heightM > 100_000) {
-      throw new ConfigError(`ZONES zone ${id} size must be above 0 and at most 100000 m on each side`);
-    }
-    if (zones.some((z) => z.id === id)) throw new ConfigError(`ZONES lists zone ${id} twice`);
-    zones.push({ id, widthM, heightM });
-  }
-  if (zones.length > 64) throw new ConfigError(`ZONES must list at most 64 zones, got ${zones.length}`);
-  return zones;
 }
 
 function readMysqlUrl(env: Env): string {
@@ -189,12 +166,14 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
   if (logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${logFormatRaw}"`);
 
   const host = env.HOST || '127.0.0.1';
+  const world = readWorld(env);
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 7777, 0, 65535),
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     metricsPort: readInt(env, 'METRICS_PORT', 9464, 0, 65535),
-    zones: parseZones(env.ZONES),
+    world,
+    zones: world.zones,
     tickHz: readInt(env, 'TICK_HZ', 20, 1, 120),
     tokenSecret: secret === '' ? DEV_TOKEN_SECRET : secret,
     usingDevSecret: secret === '',
@@ -232,5 +211,6 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     economyGroupMaxOps: readInt(env, 'ECONOMY_GROUP_MAX_OPS', 256, 1, 10_000),
     economyMaxQueued: readInt(env, 'ECONOMY_MAX_QUEUED', 16_384, 1, 1_000_000),
   };
-  return Object.freeze({ ...config, zones: Object.freeze(config.zones.map((z) => Object.freeze({ ...z }))) });
+  // The world is frozen already, zones and portals included.
+  return Object.freeze(config);
 }

@@ -50,9 +50,9 @@ interface Release {
   settle(saved: boolean): void;
 }
 
-/** A new character: at full health, level 1, in the middle of its zone. */
+/** A new character: at full health, level 1, at its zone's spawn point. */
 function newCharacter(zone: ZoneHandle): CharacterState {
-  return { zoneId: zone.id, x: zone.config.widthM / 2, y: zone.config.heightM / 2, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 };
+  return { zoneId: zone.id, x: zone.config.spawnXM, y: zone.config.spawnYM, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 };
 }
 
 /** Reads the state afresh: after an await, a session may have closed meanwhile. */
@@ -64,6 +64,8 @@ export class Logins {
   private readonly config: Config;
   private readonly log: Logger;
   private readonly zones: readonly ZoneHandle[];
+  /** The zones new players start in (a dungeon reached by a portal takes none). */
+  private readonly startingZones: readonly ZoneHandle[];
   private readonly store: CharacterStore & Pick<EconomyStore, 'createCharacter'>;
   private readonly host: LoginHost;
   /** The session playing each player on this node. */
@@ -77,6 +79,7 @@ export class Logins {
     this.config = config;
     this.log = log;
     this.zones = zones;
+    this.startingZones = zones.filter((zone) => zone.config.newPlayers);
     this.store = store;
     this.host = host;
   }
@@ -86,9 +89,9 @@ export class Logins {
     return this.sessionsByPlayer.get(playerId);
   }
 
-  /** A player always lands in the same zone (until persistence remembers where they were). */
-  zoneForPlayer(playerId: number): ZoneHandle {
-    return this.zones[(playerId - 1) % this.zones.length] as ZoneHandle;
+  /** A player without a place of its own always lands in the same starting zone. */
+  private zoneForPlayer(playerId: number): ZoneHandle {
+    return this.startingZones[(playerId - 1) % this.startingZones.length] as ZoneHandle;
   }
 
   login(session: Session, seq: number, request: LoginRequest): void {
@@ -223,7 +226,7 @@ export class Logins {
     // Back to the zone it was saved in, if this node still has it.
     const zone = this.zones.find((z) => z.id === owned.state.zoneId) ?? this.zoneForPlayer(playerId);
     const join: JoinJob = { playerId, epoch: owned.epoch, ...owned.state };
-    if (zone.id !== owned.state.zoneId) Object.assign(join, { x: zone.config.widthM / 2, y: zone.config.heightM / 2 });
+    if (zone.id !== owned.state.zoneId) Object.assign(join, { x: zone.config.spawnXM, y: zone.config.spawnYM });
     // The session may have closed, or the zone gone down, while the character was loading.
     const gone = isClosing(session);
     const refusal = gone ? undefined : zone.state !== 'running' ? SessionEnds.zoneUnavailable : this.host.linkOf(zone).writeJoin(session.id, join) ? undefined : SessionEnds.serverBusy;

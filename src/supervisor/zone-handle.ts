@@ -4,13 +4,13 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { Worker } from 'node:worker_threads';
-import type { ZoneConfig } from '../config/config.ts';
 import type { ToZone } from '../thread-messages/zone-control.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { StoreError } from '../storage/store-error.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
+import type { ZoneConfig } from '../config/world.ts';
 
 export type ZoneState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 

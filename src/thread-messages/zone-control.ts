@@ -4,10 +4,11 @@
  * dropping a session the zone could not serve, a leaver's character released, and stopping.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Config, ZoneConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
+import type { ZoneConfig } from '../config/world.ts';
 
 export interface ZoneWorkerData {
   readonly config: Config;

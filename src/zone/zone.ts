@@ -13,7 +13,6 @@
  * backoff are counted in it (tick-timers.ts), and nothing here sets a timer, so tests drive a
  * zone by calling `tick` by hand.
  */
-import type { ZoneConfig } from '../config/config.ts';
 import { ZoneLimits } from '../config/limits.ts';
 import { EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
@@ -31,6 +30,7 @@ import { WorldUpdateWriter } from './view/world-update-writer.ts';
 import type { ViewSystem } from './view/view-system.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
+import type { ZoneConfig } from '../config/world.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -221,14 +221,14 @@ export class Zone {
     if (previous) this.leave(previous.sessionId);
     const { zone } = this.settings;
     const nowMs = this.timers.now;
-    // A character saved in a zone that has since shrunk starts at the centre.
+    // A character saved in a zone that has since shrunk starts at the spawn point.
     const inside = join.x >= 0 && join.x <= zone.widthM && join.y >= 0 && join.y <= zone.heightM;
     const player = this.world.addPlayer({
       kind: EntityKind.ENTITY_KIND_PLAYER,
       playerId,
       sessionId,
-      x: inside ? join.x : zone.widthM / 2,
-      y: inside ? join.y : zone.heightM / 2,
+      x: inside ? join.x : zone.spawnXM,
+      y: inside ? join.y : zone.spawnYM,
       heading: join.heading,
       lastMoveSeq: 0,
       moveBudgetM: fullMoveBudget(this.rules),

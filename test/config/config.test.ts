@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { ConfigError, DEV_TOKEN_SECRET, loadConfig, parseZones } from '../../src/config/config.ts';
+import { ConfigError, DEV_TOKEN_SECRET, loadConfig } from '../../src/config/config.ts';
 
 it('has the documented defaults', () => {
   const config = loadConfig({}, false);
@@ -15,15 +15,18 @@ it('has the documented defaults', () => {
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.zones));
 });
 
-it('reads zones as a count or an id:WIDTHxHEIGHT list', () => {
-  assert.deepEqual(parseZones('2'), [
-    { id: 1, widthM: 1000, heightM: 1000 },
-    { id: 2, widthM: 1000, heightM: 1000 },
+it('reads zones as a count, an id:WIDTHxHEIGHT list, or a world file', () => {
+  assert.deepEqual(loadConfig({ ZONES: '2' }, false).zones.map((z) => [z.id, z.widthM, z.heightM]), [
+    [1, 1000, 1000],
+    [2, 1000, 1000],
   ]);
-  assert.deepEqual(parseZones('5:200x300, 9:50.5x60'), [
-    { id: 5, widthM: 200, heightM: 300 },
-    { id: 9, widthM: 50.5, heightM: 60 },
+  assert.deepEqual(loadConfig({ ZONES: '5:200x300, 9:50.5x60' }, false).zones.map((z) => [z.id, z.widthM, z.heightM]), [
+    [5, 200, 300],
+    [9, 50.5, 60],
   ]);
+  const world = loadConfig({ WORLD_FILE: new URL('../../examples/world.json', import.meta.url).pathname }, false);
+  assert.deepEqual(world.zones.map((z) => z.name), ['meadow', 'forest', 'hills', 'crypt']);
+  assert.equal(world.world.portals.length, 2);
 });
 
 it('refuses bad values with an error that names the variable', () => {
@@ -33,6 +36,8 @@ it('refuses bad values with an error that names the variable', () => {
     [{ ZONES: '0' }, /ZONES must be between 1 and 64/],
     [{ ZONES: '1:10x10,1:20x20' }, /lists zone 1 twice/],
     [{ ZONES: 'forest' }, /not id:WIDTHxHEIGHT/],
+    [{ ZONES: '2', WORLD_FILE: 'world.json' }, /set WORLD_FILE or ZONES, not both/],
+    [{ WORLD_FILE: '/nonexistent/world.json' }, /WORLD_FILE \/nonexistent\/world.json cannot be read/],
     [{ INBOUND_RING_BYTES: '100000' }, /INBOUND_RING_BYTES must be a power of two/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ TOKEN_SECRET: 'short' }, /at least 16 characters/],

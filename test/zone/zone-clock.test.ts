@@ -18,6 +18,7 @@ import { drainViews } from '../helpers/ring-drain.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore } from '../store/running-store.ts';
 import { moveJob } from '../helpers/move-job.ts';
+import { zoneOfSize } from '../../src/config/world.ts';
 
 const HOUR_MS = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'zone-clock-'));
@@ -36,7 +37,7 @@ it('counts play time and write-back due times in zone time', async () => {
   const released: boolean[] = [];
   const zone = new Zone(
     // A flush interval of an hour: only zone time can make a write due within this test.
-    { zone: { id: 3, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
+    { zone: zoneOfSize(3, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
     inbound,
     outbound,
     new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),

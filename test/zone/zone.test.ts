@@ -10,6 +10,7 @@ import { Zone } from '../../src/zone/zone.ts';
 import { drainViews } from '../helpers/ring-drain.ts';
 import { movesOf } from '../helpers/world-update.ts';
 import { moveJob } from '../helpers/move-job.ts';
+import { zoneOfSize } from '../../src/config/world.ts';
 
 const TICK_MS = 50;
 
@@ -24,7 +25,7 @@ class Harness {
   constructor(outboundBytes = 1 << 20) {
     this.outbound = RingBuffer.create(outboundBytes);
     this.zone = new Zone(
-      { zone: { id: 7, widthM: 100, heightM: 100 }, tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100 },
+      { zone: zoneOfSize(7, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100 },
       this.inbound,
       this.outbound,
       // A view radius wider than the zone: everyone sees everyone, recomputed every tick.

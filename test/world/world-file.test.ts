@@ -1,0 +1,34 @@
+/** A server on a world file: new players start only in zones that take them, at those zones' spawn points. */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer({ ZONES: '', WORLD_FILE: new URL('../../examples/world.json', import.meta.url).pathname });
+});
+after(() => server.stop());
+
+it('runs every zone of the world and puts new players in the starting zones, never in the crypt', async () => {
+  assert.deepEqual(
+    server.supervisor.zones.map((zone) => [zone.id, zone.config.name]),
+    [
+      [1, 'meadow'],
+      [2, 'forest'],
+      [3, 'hills'],
+      [4, 'crypt'],
+    ],
+  );
+  const players = await Promise.all([1, 2, 3, 4].map((id) => server.player(id)));
+  // Zone coordinates: the spawn points of examples/world.json less each zone's corner.
+  assert.deepEqual(
+    players.map((p) => [p.self?.zoneId, p.self?.x, p.self?.y]),
+    [
+      [1, 500, 500],
+      [2, 500, 500],
+      [3, 1000, 300],
+      [1, 500, 500],
+    ],
+  );
+  await Promise.all(players.map((p) => p.close()));
+});
