@@ -38,18 +38,11 @@ import type { Backend, CharacterSnapshot, CharacterState } from '../src/storage/
 import { rowPlaceholders, stateValues, chunks } from '../src/store/rows.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
 import { StoreWorkerHandle } from '../src/supervisor/store-worker-handle.ts';
-import {
-  createTestDatabase,
-  dropTestDatabase,
-  findMariadb,
-  mysqlUnavailable,
-  readDurability,
-  startThrowawayMysql,
-  type Durability,
-} from '../test/helpers/mysql.ts';
+import { createTestDatabase, dropTestDatabase } from '../test/helpers/mysql.ts';
 import { PER_ROW_UPDATE, perRowValues } from './flush/per-row-update.ts';
 import { runActiveZone, type ActiveRun, type WriteMode } from './flush/statements.ts';
-import { filesystemOf, printReport, type Cell, type Row } from './lib/report.ts';
+import { mysqlServers, sqliteSettings, type MysqlServer } from './lib/databases.ts';
+import { printReport, type Cell, type Row } from './lib/report.ts';
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -129,22 +122,13 @@ function mysqlBaseline(conn: Connection): Baseline {
   };
 }
 
-/** The durability settings as printed: the server's own, and the filesystem its data is on. */
-function mysqlSettings(where: string, d: Durability): Record<string, Cell> {
-  const { localDatadir, datadir, version, ...settings } = d;
+function mysqlTarget(server: MysqlServer): Target {
+  const serverUrl = server.url;
   return {
-    server: `${where}, ${version}`,
-    ...settings,
-    datadir: localDatadir ? `${datadir} (${filesystemOf(localDatadir)})` : `${datadir} (filesystem unknown: not on this machine)`,
-  };
-}
-
-async function mysqlTarget(name: Target['name'], serverUrl: string, where: string, remove: () => Promise<void>): Promise<Target> {
-  return {
-    name,
+    name: server.name,
     backend: 'mysql',
     serverUrl,
-    settings: mysqlSettings(where, await readDurability(serverUrl)),
+    settings: server.settings,
     async open() {
       const url = await createTestDatabase(serverUrl);
       return {
@@ -157,40 +141,16 @@ async function mysqlTarget(name: Target['name'], serverUrl: string, where: strin
         dispose: () => dropTestDatabase(url),
       };
     },
-    remove,
+    remove: () => server.remove(),
   };
 }
 
-/** MYSQL_URL's server as it is, or two throwaway MariaDBs: without and with the binary log. */
-async function mysqlTargets(): Promise<Target[]> {
-  const given = process.env.MYSQL_URL ?? '';
-  if (given !== '') return [await mysqlTarget('mysql', given, `MYSQL_URL (${new URL(given).host})`, async () => {})];
-  if (!findMariadb()) {
-    mysqlUnavailable('MYSQL_URL is not set and no MariaDB is installed');
-    return [];
-  }
-  const targets: Target[] = [];
-  for (const binlog of [false, true]) {
-    const server = await startThrowawayMysql([], { binlog });
-    targets.push(await mysqlTarget(binlog ? 'mysql+binlog' : 'mysql', server.url(), 'throwaway', () => server.remove()));
-  }
-  return targets;
-}
-
 function sqliteTarget(): Target {
-  const memory = new DatabaseSync(':memory:');
-  const version = memory.prepare('SELECT sqlite_version() AS v').get()?.v;
-  memory.close();
   return {
     name: 'sqlite',
     backend: 'sqlite',
     serverUrl: undefined,
-    settings: {
-      server: `SQLite ${String(version)}`,
-      journal_mode: 'WAL (set by src/store/sqlite-store.ts)',
-      synchronous: 'FULL (set by src/store/sqlite-store.ts, and by the baseline on its own connection)',
-      dataDir: `${tmpdir()} (${filesystemOf(tmpdir())})`,
-    },
+    settings: sqliteSettings('FULL (set by src/store/sqlite-store.ts, and by the baseline on its own connection)'),
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'zone-flush-bench-'));
       return {
@@ -324,15 +284,15 @@ async function activeRun(target: Target, mode: WriteMode): Promise<ActiveRun> {
   }
 }
 
-const mysqlServers = await mysqlTargets();
-const targets = [...mysqlServers, sqliteTarget()];
+const mysqlTargets = (await mysqlServers(['mysql', 'mysql+binlog'])).map(mysqlTarget);
+const targets = [...mysqlTargets, sqliteTarget()];
 const results: Row[] = [];
 const activeRows: Row[] = [];
 const summary: Record<string, Cell> = {};
 try {
   for (const target of targets) results.push(...(await measure(target)));
   // Statements: on each MySQL server, the two modes in alternating order.
-  for (const [i, target] of mysqlServers.entries()) {
+  for (const [i, target] of mysqlTargets.entries()) {
     const runs = new Map<WriteMode, ActiveRun>();
     for (const mode of rotated(['write-back', 'write-through'] as const, i)) runs.set(mode, await activeRun(target, mode));
     for (const mode of ['write-back', 'write-through'] as const) {
@@ -359,10 +319,10 @@ try {
     summary[`${target.name}.statementsGoalMet`] = executed >= config.statementsGoal;
   }
 } finally {
-  for (const target of mysqlServers) await target.remove();
+  for (const target of mysqlTargets) await target.remove();
 }
 
-for (const target of mysqlServers) {
+for (const target of mysqlTargets) {
   const batches = results.find((r) => r.database === target.name && r.method === 'batches');
   summary[`${target.name}.batchesMedianMs`] = Math.round(Number(batches?.medianMs));
   summary[`${target.name}.batchesMaxMs`] = Math.round(Number(batches?.maxMs));

@@ -39,16 +39,9 @@ import type { Backend } from '../src/storage/character-store.ts';
 import type { StoreClient } from '../src/storage/store-client.ts';
 import { groupCommitSettings } from '../src/store/group-commit.ts';
 import { SQLITE_FILE_NAME } from '../src/store/sqlite-store.ts';
-import {
-  createTestDatabase,
-  dropTestDatabase,
-  findMariadb,
-  mysqlUnavailable,
-  readDurability,
-  startThrowawayMysql,
-  type Durability,
-} from '../test/helpers/mysql.ts';
-import { filesystemOf, printReport, type Cell, type Row } from './lib/report.ts';
+import { createTestDatabase, dropTestDatabase } from '../test/helpers/mysql.ts';
+import { mysqlServers, sqliteSettings, type MysqlServer, type MysqlName } from './lib/databases.ts';
+import { printReport, type Cell, type Row } from './lib/report.ts';
 import { startStoreWorker } from './trades/store-worker.ts';
 import type { MetricsSnapshot } from '../src/metrics/metrics-hub.ts';
 import type { GroupCommitSettings } from '../src/thread-messages/store-control.ts';
@@ -127,21 +120,12 @@ interface Target {
 const TOTALS_SQL = `SELECT (SELECT COALESCE(SUM(gold), 0) FROM wallets) + (SELECT COALESCE(SUM(gold), 0) FROM mail WHERE status = 'unclaimed') AS gold,
   (SELECT COALESCE(SUM(count), 0) FROM items) AS items`;
 
-/** The durability settings as printed: the server's own, and the filesystem its data is on. */
-function mysqlSettings(where: string, d: Durability): Record<string, Cell> {
-  const { localDatadir, datadir, version, ...settings } = d;
+function mysqlTarget(server: MysqlServer): Target {
+  const serverUrl = server.url;
   return {
-    server: `${where}, ${version}`,
-    ...settings,
-    datadir: localDatadir ? `${datadir} (${filesystemOf(localDatadir)})` : `${datadir} (filesystem unknown: not on this machine)`,
-  };
-}
-
-async function mysqlTarget(name: DatabaseName, serverUrl: string, where: string, remove: () => Promise<void>): Promise<Target> {
-  return {
-    name,
+    name: server.name,
     backend: 'mysql',
-    settings: mysqlSettings(where, await readDurability(serverUrl)),
+    settings: server.settings,
     async open(pool) {
       const url = await createTestDatabase(serverUrl);
       return {
@@ -158,41 +142,15 @@ async function mysqlTarget(name: DatabaseName, serverUrl: string, where: string,
         dispose: () => dropTestDatabase(url),
       };
     },
-    remove,
+    remove: () => server.remove(),
   };
 }
 
-/** MYSQL_URL's server as it is, or two throwaway MariaDBs: without and with the binary log. */
-async function mysqlTargets(): Promise<Target[]> {
-  const wanted = DATABASES.filter((name) => name !== 'sqlite' && config.only.includes(name));
-  if (wanted.length === 0) return [];
-  const given = process.env.MYSQL_URL ?? '';
-  if (given !== '') return [await mysqlTarget('mysql', given, `MYSQL_URL (${new URL(given).host})`, async () => {})];
-  if (!findMariadb()) {
-    mysqlUnavailable('MYSQL_URL is not set and no MariaDB is installed');
-    return [];
-  }
-  const targets: Target[] = [];
-  for (const name of wanted) {
-    const server = await startThrowawayMysql([], { binlog: name === 'mysql+binlog' });
-    targets.push(await mysqlTarget(name, server.url(), 'throwaway', () => server.remove()));
-  }
-  return targets;
-}
-
 function sqliteTarget(): Target {
-  const memory = new DatabaseSync(':memory:');
-  const version = memory.prepare('SELECT sqlite_version() AS v').get()?.v;
-  memory.close();
   return {
     name: 'sqlite',
     backend: 'sqlite',
-    settings: {
-      server: `SQLite ${String(version)}`,
-      journal_mode: 'WAL (set by src/store/sqlite-store.ts)',
-      synchronous: 'FULL (set by src/store/sqlite-store.ts)',
-      dataDir: `${tmpdir()} (${filesystemOf(tmpdir())})`,
-    },
+    settings: sqliteSettings('FULL (set by src/store/sqlite-store.ts)'),
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'zone-trades-bench-'));
       return {
@@ -366,7 +324,8 @@ function rotated<T>(list: readonly T[], by: number): T[] {
   return [...list.slice(n), ...list.slice(0, n)];
 }
 
-const targets = [...(await mysqlTargets()), ...(config.only.includes('sqlite') ? [sqliteTarget()] : [])];
+const wantedMysql = DATABASES.filter((name): name is MysqlName => name !== 'sqlite' && config.only.includes(name));
+const targets = [...(await mysqlServers(wantedMysql)).map(mysqlTarget), ...(config.only.includes('sqlite') ? [sqliteTarget()] : [])];
 const configurations: Run[] = targets.flatMap((target) => methodsFor(target.backend).map((method) => ({ target, method })));
 const results = new Map<Run, RunResult[]>(configurations.map((c) => [c, []]));
 const runRows: Row[] = [];
