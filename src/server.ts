@@ -6,6 +6,7 @@
  * which release their players and write everything back; close the store and the ports.
  */
 import type { Config } from './config/config.ts';
+import { bordersOf } from './config/world.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
@@ -38,6 +39,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await store.stop(Date.now() + config.shutdownDeadlineMs);
     throw err;
   }
+  log.info(
+    {
+      zones: config.zones.map((zone) => `${zone.id} ${zone.name} ${zone.widthM}x${zone.heightM} m at (${zone.originXM}, ${zone.originYM})${zone.newPlayers ? '' : ', no new players'}`),
+      borders: bordersOf(config.world).map((border) => `${border.a}-${border.b}`),
+      portals: config.world.portals.map((portal) => `${portal.fromZone}->${portal.toZone}`),
+    },
+    'world',
+  );
   const supervisor = new Supervisor(config, log, store);
   const hub = new MetricsHub([...supervisor.zones, storeClient]);
   const gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, hub.registry, storeClient);
