@@ -61,6 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     {
       grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))),
       sendMail: (request) => storeClient.sendMail(request),
+      systemChat: (text) => gateway.systemChat(text),
     },
     log.child({ part: 'admin' }),
   );

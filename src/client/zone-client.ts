@@ -19,6 +19,8 @@ import {
   type LoginAccepted,
   type MoveCorrection,
   type InventoryUpdate,
+  type ChatChannel,
+  type ChatMessage,
   type Mailbox,
   type MailResult,
   type TradeResult,
@@ -71,6 +73,8 @@ export interface ZoneClientEvents {
   mailbox: Mailbox;
   /** How a mailSend or mailClaim ended; `seq` is the request's. */
   mailResult: MailResult;
+  /** Something said where this player hears it. */
+  chat: ChatMessage;
   error: ServerError;
   close: CloseInfo;
 }
@@ -247,6 +251,14 @@ export class ZoneClient {
     return this.send({ mailClaim: { mailId } });
   }
 
+  /**
+   * Says `text` on a channel (say, zone, or whisper to the character named `toName`); returns the
+   * request's seq. A refusal comes as an `error` with that seq (ERROR_CODE_CHAT_REFUSED).
+   */
+  chat(channel: ChatChannel, text: string, toName = ''): number {
+    return this.send({ chat: { channel, text: new TextEncoder().encode(text), toName } });
+  }
+
   /** Round-trip time to the gateway, ms. Rejects if the connection closes first. */
   ping(): Promise<number> {
     const sentAt = performance.now();
@@ -369,6 +381,9 @@ export class ZoneClient {
         return;
       case 'mailResult':
         this.emit('mailResult', message.mailResult as MailResult);
+        return;
+      case 'chat':
+        this.emit('chat', message.chat as ChatMessage);
         return;
       case 'logout':
         this.pendingLogout?.resolve();

@@ -73,6 +73,12 @@ export interface Config {
   readonly economyGroupMaxOps: number;
   /** Economy operations that may wait for the store; past it they are refused as busy. */
   readonly economyMaxQueued: number;
+  /** The longest chat message, in characters (Unicode code points). */
+  readonly chatMaxChars: number;
+  /** Chat messages per second each session may send (its own token bucket, apart from MSG_RATE_PER_SEC). */
+  readonly chatRatePerSec: number;
+  /** Chat messages a session may send at once. */
+  readonly chatBurst: number;
 }
 
 /** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
@@ -210,6 +216,9 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     adminToken: readAdminToken(env),
     economyGroupMaxOps: readInt(env, 'ECONOMY_GROUP_MAX_OPS', 256, 1, 10_000),
     economyMaxQueued: readInt(env, 'ECONOMY_MAX_QUEUED', 16_384, 1, 1_000_000),
+    chatMaxChars: readInt(env, 'CHAT_MAX_CHARS', 200, 1, 2000),
+    chatRatePerSec: readNumber(env, 'CHAT_RATE_PER_SEC', 1, 0.01, 100),
+    chatBurst: readInt(env, 'CHAT_BURST', 5, 1, 1000),
   };
   // The world is frozen already, zones and portals included.
   return Object.freeze(config);

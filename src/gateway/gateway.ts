@@ -26,6 +26,7 @@ import type { EconomyStore } from '../storage/economy-store.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import { Requirements, type DispatchTable } from './dispatch.ts';
+import { Chat } from './chat.ts';
 import { EconomyRequests } from './economy-requests.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import { Logins } from './logins.ts';
@@ -49,6 +50,7 @@ export class Gateway {
   /** Trades between players of different zones: their windows live here. */
   private readonly remoteTrades: RemoteTrades;
   private readonly economy: EconomyRequests;
+  private readonly chat: Chat;
   private readonly dispatch: DispatchTable;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
@@ -77,6 +79,12 @@ export class Gateway {
       linkOf: (session) => this.links.get(session.zone as ZoneHandle) as ZoneLink,
       sessionOf: (playerId) => this.logins.sessionOf(playerId),
     });
+    this.chat = new Chat(config, registry, {
+      refuse,
+      linkOf: (session) => this.links.get(session.zone as ZoneHandle) as ZoneLink,
+      sessionNamed: (name) => this.logins.sessionNamed(name),
+      links: () => this.links.values(),
+    });
     const { anyState, notLoggedIn, inZone, awaitingCharacter } = Requirements;
     this.dispatch = {
       ping: { needs: anyState, handle: (session, _seq, m) => this.send(session, { pong: { clientTimeMs: m.ping?.clientTimeMs ?? 0, serverTimeMs: Date.now() } }) },
@@ -92,6 +100,7 @@ export class Gateway {
       mailSend: { needs: inZone, handle: (session, seq, m) => this.economy.mailSend(session, seq, m.mailSend ?? {}) },
       mailList: { needs: inZone, handle: (session, seq) => this.economy.mailList(session, seq) },
       mailClaim: { needs: inZone, handle: (session, seq, m) => this.economy.mailClaim(session, seq, m.mailClaim ?? {}) },
+      chat: { needs: inZone, handle: (session, seq, m) => this.chat.say(session, seq, m.chat ?? {}) },
     };
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
@@ -113,6 +122,11 @@ export class Gateway {
         resolve((this.http.address() as AddressInfo).port);
       });
     });
+  }
+
+  /** A system chat message to every player (the admin API); see chat.ts. */
+  systemChat(text: string): ReturnType<Chat['system']> {
+    return this.chat.system(text);
   }
 
   /** Runs `work` in the player's turn with the zone holding it (admin grants; logins.ts). */
@@ -185,6 +199,7 @@ export class Gateway {
       socket,
       request.socket.remoteAddress ?? '',
       new TokenBucket(this.config.msgRatePerSec, this.config.msgBurst, now),
+      new TokenBucket(this.config.chatRatePerSec, this.config.chatBurst, now),
     );
     // Listeners first: a refused socket still reads until its close handshake ends, and an
     // 'error' with no listener would throw out of the process.

@@ -15,7 +15,7 @@
 import { WebSocket } from 'ws';
 import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
-import { checkCharacterName } from '../economy/character-names.ts';
+import { checkCharacterName, nameKey } from '../economy/character-names.ts';
 import type { Logger } from '../log/logger.ts';
 import { ErrorCode, PROTOCOL_VERSION, type CreateCharacterRequest, type LoginRequest, type ServerMessageInit } from '../protocol/messages.ts';
 import { CreateRefusals, RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
@@ -70,6 +70,8 @@ export class Logins {
   private readonly host: LoginHost;
   /** The session playing each player on this node. */
   private readonly sessionsByPlayer = new Map<number, Session>();
+  /** The same sessions by character name, lower-cased (names collide whatever their case). */
+  private readonly sessionsByName = new Map<string, Session>();
   /** Players whose zone is writing them back, by player id. */
   private readonly releases = new Map<number, Release>();
   /** The end of the latest log-in, character creation or grant of each player (see inTurn). */
@@ -87,6 +89,11 @@ export class Logins {
   /** The session playing `playerId` here, if any. */
   sessionOf(playerId: number): Session | undefined {
     return this.sessionsByPlayer.get(playerId);
+  }
+
+  /** The session playing the character named `name` (any case) here, if any. */
+  sessionNamed(name: string): Session | undefined {
+    return this.sessionsByName.get(nameKey(name));
   }
 
   /** A player without a place of its own always lands in the same starting zone. */
@@ -169,6 +176,7 @@ export class Logins {
    */
   sessionEnded(session: Session, zone: ZoneHandle | undefined, awaitRelease: boolean): void {
     if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
+    if (this.sessionsByName.get(nameKey(session.name)) === session) this.sessionsByName.delete(nameKey(session.name));
     if (zone && awaitRelease) this.expectRelease(session.playerId, session.id, zone);
   }
 
@@ -242,7 +250,9 @@ export class Logins {
     session.zone = zone;
     session.zoneGeneration = zone.generation;
     session.state = 'in-zone';
+    session.name = owned.name ?? '';
     this.sessionsByPlayer.set(playerId, session);
+    if (session.name !== '') this.sessionsByName.set(nameKey(session.name), session);
     this.log.debug({ sessionId: session.id, playerId, zone: zone.id, epoch: owned.epoch, created: owned.created, address: session.remoteAddress }, 'logged in');
   }
 

@@ -16,18 +16,23 @@ export class Session {
   readonly socket: WebSocket;
   readonly remoteAddress: string;
   readonly bucket: TokenBucket;
+  /** Chat's own rate limit, apart from the one on all messages. */
+  readonly chatBucket: TokenBucket;
   state: SessionState = 'connected';
   playerId = 0;
+  /** The character's name, once it is in a zone ('' before, or for a character without one). */
+  name = '';
   /** The zone this session's player is in; set with state `in-zone`. */
   zone: ZoneHandle | undefined;
   /** Which generation of the zone's rings the player joined; a restarted zone has forgotten it. */
   zoneGeneration = -1;
   loginTimer: NodeJS.Timeout | undefined;
 
-  constructor(id: number, socket: WebSocket, remoteAddress: string, bucket: TokenBucket) {
+  constructor(id: number, socket: WebSocket, remoteAddress: string, bucket: TokenBucket, chatBucket: TokenBucket) {
     this.id = id;
     this.socket = socket;
     this.remoteAddress = remoteAddress;
     this.bucket = bucket;
+    this.chatBucket = chatBucket;
   }
 }

@@ -14,7 +14,7 @@
 import { GatewayLimits } from '../config/limits.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
-import { JobKind, JobWriter, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
+import { chatJobBytes, JobKind, JobWriter, type ChatJob, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
 
 /** Receives one frame for one session; `data` is reused once this returns. */
@@ -61,6 +61,11 @@ export class ZoneLink {
   /** Writes a JOIN now, behind what this turn staged; false when the ring has no room. */
   writeJoin(sessionId: number, join: JoinJob): boolean {
     return this.writeNow(sessionId, this.jobs.join(join));
+  }
+
+  /** Writes a chat message now, behind what this turn staged; false when the ring has no room. */
+  writeChat(key: number, job: ChatJob): boolean {
+    return this.writeNow(key, chatJobBytes(job));
   }
 
   /** Writes a trade or mail request now, behind what this turn staged; false when the ring has no room. */

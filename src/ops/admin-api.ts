@@ -6,6 +6,7 @@
  *   POST /admin/grants  {"opId": "shop-order-1234", "playerId": 42, "gold": 100,
  *                        "items": [{"templateId": 7, "count": 1}]}
  *   POST /admin/mail    {"opId": "event-reward-42", "to": 42, "gold": 100, "items": [...]}
+ *   POST /admin/chat    {"text": "the server restarts in 5 minutes"}: a system chat message to all
  *
  * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
  * key again returns the first result and grants nothing more. For an online player the grant goes
@@ -26,18 +27,21 @@ import type { GrantRequest, GrantResult, SendMailRequest, SendMailResult } from 
 import { checkGrant, checkSendMail } from '../economy/economy-rules.ts';
 import { OpsLimits } from '../config/limits.ts';
 
-export interface Grants {
+/** What the admin API asks of the server. */
+export interface AdminActions {
   grant(request: GrantRequest): Promise<GrantResult>;
   /** System mail: gold and new items created in a mail. */
   sendMail(request: SendMailRequest): Promise<SendMailResult>;
+  /** A system chat message to every player; the zones it reached, or why the text was refused. */
+  systemChat(text: string): { zones: number } | { refusal: string };
 }
 
 export class AdminApi {
   private readonly token: Buffer;
-  private readonly grants: Grants;
+  private readonly grants: AdminActions;
   private readonly log: Logger;
 
-  constructor(token: string, grants: Grants, log: Logger) {
+  constructor(token: string, grants: AdminActions, log: Logger) {
     this.token = Buffer.from(token);
     this.grants = grants;
     this.log = log;
@@ -50,24 +54,48 @@ export class AdminApi {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, 401, { error: 'missing or wrong bearer token' });
     }
-    if (path !== '/admin/grants' && path !== '/admin/mail') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
+    if (path !== '/admin/grants' && path !== '/admin/mail' && path !== '/admin/chat') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
       return reply(response, 405, { error: 'use POST' });
     }
-    void this.give(request, response, path === '/admin/mail');
+    if (path === '/admin/chat') void this.chat(request, response);
+    else void this.give(request, response, path === '/admin/mail');
   }
 
-  /** A grant, or a system mail when `asMail`. */
-  private async give(request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
+  /** A system chat message: `{"text": "..."}`; 200 with the zones it reached, 400 with the reason it was refused. */
+  private async chat(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await this.jsonBody(request, response);
+    if (!body) return;
+    const text = (body as { text?: unknown }).text;
+    if (typeof text !== 'string') return reply(response, 400, { error: '"text" must be a string' });
+    const outcome = this.grants.systemChat(text);
+    if ('refusal' in outcome) return reply(response, 400, { ok: false, reason: outcome.refusal });
+    this.log.info({ zones: outcome.zones, chars: text.length }, 'system chat');
+    return reply(response, 200, { ok: true, zones: outcome.zones });
+  }
+
+  /** The request's body as a JSON object, or undefined once the error is answered. */
+  private async jsonBody(request: IncomingMessage, response: ServerResponse): Promise<Record<string, unknown> | undefined> {
     let body: unknown;
     try {
       body = JSON.parse(await readBody(request));
     } catch (err) {
-      if (err instanceof BodyTooLarge) return reply(response, 413, { error: `the body is larger than ${OpsLimits.maxAdminBodyBytes} bytes` });
-      return reply(response, 400, { error: 'the body is not JSON' });
+      if (err instanceof BodyTooLarge) reply(response, 413, { error: `the body is larger than ${OpsLimits.maxAdminBodyBytes} bytes` });
+      else reply(response, 400, { error: 'the body is not JSON' });
+      return undefined;
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply(response, 400, { error: 'the body must be a JSON object' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      reply(response, 400, { error: 'the body must be a JSON object' });
+      return undefined;
+    }
+    return body as Record<string, unknown>;
+  }
+
+  /** A grant, or a system mail when `asMail`. */
+  private async give(request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
+    const body = await this.jsonBody(request, response);
+    if (!body) return;
     const given = body as { opId: string; playerId: number; to: number; gold: number; items?: GrantRequest['items'] };
     try {
       let result: GrantResult | SendMailResult;

@@ -26,11 +26,15 @@ export type TradeUpdate = zone.v1.TradeUpdate;
 export type TradeResult = zone.v1.TradeResult;
 export type Mailbox = zone.v1.Mailbox;
 export type MailResult = zone.v1.MailResult;
+export type ChatSend = zone.v1.ChatSend;
+export type ChatMessage = zone.v1.ChatMessage;
 
 export const ErrorCode = zone.v1.ErrorCode;
 export type ErrorCode = zone.v1.ErrorCode;
 export const EntityKind = zone.v1.EntityKind;
 export type EntityKind = zone.v1.EntityKind;
+export const ChatChannel = zone.v1.ChatChannel;
+export type ChatChannel = zone.v1.ChatChannel;
 export const MoveField = zone.v1.MoveField;
 export const MoveRejectReason = zone.v1.MoveRejectReason;
 export type MoveRejectReason = zone.v1.MoveRejectReason;

@@ -4,7 +4,7 @@
  * proto/README.md lists each one).
  *
  * Reasons are machine-readable words. They travel as `TradeResult.reason` and `MailResult.reason`,
- * as the `message` of an `Error` with code TRADE_REFUSED or NAME_INVALID, and as the `reason` of
+ * as the `message` of an `Error` with code TRADE_REFUSED, CHAT_REFUSED or NAME_INVALID, and as the `reason` of
  * the admin API's 409 answers. `RefusalMessages` holds the sentences that go with the other error
  * codes, and session-ends.ts the reasons a session is closed with.
  */
@@ -84,6 +84,22 @@ export const MailReasons = Object.freeze({
   /** The request is malformed (an amount that is not a whole number, an id out of range). */
   badRequest: 'BAD_REQUEST',
 });
+
+/** Why a chat message was refused (Error ERROR_CODE_CHAT_REFUSED); nothing was said. */
+export const ChatRefusals = Object.freeze({
+  empty: 'EMPTY',
+  /** Longer than CHAT_MAX_CHARS characters. */
+  tooLong: 'TOO_LONG',
+  /** Not valid UTF-8, or control characters other than a tab. */
+  badText: 'BAD_TEXT',
+  /** A channel clients may not send on (system), or none. */
+  unknownChannel: 'UNKNOWN_CHANNEL',
+  /** No character of that name is online on this server. */
+  noSuchCharacter: 'NO_SUCH_CHARACTER',
+  /** More chat than CHAT_RATE_PER_SEC and CHAT_BURST allow. */
+  rateLimited: 'CHAT_RATE_LIMITED',
+});
+export type ChatRefusal = (typeof ChatRefusals)[keyof typeof ChatRefusals];
 
 export type TradeReason = EconomyRefusal | (typeof TradeReasons)[keyof typeof TradeReasons];
 export type MailReason = EconomyRefusal | (typeof MailReasons)[keyof typeof MailReasons];

@@ -28,6 +28,8 @@ export interface CharacterState {
 
 export interface OwnedCharacter {
   readonly playerId: number;
+  /** The character's name; null for one made by `acquire` without a name (tests, tools). */
+  readonly name: string | null;
   /** The fencing token every write of this log-in must carry. */
   readonly epoch: number;
   /** True when this acquire created the character (from `initial`). */

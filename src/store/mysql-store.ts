@@ -118,7 +118,7 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
       const created = upsert.affectedRows === 1;
       // A wallet left by a deleted character keeps its gold.
       if (created) await this.query(conn, 'INSERT INTO wallets (player_id, gold, updated_at) VALUES (?, 0, ?) ON DUPLICATE KEY UPDATE gold = gold', [playerId, now]);
-      return { playerId, epoch: character.epoch, created, state: character.state };
+      return { playerId, name: character.name, epoch: character.epoch, created, state: character.state };
     });
   }
 
@@ -133,7 +133,7 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
       // The update holds the row's lock until commit, so this reads what it wrote.
       const [rows] = await this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]);
       const character = toStoredCharacter(rows[0] as RowDataPacket);
-      return { playerId, epoch: character.epoch, created: false, state: character.state };
+      return { playerId, name: character.name, epoch: character.epoch, created: false, state: character.state };
     });
   }
 

@@ -112,7 +112,7 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
       return { row, created };
     });
     const character = toStoredCharacter(row);
-    return { playerId, epoch: character.epoch, created, state: character.state };
+    return { playerId, name: character.name, epoch: character.epoch, created, state: character.state };
   }
 
   async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
@@ -121,7 +121,7 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
     ).get(nodeId, Date.now(), playerId) as Row | undefined;
     if (!row) return undefined;
     const character = toStoredCharacter(row);
-    return { playerId, epoch: character.epoch, created: false, state: character.state };
+    return { playerId, name: character.name, epoch: character.epoch, created: false, state: character.state };
   }
 
   async loadInventory(playerId: number): Promise<Inventory | undefined> {

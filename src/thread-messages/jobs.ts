@@ -11,10 +11,14 @@
  *           [f64 itemId × n]                                             32 + 8n bytes, n ≤ 32
  *           target: the trade partner's entity id (TRADE_OPEN), the mail's recipient
  *           (MAIL_SEND) or the mail's id (MAIL_CLAIM), else 0; gold: offered or sent
+ *   CHAT  [u8 kind][u8 channel][u16 name bytes][u32 seq][f64 fromPlayerId][u32 text bytes]
+ *         [4 pad][name, UTF-8][text, UTF-8]                          24 + name + text bytes
+ *         the record's key: the speaker's session (say, zone), the listener's (whisper), or 0
+ *         (system, to everyone in the zone)
  */
 import { EconomyLimits } from '../config/limits.ts';
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4 } as const);
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
@@ -47,6 +51,37 @@ export interface EconomyJob {
 }
 
 /** A player entering its zone: the character as the store loaded it, with its owner epoch. */
+/** A chat message on its way to the zone that delivers it; `channel` is a ChatChannel. */
+export interface ChatJob {
+  channel: number;
+  seq: number;
+  /** The speaker; 0 and '' for system messages. */
+  fromPlayerId: number;
+  fromName: string;
+  text: string;
+}
+
+const CHAT_JOB_HEADER_BYTES = 24;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** A CHAT job's bytes (chat is rare: each job gets its own buffer). */
+export function chatJobBytes(job: ChatJob): Uint8Array {
+  const name = utf8.encode(job.fromName);
+  const text = utf8.encode(job.text);
+  const bytes = new Uint8Array(CHAT_JOB_HEADER_BYTES + name.length + text.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, JobKind.CHAT);
+  view.setUint8(1, job.channel);
+  view.setUint16(2, name.length, true);
+  view.setUint32(4, job.seq, true);
+  view.setFloat64(8, job.fromPlayerId, true);
+  view.setUint32(16, text.length, true);
+  bytes.set(name, CHAT_JOB_HEADER_BYTES);
+  bytes.set(text, CHAT_JOB_HEADER_BYTES + name.length);
+  return bytes;
+}
+
 export interface JoinJob {
   playerId: number;
   /** The owner epoch of this log-in: every write-back of the player carries it. */
@@ -192,6 +227,23 @@ export class JobReader {
       target: view.getFloat64(offset + 8, true),
       gold: view.getFloat64(offset + 16, true),
       itemIds,
+    };
+  }
+
+  /** A CHAT job, or undefined when its length does not match its header. */
+  chat(data: Uint8Array, offset: number, length: number): ChatJob | undefined {
+    if (length < CHAT_JOB_HEADER_BYTES) return undefined;
+    const view = this.viewOf(data);
+    const nameBytes = view.getUint16(offset + 2, true);
+    const textBytes = view.getUint32(offset + 16, true);
+    if (length !== CHAT_JOB_HEADER_BYTES + nameBytes + textBytes) return undefined;
+    const start = offset + CHAT_JOB_HEADER_BYTES;
+    return {
+      channel: view.getUint8(offset + 1),
+      seq: view.getUint32(offset + 4, true),
+      fromPlayerId: view.getFloat64(offset + 8, true),
+      fromName: fromUtf8.decode(data.subarray(start, start + nameBytes)),
+      text: fromUtf8.decode(data.subarray(start + nameBytes, start + nameBytes + textBytes)),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   JOIN_JOB_BYTES,
   LEAVE_JOB_BYTES,
   MOVE_JOB_BYTES,
+  type ChatJob,
   type EconomyJob,
   type JoinJob,
   type MoveJob,
@@ -21,8 +22,8 @@ export interface JobSource {
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
 }
 
-/** A queued job: a move, a trade or mail request, or (undefined) a LEAVE. */
-export type QueuedJob = MoveJob | EconomyJob | undefined;
+/** A queued job: a move, a trade or mail request, a chat message, or (undefined) a LEAVE. */
+export type QueuedJob = MoveJob | EconomyJob | ChatJob | undefined;
 
 export class JobQueue {
   /** Session id of each queued job. */
@@ -63,6 +64,10 @@ export class JobQueue {
       let move = this.spareMoves[index];
       if (!move) this.spareMoves[index] = move = { seq: 0, x: 0, y: 0, heading: 0, clientTimeMs: 0 };
       this.push(sessionId, reader.move(data, offset, move));
+    } else if (kind === JobKind.CHAT) {
+      const chat = reader.chat(data, offset, length);
+      if (!chat) throw new Error(`zone ${this.zoneId}: bad chat job (${length} bytes) from session ${sessionId}`);
+      this.push(sessionId, chat);
     } else {
       const economy = kind === JobKind.ECONOMY ? reader.economy(data, offset, length) : undefined;
       // The gateway writes only the jobs above; anything else is a bug there, not a client's.

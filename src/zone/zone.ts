@@ -14,11 +14,11 @@
  * zone by calling `tick` by hand.
  */
 import { ZoneLimits } from '../config/limits.ts';
-import { EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import { ChatChannel, EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
-import type { JoinJob, MoveJob } from '../thread-messages/jobs.ts';
+import type { ChatJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import { ZoneEconomy, type ZoneEconomyStore } from './economy/zone-economy.ts';
 import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.ts';
@@ -303,6 +303,10 @@ export class Zone {
         this.leave(sessionId);
         continue;
       }
+      if ('text' in job) {
+        this.chat(sessionId, job);
+        continue;
+      }
       const player = this.world.playersBySession.get(sessionId);
       // A request from a session that has left (or was never let in) is dropped.
       if (!player) continue;
@@ -311,6 +315,34 @@ export class Zone {
     }
     this.queue.clear();
     this.economy?.afterMoves();
+  }
+
+  /**
+   * Delivers a chat message: said, to the players who see the speaker (as of the last view
+   * update) and the speaker; to the whole zone; whispered, to the one listener (the key); from the
+   * system (key 0), to the whole zone. A speaker or listener no longer here hears nothing.
+   */
+  private chat(sessionId: number, job: ChatJob): void {
+    const { channel } = job;
+    if (channel === ChatChannel.CHAT_CHANNEL_ZONE || channel === ChatChannel.CHAT_CHANNEL_SYSTEM) {
+      const speaker = channel === ChatChannel.CHAT_CHANNEL_ZONE ? this.world.playersBySession.get(sessionId) : undefined;
+      if (channel === ChatChannel.CHAT_CHANNEL_ZONE && !speaker) return;
+      const message = { chat: { channel, fromEntityId: speaker?.id ?? 0, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } };
+      for (const player of this.world.playersBySession.values()) this.send(player.sessionId, message);
+      return;
+    }
+    const player = this.world.playersBySession.get(sessionId);
+    if (!player) return;
+    if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) {
+      this.send(sessionId, { chat: { channel, fromEntityId: 0, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
+      return;
+    }
+    const message = { chat: { channel, fromEntityId: player.id, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } };
+    this.send(sessionId, message);
+    for (const slot of this.view.viewersOf(player.slot)) {
+      const viewer = this.world.bySlot[slot] as Player | undefined;
+      if (viewer && !viewer.removed && viewer.sessionId !== undefined) this.send(viewer.sessionId, message);
+    }
   }
 
   private applyMove(player: Player, move: MoveJob): void {

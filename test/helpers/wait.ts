@@ -1,12 +1,15 @@
 /** Waiting on conditions, not on time. */
 import type { ZoneClient } from '../../src/client/zone-client.ts';
 
+/** Every client event that follows a frame from the server, and the close. */
+const FRAME_EVENTS = ['update', 'inventory', 'correction', 'error', 'trade', 'tradeResult', 'mailbox', 'mailResult', 'chat', 'close'] as const;
+
 /** How long a wait in a test may take before it fails, naming what it waited for. */
 export const WAIT_TIMEOUT_MS = 15_000;
 
 /**
  * Resolves once `condition()` holds, checking now and after every frame the client handles
- * (updates, inventories, corrections, errors, close). Rejects naming `what` if the client closes
+ * (FRAME_EVENTS). Rejects naming `what` if the client closes
  * first (unless the condition is about the close), or after `timeoutMs`.
  */
 export function until(client: ZoneClient, condition: () => boolean, what: string, timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
@@ -30,7 +33,7 @@ export function until(client: ZoneClient, condition: () => boolean, what: string
         reject(new Error(`client closed (${client.closed.code} ${client.closed.reason}) while waiting for ${what}`));
       }
     };
-    offs.push(client.on('update', check), client.on('inventory', check), client.on('correction', check), client.on('error', check), client.on('close', check));
+    for (const event of FRAME_EVENTS) offs.push(client.on(event, check));
   });
 }
 

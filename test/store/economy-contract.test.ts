@@ -156,10 +156,10 @@ for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target
         assert.deepEqual(await client.load(10), created.character);
         assert.equal(created.character.online, false);
         assert.deepEqual(await client.loadInventory(10), { playerId: 10, gold: 0, items: [] });
-        assert.deepEqual(await client.acquireExisting(10, 'node-a'), { playerId: 10, epoch: 1, created: false, state: stateFor(10) });
+        assert.deepEqual(await client.acquireExisting(10, 'node-a'), { playerId: 10, name: 'Alice', epoch: 1, created: false, state: stateFor(10) });
         assert.equal((await client.load(10))?.online, true);
         // The old log-in path still works on it and does not take it for new.
-        assert.deepEqual(await client.acquire(10, 'node-b', stateFor(99)), { playerId: 10, epoch: 2, created: false, state: stateFor(10) });
+        assert.deepEqual(await client.acquire(10, 'node-b', stateFor(99)), { playerId: 10, name: 'Alice', epoch: 2, created: false, state: stateFor(10) });
       });
 
       it("refuses a taken name case-insensitively ('Bob' then 'bob'), and a second character, and replays a retried creation", async () => {

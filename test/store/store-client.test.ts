@@ -30,7 +30,7 @@ it('serves a client in another thread through a port handed to it', async () => 
   const thread = new Worker(new URL('./client-thread.ts', import.meta.url), { workerData: { storePort, playerId: 7 }, transferList: [storePort] });
   const exited = once(thread, 'exit');
   const [result] = await once(thread, 'message');
-  assert.deepEqual(result, { owned: { playerId: 7, epoch: 1, created: true, state: stateFor(7) }, saved: { written: [7], stale: [] } });
+  assert.deepEqual(result, { owned: { playerId: 7, name: null, epoch: 1, created: true, state: stateFor(7) }, saved: { written: [7], stale: [] } });
   assert.deepEqual((await store.client.load(7))?.state, stateFor(8));
   assert.deepEqual(await exited, [0]);
 });

@@ -118,7 +118,7 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
     it('creates a missing character on acquire, owned and online at epoch 1', async () => {
       assert.equal(await store.client.load(100), undefined);
       const owned = await store.client.acquire(100, 'node-a', stateFor(100));
-      assert.deepEqual(owned, { playerId: 100, epoch: 1, created: true, state: stateFor(100) });
+      assert.deepEqual(owned, { playerId: 100, name: null, epoch: 1, created: true, state: stateFor(100) });
       const row = await store.client.load(100);
       assert.equal(row?.ownerNode, 'node-a');
       assert.equal(row?.online, true);
@@ -130,7 +130,7 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
     it('raises the epoch on every acquire and keeps the stored state, not the initial one', async () => {
       await store.client.acquire(110, 'node-a', stateFor(110));
       const again = await store.client.acquire(110, 'node-b', stateFor(999));
-      assert.deepEqual(again, { playerId: 110, epoch: 2, created: false, state: stateFor(110) });
+      assert.deepEqual(again, { playerId: 110, name: null, epoch: 2, created: false, state: stateFor(110) });
       assert.equal((await store.client.load(110))?.ownerNode, 'node-b');
       assert.equal((await store.client.acquire(110, 'node-b', stateFor(999))).epoch, 3);
     });

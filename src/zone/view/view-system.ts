@@ -78,6 +78,30 @@ export class ViewSystem {
     this.observeVisible = observeVisible;
   }
 
+  /**
+   * Slots of the players who see the entity in `slot`, as of the last update: those near enough to
+   * have it in view, whose visible set holds it. Allocates; for rare events (chat), not per tick.
+   */
+  viewersOf(slot: number): number[] {
+    const { radiusM, marginM } = this.settings;
+    const found = this.index.queryCircle(this.xs[slot] as number, this.ys[slot] as number, radiusM + marginM);
+    const candidates = this.index.results.slice(0, found);
+    const viewers: number[] = [];
+    for (const candidate of candidates) {
+      if (candidate === slot) continue;
+      const set = this.visible[candidate];
+      const count = this.visibleCount[candidate] ?? 0;
+      if (!set) continue;
+      for (let i = 0; i < count; i++) {
+        if (set[i] === slot) {
+          viewers.push(candidate);
+          break;
+        }
+      }
+    }
+    return viewers;
+  }
+
   /** The slots the player in `slot` sees now (a view of internal memory: copy to keep). */
   visibleOf(slot: number): Int32Array {
     return (this.visible[slot] ?? new Int32Array(0)).subarray(0, this.visibleCount[slot] ?? 0);
