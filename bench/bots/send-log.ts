@@ -1,6 +1,6 @@
 /**
  * When each bot sent each of its recent moves, and where the server will show each: the zone
- * and entity id (entity ids are numbered per zone) and the position in whole centimetres. All
+ * and entity id (unique in the world) and the position in whole centimetres. All
  * bots of one process share one log, so that an observer bot that sees an entity arrive at
  * (xCm, yCm) can look up which move took it there, and when it was sent.
  *

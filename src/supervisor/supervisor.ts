@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import type { DropReason, FromZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
+import { ENTITY_ID_COUNTER_BYTES, type DropReason, type FromZone, type ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
 import { SupervisorLimits } from '../config/limits.ts';
@@ -44,6 +44,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
   private readonly store: StoreWorkerHandle;
+  /** One entity id counter for every zone, kept across restarts, so ids are unique in the world. */
+  private readonly entityIds = new SharedArrayBuffer(ENTITY_ID_COUNTER_BYTES);
 
   /** Each zone gets its own channel to `store`, the store worker, for its write-back. */
   constructor(config: Config, log: Logger, store: StoreWorkerHandle) {
@@ -100,7 +102,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private spawn(zone: ZoneHandle): Promise<void> {
     const storePort = this.store.connectPort();
-    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer, storePort };
+    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer, entityIds: this.entityIds, storePort };
     const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
     zone.worker = worker;
     zone.state = 'starting';

@@ -10,6 +10,9 @@ import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 import type { ZoneConfig } from '../config/world.ts';
 
+/** Bytes of the entity id counter every zone shares: one 32-bit word. */
+export const ENTITY_ID_COUNTER_BYTES = 4;
+
 export interface ZoneWorkerData {
   readonly config: Config;
   readonly zone: ZoneConfig;
@@ -17,6 +20,8 @@ export interface ZoneWorkerData {
   readonly inbound: SharedArrayBuffer;
   /** Ready-to-send frames for the gateway (key: session id, payload: one ServerMessage). */
   readonly outbound: SharedArrayBuffer;
+  /** The server's entity id counter, shared by every zone (zone/world/entity-ids.ts). */
+  readonly entityIds: SharedArrayBuffer;
   /** This zone's own channel to the store worker (transferred with the worker's start). */
   readonly storePort: MessagePort;
 }

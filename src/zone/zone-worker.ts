@@ -11,6 +11,7 @@ import { createSpatialIndex } from './spatial/create-index.ts';
 import { StoreClient } from '../storage/store-client.ts';
 import { ViewSystem } from './view/view-system.ts';
 import { Zone } from './zone.ts';
+import { SharedEntityIds } from './world/entity-ids.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
@@ -39,6 +40,7 @@ const zone = new Zone(
     speedTolerance: config.speedTolerance,
     npcs: config.npcsPerZone,
     npcSeed: data.zone.id,
+    entityIds: new SharedEntityIds(data.entityIds),
     flushIntervalMs: config.flushIntervalMs,
     flushBatchRows: config.flushBatchRows,
   },

@@ -28,6 +28,7 @@ import { Wanderers } from './npcs.ts';
 import { TickTimers } from './tick-timers.ts';
 import { WorldUpdateWriter } from './view/world-update-writer.ts';
 import type { ViewSystem } from './view/view-system.ts';
+import type { EntityIdSource } from './world/entity-ids.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
 import type { ZoneConfig } from '../config/world.ts';
@@ -46,6 +47,8 @@ export interface ZoneSettings {
   readonly npcs: number;
   /** Seed of the NPCs' walks. */
   readonly npcSeed: number;
+  /** Where entity ids come from; a zone of its own counts them itself (tests, benchmarks). */
+  readonly entityIds?: EntityIdSource;
   readonly flushIntervalMs: number;
   readonly flushBatchRows: number;
 }
@@ -80,7 +83,7 @@ export interface PhaseTimes {
 }
 
 export class Zone {
-  readonly world = new World();
+  readonly world: World;
   readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0 };
   readonly phases: PhaseTimes = { jobs: 0, logic: 0, view: 0, encode: 0 };
   tickNumber = 0;
@@ -105,6 +108,7 @@ export class Zone {
   /** Without a store (tests, benchmarks) nothing is written back and players have no inventory. */
   constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks, store?: ZoneStore) {
     this.settings = settings;
+    this.world = new World(settings.entityIds);
     this.jobs = jobs;
     this.view = view;
     this.rules = {

@@ -30,5 +30,6 @@ it('runs every zone of the world and puts new players in the starting zones, nev
       [1, 500, 500],
     ],
   );
+  assert.equal(new Set(players.map((p) => p.self?.entityId)).size, players.length, 'entity ids are unique in the whole world, not per zone');
   await Promise.all(players.map((p) => p.close()));
 });

@@ -9,6 +9,7 @@
  */
 import { EntityKind } from '../../protocol/messages.ts';
 import type { Inventory } from '../../storage/economy-store.ts';
+import { LocalEntityIds, type EntityIdSource } from './entity-ids.ts';
 
 export interface Entity {
   readonly id: number;
@@ -67,6 +68,13 @@ export interface Player extends Entity {
 type NewEntity<T extends Entity> = Omit<T, 'id' | 'slot' | 'changed' | 'addedThisTick' | 'removed'>;
 
 export class World {
+  /** Where new entities take their ids: unique in the whole world when the server shares one source. */
+  private readonly ids: EntityIdSource;
+
+  constructor(ids: EntityIdSource = new LocalEntityIds()) {
+    this.ids = ids;
+  }
+
   readonly entities = new Map<number, Entity>();
   readonly playersBySession = new Map<number, Player>();
   readonly playersById = new Map<number, Player>();
@@ -78,7 +86,6 @@ export class World {
   readonly removed: Entity[] = [];
   /** Entities whose state changed during this tick (shown as moves), each once. */
   readonly changed: Entity[] = [];
-  private nextEntityId = 1;
   private readonly freeSlots: number[] = [];
   /** Slots of entities that left during this tick: free again after endTick. */
   private readonly releasedSlots: number[] = [];
@@ -145,10 +152,9 @@ export class World {
   }
 
   private allocateEntityId(): number {
-    let id = this.nextEntityId;
-    // Ids wrap after 2^32 - 1; one still in use is skipped.
-    while (this.entities.has(id)) id = id === 0xffff_ffff ? 1 : id + 1;
-    this.nextEntityId = id === 0xffff_ffff ? 1 : id + 1;
+    let id = this.ids.next();
+    // After the ids wrap (2^32 − 1 of them), one still in use here is skipped.
+    while (this.entities.has(id)) id = this.ids.next();
     return id;
   }
 }
