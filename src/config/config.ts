@@ -220,6 +220,12 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     chatRatePerSec: readNumber(env, 'CHAT_RATE_PER_SEC', 1, 0.01, 100),
     chatBurst: readInt(env, 'CHAT_BURST', 5, 1, 1000),
   };
+  // A chat job carries the name (at most 16 bytes) and up to 4 bytes per character of text, and
+  // must fit in one record of the inbound ring (a quarter of it, less the record header).
+  const largestChatJobBytes = 24 + 16 + 4 * config.chatMaxChars;
+  if (largestChatJobBytes > config.inboundRingBytes / 4 - 8) {
+    throw new ConfigError(`CHAT_MAX_CHARS ${config.chatMaxChars} is too large for INBOUND_RING_BYTES ${config.inboundRingBytes}: its longest message would not fit in one ring record`);
+  }
   // The world is frozen already, zones and portals included.
   return Object.freeze(config);
 }

@@ -31,6 +31,11 @@ export const ZoneLimits = Object.freeze({
    * sends a few large batches rather than a small one every tick.
    */
   writeBackGatherMs: 1000,
+  /**
+   * A stopping zone looks this often whether everything is written back, so that it ends soon
+   * after, and not only after its next tick (a second away at TICK_HZ=1).
+   */
+  stopCheckMs: 10,
 });
 
 /** The gateway (main thread). */

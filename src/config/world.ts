@@ -164,7 +164,7 @@ export function parseWorld(json: unknown, where: string): WorldMap {
     const name = entry.name;
     const label = `zone ${id as number}${typeof name === 'string' ? ` (${JSON.stringify(name)})` : ''}`;
     knownKeys(entry, ['id', 'name', 'bounds', 'spawn', 'newPlayers'], label, fail);
-    if (typeof name !== 'string' || !/^[A-Za-z0-9 _.-]+$/.test(name) || name.length > WorldLimits.maxNameChars) {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9 _.-]+$/.test(name) || name.trim() === '' || name.length > WorldLimits.maxNameChars) {
       fail(`${label}: "name" must be 1–${WorldLimits.maxNameChars} letters, digits, spaces, '.', '_' or '-'`);
     }
     if (zones.some((z) => z.id === id)) fail(`${label}: the id ${id as number} is used by another zone`);
@@ -173,7 +173,7 @@ export function parseWorld(json: unknown, where: string): WorldMap {
     if (bounds.widthM > WorldLimits.maxZoneSideM || bounds.heightM > WorldLimits.maxZoneSideM) fail(`${label}: "bounds" may be at most ${WorldLimits.maxZoneSideM} m on each side`);
     const spawn = pointAt(entry.spawn, `${label}: "spawn"`, fail);
     if (!inside(spawn, bounds)) fail(`${label}: "spawn" (${spawn.x}, ${spawn.y}) lies outside the zone's bounds`);
-    const newPlayers = entry.newPlayers ?? true;
+    const newPlayers = entry.newPlayers === undefined ? true : entry.newPlayers;
     if (typeof newPlayers !== 'boolean') fail(`${label}: "newPlayers" must be true or false`);
     for (const other of zones) {
       if (overlapArea(bounds, worldRect(other)) > 0) fail(`${label}: "bounds" overlap those of zone ${other.id} (${JSON.stringify(other.name)})`);
@@ -192,7 +192,7 @@ export function parseWorld(json: unknown, where: string): WorldMap {
   });
   if (!zones.some((zone) => zone.newPlayers)) fail('at least one zone must take new players ("newPlayers" true, the default)');
 
-  const rawPortals = top.portals ?? [];
+  const rawPortals = top.portals === undefined ? [] : top.portals;
   if (!Array.isArray(rawPortals)) fail('"portals" must be a list');
   if ((rawPortals as unknown[]).length > WorldLimits.maxPortals) fail(`at most ${WorldLimits.maxPortals} portals`);
   const zoneOf = (id: unknown, label: string): ZoneConfig => {
@@ -230,9 +230,9 @@ export function bordersOf(world: WorldMap): Border[] {
       const b = worldRect(zones[j] as ZoneConfig);
       const xOverlap = Math.min(a.xM + a.widthM, b.xM + b.widthM) - Math.max(a.xM, b.xM);
       const yOverlap = Math.min(a.yM + a.heightM, b.yM + b.heightM) - Math.max(a.yM, b.yM);
-      const touchX = a.xM + a.widthM === b.xM || b.xM + b.widthM === a.xM;
-      const touchY = a.yM + a.heightM === b.yM || b.yM + b.heightM === a.yM;
-      if ((touchX && yOverlap > 0) || (touchY && xOverlap > 0)) borders.push({ a: (zones[i] as ZoneConfig).id, b: (zones[j] as ZoneConfig).id });
+      const touchX = near(a.xM + a.widthM, b.xM) || near(b.xM + b.widthM, a.xM);
+      const touchY = near(a.yM + a.heightM, b.yM) || near(b.yM + b.heightM, a.yM);
+      if ((touchX && yOverlap > EDGE_TOLERANCE_M) || (touchY && xOverlap > EDGE_TOLERANCE_M)) borders.push({ a: (zones[i] as ZoneConfig).id, b: (zones[j] as ZoneConfig).id });
     }
   }
   return borders;
@@ -276,6 +276,7 @@ function rectAt(value: unknown, label: string, fail: Fail): Area {
   const heightM = coordinate(entry.height, `${label}.height`, fail);
   if (widthM <= 0) fail(`${label}.width must be above 0, got ${widthM}`);
   if (heightM <= 0) fail(`${label}.height must be above 0, got ${heightM}`);
+  if (Math.abs(xM + widthM) > WorldLimits.maxCoordinateM || Math.abs(yM + heightM) > WorldLimits.maxCoordinateM) fail(`${label} must end within ±${WorldLimits.maxCoordinateM} m`);
   return { xM, yM, widthM, heightM };
 }
 
@@ -291,10 +292,17 @@ function contains(outer: Area, inner: Area): boolean {
   return inner.xM >= outer.xM && inner.yM >= outer.yM && inner.xM + inner.widthM <= outer.xM + outer.widthM && inner.yM + inner.heightM <= outer.yM + outer.heightM;
 }
 
+/** Edges this close are one edge: decimal metres in a file (0.1 + 0.2) are not exact in binary. */
+const EDGE_TOLERANCE_M = 1e-6;
+
+function near(a: number, b: number): boolean {
+  return Math.abs(a - b) <= EDGE_TOLERANCE_M;
+}
+
 function overlapArea(a: Area, b: Area): number {
   const x = Math.min(a.xM + a.widthM, b.xM + b.widthM) - Math.max(a.xM, b.xM);
   const y = Math.min(a.yM + a.heightM, b.yM + b.heightM) - Math.max(a.yM, b.yM);
-  return x > 0 && y > 0 ? x * y : 0;
+  return x > EDGE_TOLERANCE_M && y > EDGE_TOLERANCE_M ? x * y : 0;
 }
 
 function freeze(world: WorldMap): WorldMap {

@@ -76,7 +76,8 @@ export class ZoneLink {
   private writeNow(sessionId: number, bytes: Uint8Array): boolean {
     this.stager.flush();
     const traffic = this.zone.traffic;
-    if (!this.zone.inbound.tryWrite(sessionId, bytes)) {
+    // A job larger than a ring record could ever be (the configuration prevents it) is refused, not thrown.
+    if (bytes.length > this.zone.inbound.maxPayloadBytes || !this.zone.inbound.tryWrite(sessionId, bytes)) {
       traffic.jobsRejected++;
       return false;
     }

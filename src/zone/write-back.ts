@@ -174,8 +174,9 @@ export class WriteBack {
 
   private failed(err: unknown, what: 'save' | 'release'): void {
     this.counters.retries++;
-    const retryInMs = this.backoff.next();
-    this.retryAtMs = this.nowMs + retryInMs;
-    this.events.failed(err, what, retryInMs);
+    // Calls sent in one round fail together when the database goes away: they are one failure,
+    // so the wait grows one step, not one per leaver.
+    if (this.retryAtMs <= this.nowMs) this.retryAtMs = this.nowMs + this.backoff.next();
+    this.events.failed(err, what, this.retryAtMs - this.nowMs);
   }
 }

@@ -3,6 +3,7 @@
  * answers the main thread's control messages (thread-messages/zone-control.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ZoneLimits } from '../config/limits.ts';
 import { createLogger } from '../log/logger.ts';
 import type { FromZone, ToZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
@@ -65,18 +66,27 @@ const zone = new Zone(
 );
 /** Set by a stop request: the wall-clock time by which the zone must have stopped. */
 let stopDeadlineMs: number | undefined;
+let stopCheck: NodeJS.Timeout | undefined;
+
+function checkStop(): void {
+  if (stopDeadlineMs !== undefined && (zone.stopped || Date.now() >= stopDeadlineMs)) finishStop();
+}
 const loop = new TickLoop(
   config.tickHz,
   (nowMs) => zone.tick(nowMs),
   (timing) => {
     metrics.observeTick(timing, zone.phases.view);
-    if (stopDeadlineMs !== undefined && (zone.stopped || Date.now() >= stopDeadlineMs)) finishStop();
+    checkStop();
   },
 );
 
 function finishStop(): void {
+  if (stopDeadlineMs === undefined) return;
+  stopDeadlineMs = undefined;
+  clearInterval(stopCheck);
   loop.stop();
   const unsaved = zone.unsaved();
+  if (zone.economyInFlight > 0) log.error({ trades: zone.economyInFlight }, 'zone stopped with trades or mail still waiting for the store: the database has their outcome');
   if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
   else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
   post({ type: 'stopped', unsaved });
@@ -113,8 +123,12 @@ port.on('message', (message: ToZone) => {
     case 'stop':
       // The zone keeps ticking while it stops, so that its players' last writes are retried in
       // zone time; the worker ends once everything is written or the deadline (wall clock) passes.
+      // One tick now takes the last jobs and lets everyone leave; the check then runs often,
+      // not only after the next tick, which may be far off at a low TICK_HZ.
       stopDeadlineMs = message.deadlineMs;
       zone.beginStop();
+      zone.tick(performance.now());
+      stopCheck = setInterval(checkStop, ZoneLimits.stopCheckMs);
       return;
   }
 });

@@ -187,6 +187,11 @@ export class Zone {
     return this.stopping && this.world.playersBySession.size === 0 && !this.writeBack?.hasLeavers && (this.economy?.inFlight ?? 0) === 0;
   }
 
+  /** Trades and mail waiting for the store's answer. */
+  get economyInFlight(): number {
+    return this.economy?.inFlight ?? 0;
+  }
+
   /** Players whose last state is not in the database (for the shutdown report). */
   unsaved(): number[] {
     return this.writeBack?.unsavedLeavers() ?? [];

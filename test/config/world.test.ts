@@ -45,6 +45,12 @@ it('reads a world file into zone coordinates: origins, spawns and portals', () =
   }
 });
 
+it('takes edges given in decimal metres as the same edge, though binary floats are not exact', () => {
+  const left = { id: 1, name: 'left', bounds: { x: 0.1, y: 0, width: 0.2, height: 1 }, spawn: { x: 0.2, y: 0.5 } };
+  const right = { id: 2, name: 'right', bounds: { x: 0.3, y: 0, width: 1, height: 1 }, spawn: { x: 0.5, y: 0.5 } };
+  assert.deepEqual(bordersOf(parseWorld({ zones: [left, right] }, 'test')), [{ a: 1, b: 2 }]);
+});
+
 it('refuses a broken world with an error naming the zone and the field', () => {
   const cases: [unknown, RegExp][] = [
     [{ zones: [] }, /"zones" must be a list of at least one zone/],
@@ -56,6 +62,10 @@ it('refuses a broken world with an error naming the zone and the field', () => {
     [{ zones: [meadow, { ...forest, bounds: { ...forest.bounds, x: 900 } , spawn: { x: 1000, y: 500 } }] }, /zone 2 \("forest"\): "bounds" overlap those of zone 1 \("meadow"\)/],
     [{ zones: [{ ...meadow, spwan: { x: 1, y: 1 } }] }, /zone 1 \("meadow"\): unknown field "spwan"/],
     [{ zones: [{ ...meadow, newPlayers: false }] }, /at least one zone must take new players/],
+    [{ zones: [{ ...meadow, newPlayers: null }] }, /zone 1 \("meadow"\): "newPlayers" must be true or false/],
+    [{ zones: [{ ...meadow, name: '   ' }] }, /"name" must be 1–32 letters/],
+    [{ zones: [{ ...meadow, bounds: { x: 19_999_990, y: 0, width: 100, height: 100 }, spawn: { x: 19_999_995, y: 5 } }] }, /"bounds" must end within ±20000000 m/],
+    [{ zones: [meadow], portals: null }, /"portals" must be a list/],
     [{ zones: [meadow, crypt], portals: [{ ...portal, to: 7 }] }, /portals\[0\]: "to" names no zone of this world: 7/],
     [{ zones: [meadow, crypt], portals: [{ ...portal, area: { x: 995, y: 900, width: 10, height: 10 } }] }, /portals\[0\]: "area" must lie inside zone 1 \("meadow"\)/],
     [{ zones: [meadow, crypt], portals: [{ ...portal, at: { x: 500, y: 500 } }] }, /portals\[0\]: "at" \(500, 500\) must lie inside zone 9 \("crypt"\)/],

@@ -2,7 +2,8 @@
  * Entity ids, unique in the whole world: every zone worker of the server takes its ids from one
  * counter in a SharedArrayBuffer, so an entity seen from another zone, or one that moves to
  * another zone, never shares its id with an entity there. Ids are 32-bit on the wire; the counter
- * wraps after 2^32 − 1 ids and never hands out 0.
+ * wraps after 2^32 − 1 ids and never hands out 0. After a wrap a zone skips the ids in use in its
+ * own world only, so an entity that outlived four billion others elsewhere could meet its id again.
  */
 
 /** Where a zone's world takes the id of each new entity. */
