@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run bots -- --url ws://127.0.0.1:7777 --count N
                          at their zone's centre, and 40 log-ins a second leave it before it crowds)
   --gather S             wait at most S seconds for the bots to reach their clusters (default 60)
   --zones N              the server's number of zones, its ZONES (default 4)
-  --first-id ID          first player id; bots are ID … ID+N−1 (default 1)
+  --first-id ID          first player id; bots are ID … ID+N−1 (default 1000001, above the ids
+                         people pick by hand, so a bot run does not take over their characters)
   --cluster-size N       bots per cluster in each zone (default 50)
   --cluster-radius M     metres a bot wanders from its cluster's centre (default 20)
   --cluster-spacing M    metres between cluster centres (default 100)
@@ -65,6 +66,9 @@ export const USAGE = `usage: npm run bots -- --url ws://127.0.0.1:7777 --count N
   --secret S             the server's TOKEN_SECRET (default: env TOKEN_SECRET, else the development secret)
   --json FILE            also write the results to FILE as JSON
   --help                 this text`;
+
+/** Bots are players 1000001 and up unless told otherwise: far from the ids a developer tries by hand. */
+export const DEFAULT_FIRST_ID = 1_000_001;
 
 export interface CliOptions extends BotOptions {
   readonly jsonFile: string | undefined;
@@ -125,7 +129,7 @@ export function parseBotArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return {
     url,
     count,
-    firstId: number(v['first-id'], 'first-id', 1, 1, Number.MAX_SAFE_INTEGER - count, true),
+    firstId: number(v['first-id'], 'first-id', DEFAULT_FIRST_ID, 1, Number.MAX_SAFE_INTEGER - count, true),
     zones: number(v.zones, 'zones', 4, 1, 64, true),
     rate,
     speedMps: number(v.speed, 'speed', 8, 0.01, 10_000),

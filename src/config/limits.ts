@@ -52,6 +52,11 @@ export const GatewayLimits = Object.freeze({
   framePumpRecheckMs: 1000,
   /** Longer tokens are refused unread: a signed claim of one player id and an expiry is far shorter. */
   maxTokenChars: 512,
+  /**
+   * Addresses remembered as having sent an invalid token, each logged once; past this many the
+   * memory starts over, so a flood from many addresses costs bounded memory and some log lines.
+   */
+  invalidTokenAddressesKept: 10_000,
 });
 
 /** The operations port (main thread). */

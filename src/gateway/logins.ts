@@ -13,6 +13,7 @@
  *   LOGOUT_SAVE_TIMEOUT_MS.
  */
 import { WebSocket } from 'ws';
+import { GatewayLimits } from '../config/limits.ts';
 import { verifyToken } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import { checkCharacterName, nameKey } from '../economy/character-names.ts';
@@ -76,6 +77,8 @@ export class Logins {
   private readonly releases = new Map<number, Release>();
   /** The end of the latest log-in, character creation or grant of each player (see inTurn). */
   private readonly turns = new Map<number, Promise<void>>();
+  /** Addresses whose invalid token was logged already: once each, so a flood cannot fill the log. */
+  private readonly invalidTokenAddresses = new Set<string>();
 
   constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], store: CharacterStore & Pick<EconomyStore, 'createCharacter'>, host: LoginHost) {
     this.config = config;
@@ -104,6 +107,7 @@ export class Logins {
   login(session: Session, seq: number, request: LoginRequest): void {
     if (request.protocolVersion !== PROTOCOL_VERSION) return this.host.refuseLogin(session, seq, SessionEnds.unsupportedVersion);
     const check = verifyToken(this.config.tokenSecret, request.token);
+    if (!check.ok && check.reason !== 'expired') this.logInvalidToken(session.remoteAddress);
     if (!check.ok) return this.host.refuseLogin(session, seq, check.reason === 'expired' ? SessionEnds.tokenExpired : SessionEnds.invalidToken);
     const playerId = check.claims.playerId;
     session.state = 'authenticated';
@@ -189,6 +193,14 @@ export class Logins {
   /** The zone died: what it held in memory is gone, and the database keeps the last write-back. */
   zoneDown(zone: ZoneHandle): void {
     for (const release of [...this.releases.values()]) if (release.zone === zone) release.settle(false);
+  }
+
+  /** The first invalid token from an address is worth an operator's look: often two different secrets. */
+  private logInvalidToken(address: string): void {
+    if (this.invalidTokenAddresses.has(address)) return;
+    if (this.invalidTokenAddresses.size >= GatewayLimits.invalidTokenAddressesKept) this.invalidTokenAddresses.clear();
+    this.invalidTokenAddresses.add(address);
+    this.log.info({ address }, 'log-in refused: invalid token (malformed, or signed with another secret than this server\'s TOKEN_SECRET); further ones from this address are not logged');
   }
 
   private inTurn<T>(playerId: number, step: () => Promise<T>): Promise<T> {

@@ -23,12 +23,12 @@ function end(kind: string, code: ErrorCode, closeCode: number, reason: string, p
 }
 
 export const SessionEnds = Object.freeze({
-  malformedFrame: end('malformed_frame', ErrorCode.ERROR_CODE_MALFORMED_FRAME, 4000, 'malformed frame', true),
+  malformedFrame: end('malformed_frame', ErrorCode.ERROR_CODE_MALFORMED_FRAME, 4000, 'malformed frame: send binary frames, each one zone.v1.ClientMessage (protobuf)', true),
   unknownMessage: end('unknown_message', ErrorCode.ERROR_CODE_UNKNOWN_MESSAGE, 4001, 'unknown message type', true),
   frameTooLarge: end('frame_too_large', ErrorCode.ERROR_CODE_FRAME_TOO_LARGE, 1009, 'frame too large', true),
   rateLimited: end('rate_limited', ErrorCode.ERROR_CODE_RATE_LIMITED, 4002, 'rate limit exceeded', true),
   loginTimeout: end('login_timeout', ErrorCode.ERROR_CODE_LOGIN_TIMEOUT, 4003, 'no login in time', true),
-  invalidToken: end('invalid_token', ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004, 'invalid token', true),
+  invalidToken: end('invalid_token', ErrorCode.ERROR_CODE_INVALID_TOKEN, 4004, 'invalid token: malformed, or signed with another secret than the server\'s TOKEN_SECRET', true),
   tokenExpired: end('token_expired', ErrorCode.ERROR_CODE_TOKEN_EXPIRED, 4005, 'token expired', true),
   unsupportedVersion: end('unsupported_protocol_version', ErrorCode.ERROR_CODE_UNSUPPORTED_PROTOCOL_VERSION, 4006, 'unsupported protocol version', true),
   websocketProtocol: end('websocket_protocol', ErrorCode.ERROR_CODE_MALFORMED_FRAME, 1002, 'websocket protocol error', true),

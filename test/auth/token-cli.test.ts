@@ -21,7 +21,9 @@ it('prints a token for the given player, signed with TOKEN_SECRET or the develop
   assert.match(withDev.stderr, /development secret/);
 });
 
-it('explains its usage when the player id is missing or bad', async () => {
-  await assert.rejects(run(process.execPath, [CLI]), (err: { code?: number; stderr?: string }) => err.code === 2 && /usage: npm run token/.test(err.stderr ?? ''));
+it('explains its usage when asked, and when the player id is missing or bad', async () => {
+  const help = await run(process.execPath, [CLI, '--help']);
+  assert.match(help.stdout, /^usage: npm run -s token -- --player ID/);
+  await assert.rejects(run(process.execPath, [CLI]), (err: { code?: number; stderr?: string }) => err.code === 2 && /usage: npm run -s token/.test(err.stderr ?? ''));
   await assert.rejects(run(process.execPath, [CLI, '--player', 'x']), (err: { code?: number }) => err.code === 2);
 });

@@ -164,6 +164,21 @@ describe('sessions end to end', { timeout: 30_000 }, () => {
     await Promise.all([watcher.close(), mover.close()]);
   });
 
+  it('hints at the cause: frames are binary protobuf, and a refused token may be signed with another secret', async () => {
+    const texter = await rawClient(server.url);
+    texter.socket.send('{"login":{}}');
+    const closed = await texter.closed;
+    assert.equal(closed.code, 4000);
+    assert.match(String(closed.reason), /binary/);
+
+    const stranger = await rawClient(server.url);
+    stranger.socket.send(ClientMessage.encode({ seq: 1, login: { token: issueToken('another-secret-0123456789', 15, 60), protocolVersion: PROTOCOL_VERSION } }).finish());
+    assert.equal((await stranger.closed).code, 4004);
+    const refused = stranger.messages.find((m) => m.login?.error)?.login?.error;
+    assert.equal(refused?.code, ErrorCode.ERROR_CODE_INVALID_TOKEN);
+    assert.match(String(refused?.message), /TOKEN_SECRET/);
+  });
+
   it('closes a session that floods past its message rate', async () => {
     const flooder = await rawClient(server.url);
     const ping = ClientMessage.encode({ seq: 1, ping: { clientTimeMs: 0 } }).finish();
