@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
+import { ServerMessage } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
 import { ViewSystem } from '../../src/zone/view/view-system.ts';
@@ -72,4 +73,48 @@ it('counts play time and write-back due times in zone time', async () => {
   const row = await store.client.load(playerId);
   assert.equal(row?.online, false);
   assert.equal(row?.state.playTimeS, 5 + 2 * 3600, 'play time is the zone time between join and leave');
+});
+
+it('tells a player each inventory once, however many reads see it', async () => {
+  const playerId = 42;
+  const owned = await store.client.acquire(playerId, store.config.nodeId, { zoneId: 3, x: 10, y: 10, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 });
+  const inbound = RingBuffer.create(1 << 16);
+  const outbound = RingBuffer.create(1 << 20);
+  const zone = new Zone(
+    { zone: zoneOfSize(3, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
+    inbound,
+    outbound,
+    new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
+    { sessionDropped: () => assert.fail('no session is dropped') },
+    store.client,
+  );
+  const inventories: number[] = [];
+  let nowMs = 1_000;
+  const tick = (): void => {
+    zone.tick((nowMs += 50));
+    drainViews(outbound, (_session, payload) => {
+      const message = ServerMessage.decode(payload.slice());
+      if (message.inventory) inventories.push(Number(message.inventory.gold));
+    });
+  };
+  assert.ok(inbound.tryWrite(1, new JobWriter().join({ playerId, epoch: owned.epoch, ...owned.state })));
+  tick();
+  await eventually(async () => {
+    tick();
+    return inventories.length === 1;
+  }, 'the inventory after log-in');
+  // A hold released as committed reads the inventory back; nothing changed, so nothing is sent.
+  const held = zone.holdForTrade(playerId, 0, []);
+  assert.ok('holdId' in held);
+  zone.releaseTradeHold(held.holdId, true);
+  await store.client.grant({ opId: 'once-each-1', playerId, gold: 5, items: [] });
+  const granted = zone.holdForTrade(playerId, 0, []);
+  assert.ok('holdId' in granted);
+  zone.releaseTradeHold(granted.holdId, true);
+  await eventually(async () => {
+    tick();
+    return inventories.length === 2;
+  }, 'the inventory after the grant');
+  tick();
+  assert.deepEqual(inventories, [0, 5], 'the unchanged read sent nothing; the changed one was sent once');
 });

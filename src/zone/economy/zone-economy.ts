@@ -4,7 +4,7 @@
  * (which the gateway runs). The database alone changes gold and items; this reads them back
  * after every change and keeps what is promised to a transaction in flight out of reach (escrow).
  */
-import type { EconomyStore, GrantRequest, GrantResult } from '../../storage/economy-store.ts';
+import type { EconomyStore, GrantRequest, GrantResult, Inventory } from '../../storage/economy-store.ts';
 import type { Wait } from '../../storage/until-answered.ts';
 import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
 import { TradeReasons, type TradeReason } from '../../protocol/reasons.ts';
@@ -85,7 +85,11 @@ export class ZoneEconomy {
       (inventory) => {
         if (this.inventoryReads.get(player.playerId) !== read || player.removed || !inventory) return;
         this.inventoryReads.delete(player.playerId);
+        // Two reads can both see one change (a log-in's first read answered after a grant that
+        // reads again): the player is told of each inventory once.
+        const unchanged = player.inventory !== undefined && sameInventory(player.inventory, inventory);
         player.inventory = inventory;
+        if (unchanged) return;
         this.hooks.send(player.sessionId, { inventory: { gold: inventory.gold, items: inventory.items.map((item) => ({ ...item })) } });
       },
       (err: unknown) => this.hooks.failed(err, 'load inventory', 0),
@@ -127,4 +131,12 @@ export class ZoneEconomy {
     held.release();
     if (committed && !held.player.removed) this.refreshInventory(held.player);
   }
+}
+
+function sameInventory(a: Inventory, b: Inventory): boolean {
+  if (a.gold !== b.gold || a.items.length !== b.items.length) return false;
+  return a.items.every((item, i) => {
+    const other = b.items[i];
+    return other !== undefined && item.itemId === other.itemId && item.templateId === other.templateId && item.count === other.count;
+  });
 }
