@@ -7,6 +7,7 @@
  */
 import type { Config } from './config/config.ts';
 import { bordersOf } from './config/world.ts';
+import { DataDirLock } from './lease/data-dir-lock.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
@@ -28,7 +29,15 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  const store = await StoreWorkerHandle.start(config);
+  // The embedded database is this server's alone; MySQL arbitrates its writers itself (epochs).
+  const lock = config.mysqlUrl === '' ? DataDirLock.take(config.dataDir) : undefined;
+  let store: StoreWorkerHandle;
+  try {
+    store = await StoreWorkerHandle.start(config);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const storeClient = store.connect();
   try {
     const migrations = await storeClient.migrate();
@@ -37,6 +46,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     log.info({ backend: store.backend, migrationsApplied: migrations }, 'store ready');
   } catch (err) {
     await store.stop(Date.now() + config.shutdownDeadlineMs);
+    lock?.release();
     throw err;
   }
   log.info(
@@ -77,6 +87,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const deadline = Date.now() + config.shutdownDeadlineMs;
     await supervisor.stop(deadline);
     await store.stop(deadline);
+    lock?.release();
     throw err;
   };
   await supervisor.start().catch(abandon);
@@ -98,6 +109,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await gateway.close(startedAt + config.shutdownDeadlineMs / 2);
       const report = await supervisor.stop(deadline);
       await store.stop(deadline);
+      lock?.release();
       await ops.close();
       if (report.unsaved.length > 0 || report.killedZones.length > 0) {
         log.fatal({ unsavedPlayers: report.unsaved, killedZones: report.killedZones }, 'SHUTDOWN LOST DATA: these players\' last state is not in the database');
