@@ -26,6 +26,15 @@ export interface ChatHost {
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text, or undefined when the bytes are not valid UTF-8. */
+function decodeStrict(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 /** C0 and C1 control characters, and DEL, but not the tab. */
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 
@@ -56,8 +65,10 @@ export class Chat {
       return this.refuse(session, seq, ChatRefusals.unknownChannel);
     }
     if (!session.chatBucket.take(performance.now())) return this.refuse(session, seq, ChatRefusals.rateLimited);
-    const text = this.textOf(request.text ?? new Uint8Array(0));
-    if (typeof text !== 'string') return this.refuse(session, seq, text.refusal);
+    const text = decodeStrict(request.text ?? new Uint8Array(0));
+    if (text === undefined) return this.refuse(session, seq, ChatRefusals.badText);
+    const refusal = this.refusalOf(text);
+    if (refusal) return this.refuse(session, seq, refusal);
     let target = session;
     if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) {
       const listener = this.host.sessionNamed(request.toName ?? '');
@@ -74,9 +85,9 @@ export class Chat {
    * down, or whose ring is full, misses it). Refused text is answered with its reason.
    */
   system(text: string): { zones: number } | { refusal: ChatRefusal } {
-    const checked = this.textOf(new TextEncoder().encode(text));
-    if (typeof checked !== 'string') return checked;
-    const job: ChatJob = { channel: ChatChannel.CHAT_CHANNEL_SYSTEM, seq: 0, fromPlayerId: 0, fromName: '', text: checked };
+    const refusal = this.refusalOf(text);
+    if (refusal) return { refusal };
+    const job: ChatJob = { channel: ChatChannel.CHAT_CHANNEL_SYSTEM, seq: 0, fromPlayerId: 0, fromName: '', text };
     let reached = 0;
     for (const link of this.host.links()) {
       if (link.zone.state === 'running' && link.writeChat(0, job)) reached++;
@@ -85,20 +96,14 @@ export class Chat {
     return { zones: reached };
   }
 
-  /** The text, or why it cannot be said. */
-  private textOf(bytes: Uint8Array): string | { refusal: ChatRefusal } {
-    let text: string;
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      return { refusal: ChatRefusals.badText };
-    }
-    if (CONTROL.test(text)) return { refusal: ChatRefusals.badText };
-    if (text.trim() === '') return { refusal: ChatRefusals.empty };
+  /** Why `text` cannot be said, or undefined when it can. */
+  private refusalOf(text: string): ChatRefusal | undefined {
+    if (CONTROL.test(text)) return ChatRefusals.badText;
+    if (text.trim() === '') return ChatRefusals.empty;
     // Characters as people count them (code points), not UTF-16 units.
     let chars = 0;
-    for (const _ of text) if (++chars > this.maxChars) return { refusal: ChatRefusals.tooLong };
-    return text;
+    for (const _ of text) if (++chars > this.maxChars) return ChatRefusals.tooLong;
+    return undefined;
   }
 
   private refuse(session: Session, seq: number, reason: ChatRefusal): void {

@@ -55,7 +55,11 @@ export class FrameOutbox {
 
   /** A frame encoded by protobufjs (log-in answers, corrections, economy results). */
   send(sessionId: number, message: ServerMessageInit): void {
-    const bytes = encodeServerMessage(message);
+    this.sendEncoded(sessionId, encodeServerMessage(message));
+  }
+
+  /** A frame already encoded: one message for many sessions is encoded once. */
+  sendEncoded(sessionId: number, bytes: Uint8Array): void {
     const at = this.stage(sessionId, bytes.length);
     if (at >= 0) this.batch.bytes.set(bytes, at);
   }

@@ -14,7 +14,7 @@
  * zone by calling `tick` by hand.
  */
 import { ZoneLimits } from '../config/limits.ts';
-import { ChatChannel, EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import { ChatChannel, EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
@@ -333,24 +333,23 @@ export class Zone {
    */
   private chat(sessionId: number, job: ChatJob): void {
     const { channel } = job;
+    // The system speaks to the whole zone with no speaker; everyone else needs to be here.
+    const speaker = channel === ChatChannel.CHAT_CHANNEL_SYSTEM ? undefined : this.world.playersBySession.get(sessionId);
+    if (channel !== ChatChannel.CHAT_CHANNEL_SYSTEM && !speaker) return;
+    // A whisper's speaker may be in another zone: the key is the listener, and no entity is named.
+    const fromEntityId = channel === ChatChannel.CHAT_CHANNEL_WHISPER ? 0 : (speaker?.id ?? 0);
+    // Encoded once, however many hear it.
+    const frame = encodeServerMessage({ chat: { channel, fromEntityId, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
     if (channel === ChatChannel.CHAT_CHANNEL_ZONE || channel === ChatChannel.CHAT_CHANNEL_SYSTEM) {
-      const speaker = channel === ChatChannel.CHAT_CHANNEL_ZONE ? this.world.playersBySession.get(sessionId) : undefined;
-      if (channel === ChatChannel.CHAT_CHANNEL_ZONE && !speaker) return;
-      const message = { chat: { channel, fromEntityId: speaker?.id ?? 0, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } };
-      for (const player of this.world.playersBySession.values()) this.send(player.sessionId, message);
+      for (const player of this.world.playersBySession.values()) this.outbox.sendEncoded(player.sessionId, frame);
       return;
     }
-    const player = this.world.playersBySession.get(sessionId);
-    if (!player) return;
-    if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) {
-      this.send(sessionId, { chat: { channel, fromEntityId: 0, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
-      return;
-    }
-    const message = { chat: { channel, fromEntityId: player.id, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } };
-    this.send(sessionId, message);
-    for (const slot of this.view.viewersOf(player.slot)) {
-      const viewer = this.world.bySlot[slot] as Player | undefined;
-      if (viewer && !viewer.removed && viewer.sessionId !== undefined) this.send(viewer.sessionId, message);
+    this.outbox.sendEncoded(sessionId, frame);
+    if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) return;
+    for (const slot of this.view.viewersOf((speaker as Player).slot)) {
+      const viewer = this.world.bySlot[slot];
+      // Only players have visible sets, so every viewer is one.
+      if (viewer && !viewer.removed) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
     }
   }
 

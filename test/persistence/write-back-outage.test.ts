@@ -7,16 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { StoreRetryBackoff } from '../../src/config/limits.ts';
-import { zoneOfSize } from '../../src/config/world.ts';
-import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
-import { ViewSystem } from '../../src/zone/view/view-system.ts';
-import { Zone } from '../../src/zone/zone.ts';
-import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { createTestDatabase, findMariadb, mysqlUnavailable, startThrowawayMysql, type ThrowawayMysql } from '../helpers/mysql.ts';
-import { drainViews } from '../helpers/ring-drain.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore, stateFor, type RunningStore } from '../store/running-store.ts';
+import { handZone } from '../helpers/hand-zone.ts';
 
 const skip = findMariadb() ? false : mysqlUnavailable('the write-back outage test needs a MariaDB installation of its own to stop and start');
 
@@ -35,30 +30,21 @@ after(async () => {
 
 it('grows the wait one step when leavers fail together, and writes them all once the database is back', { skip, timeout: 60_000 }, async () => {
   const players = [1, 2, 3, 4];
-  const inbound = RingBuffer.create(1 << 16);
-  const outbound = RingBuffer.create(1 << 20);
   const waits: number[] = [];
   const released: number[] = [];
-  const zone = new Zone(
-    { zone: zoneOfSize(1, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 3_600_000, flushBatchRows: 100 },
-    inbound,
-    outbound,
-    new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
+  const { inbound, tick: tickAt } = handZone(
+    store.client,
     {
-      sessionDropped: () => assert.fail('no session is dropped'),
       released: (playerId) => released.push(playerId),
       storeFailed: (_err, what, retryInMs) => {
         if (what === 'release') waits.push(retryInMs);
       },
     },
-    store.client,
+    1,
   );
   const jobs = new JobWriter();
   let nowMs = 1000;
-  const tick = (): void => {
-    zone.tick(nowMs);
-    drainViews(outbound, () => {});
-  };
+  const tick = (): void => tickAt(nowMs);
   for (const id of players) {
     const owned = await store.client.acquire(id, store.config.nodeId, stateFor(id));
     assert.ok(inbound.tryWrite(id, jobs.join({ playerId: id, epoch: owned.epoch, ...owned.state })));

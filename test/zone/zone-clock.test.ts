@@ -9,19 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { ServerMessage } from '../../src/protocol/messages.ts';
-import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
-import { ViewSystem } from '../../src/zone/view/view-system.ts';
-import { Zone } from '../../src/zone/zone.ts';
-import { BruteForceIndex } from '../helpers/brute-force-index.ts';
-import { drainViews } from '../helpers/ring-drain.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore } from '../store/running-store.ts';
 import { moveJob } from '../helpers/move-job.ts';
-import { zoneOfSize } from '../../src/config/world.ts';
+import { handZone } from '../helpers/hand-zone.ts';
 
-const HOUR_MS = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'zone-clock-'));
 const store = await startStore({ DATA_DIR: dir });
 await store.client.migrate();
@@ -33,24 +26,12 @@ after(async () => {
 it('counts play time and write-back due times in zone time', async () => {
   const playerId = 41;
   const owned = await store.client.acquire(playerId, store.config.nodeId, { zoneId: 3, x: 10, y: 10, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 5 });
-  const inbound = RingBuffer.create(1 << 16);
-  const outbound = RingBuffer.create(1 << 20);
   const released: boolean[] = [];
-  const zone = new Zone(
-    // A flush interval of an hour: only zone time can make a write due within this test.
-    { zone: zoneOfSize(3, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
-    inbound,
-    outbound,
-    new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
-    { sessionDropped: () => assert.fail('no session is dropped'), released: (_player, _session, saved) => released.push(saved) },
-    store.client,
-  );
+  // A flush interval of an hour: only zone time can make a write due within this test.
+  const { inbound, tick: tickAt } = handZone(store.client, { released: (_player, _session, saved) => released.push(saved) });
   const jobs = new JobWriter();
   let nowMs = 1_000;
-  const tick = (): void => {
-    zone.tick(nowMs);
-    drainViews(outbound, () => {});
-  };
+  const tick = (): void => tickAt(nowMs);
   assert.ok(inbound.tryWrite(1, jobs.join({ playerId, epoch: owned.epoch, ...owned.state })));
   tick();
   // One step of a metre, then an hour and a half of zone time in one-minute ticks.
@@ -78,25 +59,13 @@ it('counts play time and write-back due times in zone time', async () => {
 it('tells a player each inventory once, however many reads see it', async () => {
   const playerId = 42;
   const owned = await store.client.acquire(playerId, store.config.nodeId, { zoneId: 3, x: 10, y: 10, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 });
-  const inbound = RingBuffer.create(1 << 16);
-  const outbound = RingBuffer.create(1 << 20);
-  const zone = new Zone(
-    { zone: zoneOfSize(3, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: HOUR_MS, flushBatchRows: 100 },
-    inbound,
-    outbound,
-    new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(100, 100)),
-    { sessionDropped: () => assert.fail('no session is dropped') },
-    store.client,
-  );
+  const { zone, inbound, tick: tickAt } = handZone(store.client);
   const inventories: number[] = [];
   let nowMs = 1_000;
-  const tick = (): void => {
-    zone.tick((nowMs += 50));
-    drainViews(outbound, (_session, payload) => {
-      const message = ServerMessage.decode(payload.slice());
+  const tick = (): void =>
+    tickAt((nowMs += 50), (_session, message) => {
       if (message.inventory) inventories.push(Number(message.inventory.gold));
     });
-  };
   assert.ok(inbound.tryWrite(1, new JobWriter().join({ playerId, epoch: owned.epoch, ...owned.state })));
   tick();
   await eventually(async () => {
