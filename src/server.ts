@@ -64,6 +64,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   supervisor.on('zone-down', (zone) => gateway.zoneDown(zone));
   supervisor.on('session-dropped', (_zone, sessionId, reason) => gateway.sessionDroppedByZone(sessionId, reason));
   supervisor.on('released', (_zone, playerId, sessionId, saved) => gateway.released(playerId, sessionId, saved));
+  supervisor.on('hand-over', (zone, sessionId, toZone, player) => gateway.handOver(zone, sessionId, toZone, player));
+  supervisor.on('forwarded', (zone, sessionId, jobs) => gateway.forwarded(zone, sessionId, jobs));
+  supervisor.on('arrived', (zone, sessionId) => gateway.arrived(zone, sessionId));
   let stopping = false;
   // A grant for a player in a zone goes through that zone, which then shows the player the result.
   const admin = new AdminApi(

@@ -121,7 +121,7 @@ export class Bot {
     const { cluster, firstId, zones, rate, speedMps } = options;
     const home = clusterCentre(clusterOf(this.playerId, firstId, zones, cluster.size), self.zoneWidth, self.zoneHeight, cluster);
     this.walker = new Walker(home, cluster.radius, speedMps / rate, { x: self.zoneWidth, y: self.zoneHeight });
-    this.home = this.walker.isHome(self);
+    this.home = this.walker.isHome({ x: self.x - self.zoneX, y: self.y - self.zoneY });
     this.stopClocks = [this.clocks.moves.add(() => this.step()), this.clocks.pings.add(() => this.ping())];
   }
 
@@ -129,9 +129,12 @@ export class Bot {
     const { client, walker } = this;
     const self = client?.self;
     if (!client || !walker || !self) return;
-    const to = walker.next(self);
-    this.sink.moveSent(self.zoneId, self.entityId, to.x, to.y, performance.now());
-    client.move(to.x, to.y, to.heading);
+    // The walker walks in the zone's own coordinates; the server speaks world coordinates.
+    const to = walker.next({ x: self.x - self.zoneX, y: self.y - self.zoneY });
+    const x = to.x + self.zoneX;
+    const y = to.y + self.zoneY;
+    this.sink.moveSent(self.zoneId, self.entityId, x, y, performance.now());
+    client.move(x, y, to.heading);
     this.movesSent++;
     this.home = walker.isHome(to);
   }

@@ -30,6 +30,11 @@ export interface WorldEvents {
 export class KnownWorld {
   readonly entities = new Map<number, KnownEntity>();
 
+  /** Forgets every entity (a fresh view follows). */
+  clear(): void {
+    this.entities.clear();
+  }
+
   apply(update: WorldUpdate, events: WorldEvents = {}): void {
     for (const id of update.despawns) {
       const entity = this.entities.get(id);

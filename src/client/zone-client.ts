@@ -28,15 +28,24 @@ import {
   type Pong,
   type ServerError,
   type WorldUpdate,
+  type ZoneChanged,
 } from '../protocol/messages.ts';
 
-/** The client's own player after log-in; positions in metres. */
+/**
+ * The client's own player after log-in; positions in world coordinates, metres. The zone fields
+ * change when the player changes zones (the `zoneChanged` event).
+ */
 export interface Self {
   readonly playerId: number;
+  /** The same in every zone. */
   readonly entityId: number;
-  readonly zoneId: number;
-  readonly zoneWidth: number;
-  readonly zoneHeight: number;
+  zoneId: number;
+  zoneName: string;
+  /** The zone's bounds: zoneX..zoneX + zoneWidth, zoneY..zoneY + zoneHeight. */
+  zoneX: number;
+  zoneY: number;
+  zoneWidth: number;
+  zoneHeight: number;
   readonly tickHz: number;
   x: number;
   y: number;
@@ -75,6 +84,11 @@ export interface ZoneClientEvents {
   mailResult: MailResult;
   /** Something said where this player hears it. */
   chat: ChatMessage;
+  /**
+   * The player is in another zone now (`self` already says which). With `freshView` (a portal)
+   * every known entity was forgotten first; the new zone's spawns follow.
+   */
+  zoneChanged: ZoneChanged;
   error: ServerError;
   close: CloseInfo;
 }
@@ -311,6 +325,9 @@ export class ZoneClient {
             playerId: a.playerId,
             entityId: a.entityId,
             zoneId: a.zoneId,
+            zoneName: a.zoneName,
+            zoneX: a.zoneX,
+            zoneY: a.zoneY,
             zoneWidth: a.zoneWidth,
             zoneHeight: a.zoneHeight,
             tickHz: a.tickHz,
@@ -385,6 +402,26 @@ export class ZoneClient {
       case 'chat':
         this.emit('chat', message.chat as ChatMessage);
         return;
+      case 'zoneChanged': {
+        const change = message.zoneChanged as ZoneChanged;
+        const self = this.self;
+        if (self) {
+          Object.assign(self, {
+            zoneId: change.zoneId,
+            zoneName: change.zoneName,
+            zoneX: change.zoneX,
+            zoneY: change.zoneY,
+            zoneWidth: change.zoneWidth,
+            zoneHeight: change.zoneHeight,
+            x: change.xCm / CM_PER_METRE,
+            y: change.yCm / CM_PER_METRE,
+            heading: change.heading,
+          });
+        }
+        if (change.freshView) this.world.clear();
+        this.emit('zoneChanged', change);
+        return;
+      }
       case 'logout':
         this.pendingLogout?.resolve();
         this.pendingLogout = undefined;

@@ -46,6 +46,12 @@ export interface Config {
   readonly viewRadiusM: number;
   /** …and leaves it only beyond viewRadiusM + viewMarginM, so nothing flickers at the edge. */
   readonly viewMarginM: number;
+  /**
+   * How far past a shared border a player walks before its zone hands it to the zone beside it,
+   * metres; crossing back takes as much again on the other side, so walking along a border does
+   * not bounce a player between zones.
+   */
+  readonly handoverMarginM: number;
   /** The most entities one player sees at once, nearest first. */
   readonly viewMaxEntities: number;
   /** Each player's enter/leave set is recomputed every this many ticks, staggered. */
@@ -202,6 +208,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     zoneRestartDelayMs: readInt(env, 'ZONE_RESTART_DELAY_MS', 1000, 0, 60_000),
     viewRadiusM: readNumber(env, 'VIEW_RADIUS_M', 50, 1, 10_000),
     viewMarginM: readNumber(env, 'VIEW_MARGIN_M', 5, 0, 10_000),
+    handoverMarginM: readNumber(env, 'HANDOVER_MARGIN_M', 4, 0.1, 1000),
     viewMaxEntities: readInt(env, 'VIEW_MAX_ENTITIES', 100, 1, 10_000),
     viewRefreshTicks: readInt(env, 'VIEW_REFRESH_TICKS', 4, 1, 100),
     npcsPerZone: readInt(env, 'NPCS_PER_ZONE', 0, 0, 100_000),

@@ -57,6 +57,12 @@ export const GatewayLimits = Object.freeze({
    * memory starts over, so a flood from many addresses costs bounded memory and some log lines.
    */
   invalidTokenAddressesKept: 10_000,
+  /**
+   * Client messages held for one session while its player changes zones (a hand-over takes a
+   * tick or two; MSG_BURST bounds what a client may send meanwhile). Past this, a message is
+   * refused as SERVER_BUSY rather than held.
+   */
+  maxHeldPerHandover: 256,
 });
 
 /** The operations port (main thread). */

@@ -92,7 +92,7 @@ const DEFAULT_ZONE_SIZE_M = 1000;
  */
 export function parseZones(raw: string | undefined): WorldMap {
   const text = (raw ?? '').trim();
-  if (text === '') return parseZones('4');
+  if (text === '') return defaultWorld();
   const sizes: { id: number; widthM: number; heightM: number }[] = [];
   if (/^\d+$/.test(text)) {
     const count = Number(text);
@@ -121,6 +121,30 @@ export function parseZones(raw: string | undefined): WorldMap {
     return zone;
   });
   return freeze({ zones, portals: [] });
+}
+
+/**
+ * The world when neither WORLD_FILE nor ZONES is set: four 1000 m zones in a square, each sharing
+ * borders with two others, and a crypt reached only through a portal in the lake's far corner
+ * (and left through one at its own far end).
+ */
+export function defaultWorld(): WorldMap {
+  return parseWorld(
+    {
+      zones: [
+        { id: 1, name: 'meadow', bounds: { x: 0, y: 0, width: 1000, height: 1000 }, spawn: { x: 500, y: 500 } },
+        { id: 2, name: 'forest', bounds: { x: 1000, y: 0, width: 1000, height: 1000 }, spawn: { x: 1500, y: 500 } },
+        { id: 3, name: 'hills', bounds: { x: 0, y: 1000, width: 1000, height: 1000 }, spawn: { x: 500, y: 1500 } },
+        { id: 4, name: 'lake', bounds: { x: 1000, y: 1000, width: 1000, height: 1000 }, spawn: { x: 1500, y: 1500 } },
+        { id: 5, name: 'crypt', bounds: { x: 0, y: 10_000, width: 200, height: 200 }, spawn: { x: 100, y: 10_100 }, newPlayers: false },
+      ],
+      portals: [
+        { from: 4, area: { x: 1980, y: 1980, width: 20, height: 20 }, to: 5, at: { x: 100, y: 10_020 } },
+        { from: 5, area: { x: 90, y: 10_180, width: 20, height: 20 }, to: 4, at: { x: 1960, y: 1960 } },
+      ],
+    },
+    'the default world',
+  );
 }
 
 /** A zone of the quick form: named after its id, spawning new players at its centre. */
@@ -217,7 +241,24 @@ export function parseWorld(json: unknown, where: string): WorldMap {
       toYM: at.y - to.originYM,
     };
   });
+  portals.forEach((portal, i) => {
+    const arrival = portals.find((other) => other.fromZone === portal.toZone && insideArea(portal.toXM, portal.toYM, other.area));
+    if (arrival) fail(`portals[${i}]: "at" lies inside a portal of zone ${portal.toZone}: a player arriving there would be sent on at once`);
+  });
   return freeze({ zones, portals });
+}
+
+/** Whether the point (zone coordinates) lies in the area, edges included. */
+export function insideArea(xM: number, yM: number, area: Area): boolean {
+  return xM >= area.xM && xM <= area.xM + area.widthM && yM >= area.yM && yM <= area.yM + area.heightM;
+}
+
+/** The zones that share a border with `zoneId`: a player may walk from it into them. */
+export function neighboursOf(world: WorldMap, zoneId: number): ZoneConfig[] {
+  const ids = bordersOf(world)
+    .filter((border) => border.a === zoneId || border.b === zoneId)
+    .map((border) => (border.a === zoneId ? border.b : border.a));
+  return world.zones.filter((zone) => ids.includes(zone.id));
 }
 
 /** The pairs of zones whose bounds share a stretch of edge (touching at a corner does not count). */

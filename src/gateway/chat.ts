@@ -21,6 +21,8 @@ export interface ChatHost {
   /** The link to the zone of a session that is in a zone. */
   linkOf(session: Session): ZoneLink;
   sessionNamed(name: string): Session | undefined;
+  /** Runs `work` once the session, now changing zones, is in its new one; false if it cannot wait. */
+  whenInZone(session: Session, work: () => void): boolean;
   /** Every zone's link, for system messages. */
   links(): Iterable<ZoneLink>;
 }
@@ -72,12 +74,20 @@ export class Chat {
     let target = session;
     if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) {
       const listener = this.host.sessionNamed(request.toName ?? '');
-      if (!listener || listener.state !== 'in-zone') return this.refuse(session, seq, ChatRefusals.noSuchCharacter);
+      if (!listener || (listener.state !== 'in-zone' && listener.state !== 'handing-over')) return this.refuse(session, seq, ChatRefusals.noSuchCharacter);
       target = listener;
     }
     const job: ChatJob = { channel, seq, fromPlayerId: session.playerId, fromName: session.name, text };
-    if (!this.host.linkOf(target).writeChat(target.id, job)) return this.host.refuse(session, seq, RefusalMessages.zoneBusy);
-    this.messages.inc({ channel: CHANNEL_LABELS[channel] as string });
+    const deliver = (): void => {
+      if (!this.host.linkOf(target).writeChat(target.id, job)) return this.host.refuse(session, seq, RefusalMessages.zoneBusy);
+      this.messages.inc({ channel: CHANNEL_LABELS[channel] as string });
+    };
+    // A listener changing zones hears it in its new zone.
+    if (target.state === 'handing-over') {
+      if (!this.host.whenInZone(target, deliver)) this.host.refuse(session, seq, RefusalMessages.zoneBusy);
+      return;
+    }
+    deliver();
   }
 
   /**

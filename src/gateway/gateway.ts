@@ -6,7 +6,8 @@
  *
  * Its parts: logins.ts (log-in, character creation, hand-over between sessions, log-out),
  * zone-link.ts (jobs into a zone's inbound ring, frames out of its outbound ring),
- * economy-requests.ts and remote-trades.ts (trade and mail requests).
+ * handovers.ts (players changing zones), economy-requests.ts and remote-trades.ts (trade and
+ * mail requests), chat.ts.
  *
  * Backpressure: a full inbound ring refuses the job and the client gets ERROR_CODE_SERVER_BUSY
  * for that request (a refused log-in also closes with 1013); a LEAVE always arrives
@@ -24,11 +25,13 @@ import { SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
 import type { CharacterStore } from '../storage/character-store.ts';
 import type { EconomyStore } from '../storage/economy-store.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
+import type { ArriveJob } from '../thread-messages/jobs.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import { Requirements, type DispatchTable } from './dispatch.ts';
 import { Chat } from './chat.ts';
 import { EconomyRequests } from './economy-requests.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
+import { Handovers } from './handovers.ts';
 import { Logins } from './logins.ts';
 import { RemoteTrades } from './remote-trades.ts';
 import { Session } from './session.ts';
@@ -47,6 +50,7 @@ export class Gateway {
   private readonly sessionsPerAddress = new Map<string, number>();
   private readonly links = new Map<ZoneHandle, ZoneLink>();
   private readonly logins: Logins;
+  private readonly handovers: Handovers;
   /** Trades between players of different zones: their windows live here. */
   private readonly remoteTrades: RemoteTrades;
   private readonly economy: EconomyRequests;
@@ -71,6 +75,15 @@ export class Gateway {
       end: (session, end) => this.end(session, end),
       authenticated: () => this.pendingLogins--,
       linkOf: (zone) => this.links.get(zone) as ZoneLink,
+      settled: (playerId) => this.handovers.settled(playerId),
+    });
+    this.handovers = new Handovers(zones, store, registry, log, {
+      sessionOf: (sessionId) => this.sessions.get(sessionId),
+      linkOf: (zone) => this.linkOf(zone),
+      end: (session, reason) => this.end(session, reason),
+      cancelRemoteTrade: (session, reason) => this.remoteTrades.left(session, reason),
+      awaitSave: (playerId, sessionId) => this.logins.awaitSave(playerId, sessionId),
+      saved: (playerId, sessionId, saved) => this.logins.released(playerId, sessionId, saved),
     });
     this.remoteTrades = new RemoteTrades(store, send, (err, retryInMs) => log.warn({ err, retryInMs }, 'committing a trade across zones failed: it is sent again'));
     this.economy = new EconomyRequests(this.remoteTrades, {
@@ -84,6 +97,7 @@ export class Gateway {
       linkOf: (session) => this.links.get(session.zone as ZoneHandle) as ZoneLink,
       sessionNamed: (name) => this.logins.sessionNamed(name),
       links: () => this.links.values(),
+      whenInZone: (session, work) => this.handovers.hold(session, work),
     });
     const { anyState, notLoggedIn, inZone, awaitingCharacter } = Requirements;
     this.dispatch = {
@@ -141,13 +155,34 @@ export class Gateway {
     this.linkOf(zone).zoneUp();
   }
 
-  /** The zone died: every session in it is told and closed. */
+  /** The zone died: players changing zones from or to it go on or are saved, and every session in it is told and closed. */
   zoneDown(zone: ZoneHandle): void {
     this.linkOf(zone).zoneDown();
+    this.handovers.zoneDown(zone);
     for (const session of [...this.sessions.values()]) {
       if (session.zone === zone) this.end(session, SessionEnds.zoneRestarted);
     }
     this.logins.zoneDown(zone);
+  }
+
+  /** Zone `from` removed the session's player and hands it over (handovers.ts). */
+  handOver(from: ZoneHandle, sessionId: number, toZone: number, player: ArriveJob): void {
+    this.handovers.started(from, sessionId, toZone, player);
+  }
+
+  /** A handed-over session's FENCE came back with its jobs, to go on to the new zone. */
+  forwarded(from: ZoneHandle, sessionId: number, jobs: readonly Uint8Array[]): void {
+    this.handovers.forwarded(from, sessionId, jobs);
+  }
+
+  /** A handed-over player is in its new zone. */
+  arrived(zone: ZoneHandle, sessionId: number): void {
+    this.handovers.arrived(zone, sessionId);
+  }
+
+  /** Players between zones now (for tests and metrics). */
+  get playersInTransit(): number {
+    return this.handovers.inTransit;
   }
 
   /** The zone has written a leaver's state (or found it stale) and released the character. */
@@ -173,7 +208,8 @@ export class Gateway {
 
   private readonly deliverFrame = (sessionId: number, data: Uint8Array, offset: number, length: number): void => {
     const session = this.sessions.get(sessionId);
-    if (!session || session.state !== 'in-zone') {
+    // A session changing zones still hears what its old zone sent before it let go.
+    if (!session || (session.state !== 'in-zone' && session.state !== 'handing-over')) {
       this.metrics.traffic.framesOrphaned++;
       return;
     }
@@ -245,6 +281,11 @@ export class Gateway {
     }
     const route = message.body === undefined ? undefined : this.dispatch[message.body];
     if (!route) return this.end(session, SessionEnds.unknownMessage);
+    // A message for the zone while the player changes zones waits for the new one.
+    if (session.state === 'handing-over' && route.needs === Requirements.inZone) {
+      if (!this.handovers.hold(session, () => route.handle(session, message.seq, message))) this.refuse(session, message.seq, RefusalMessages.zoneBusy);
+      return;
+    }
     const misstep = route.needs(session.state);
     if (misstep) {
       this.metrics.protocolErrors.inc({ kind: misstep.kind });
@@ -310,6 +351,7 @@ export class Gateway {
    */
   private retire(session: Session, awaitRelease = true): void {
     const wasInZone = session.state === 'in-zone';
+    const wasHandingOver = session.state === 'handing-over';
     const wasPending = session.state === 'connected';
     session.state = 'closing';
     clearTimeout(session.loginTimer);
@@ -321,6 +363,7 @@ export class Gateway {
       else this.sessionsPerAddress.delete(session.remoteAddress);
     }
     this.remoteTrades.left(session);
+    if (wasHandingOver) this.handovers.sessionEnded(session);
     const zone = session.zone;
     // A zone that died or is stopping has forgotten its players: nothing to leave.
     const leaving = zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration ? zone : undefined;
@@ -371,6 +414,10 @@ export class Gateway {
       for (const socket of this.openSockets) socket.terminate();
     }
     clearTimeout(timer);
+    // Players still between zones reach their new zone (which writes them back as leavers) or
+    // are written here before the zones stop.
+    await this.handovers.idle(deadlineMs);
+    this.handovers.stop();
     this.http.closeAllConnections();
     await listening;
   }

@@ -39,11 +39,14 @@ export interface LoginHost {
   /** The session showed a valid token: it no longer holds a pending log-in's slot. */
   authenticated(session: Session): void;
   linkOf(zone: ZoneHandle): ZoneLink;
+  /** Settles once the player is not between zones (handovers.ts). */
+  settled(playerId: number): Promise<void>;
 }
 
-/** A player whose zone is writing its state back and releasing its character. */
+/** A player whose zone (or, for one between zones, the gateway) is writing its state back and releasing its character. */
 interface Release {
-  readonly zone: ZoneHandle;
+  /** Undefined: the write is not the work of a zone, whose death would lose it. */
+  zone: ZoneHandle | undefined;
   /** The session whose leaving this is: a release for another session does not settle it. */
   readonly sessionId: number;
   readonly done: Promise<boolean>;
@@ -167,7 +170,9 @@ export class Logins {
    * is not in a zone: that is where a change to its inventory must go.
    */
   withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined) => Promise<T>): Promise<T> {
-    return this.inTurn(playerId, () => {
+    return this.inTurn(playerId, async () => {
+      // A player between zones is in neither: the change waits for it to arrive.
+      await this.host.settled(playerId);
       const session = this.sessionsByPlayer.get(playerId);
       return work(session?.state === 'in-zone' ? session.zone : undefined);
     });
@@ -188,6 +193,16 @@ export class Logins {
   released(playerId: number, sessionId: number, saved: boolean): void {
     const release = this.releases.get(playerId);
     if (release?.sessionId === sessionId) release.settle(saved);
+  }
+
+  /**
+   * The player's state is being written by the gateway's hand-over (handovers.ts), not by a zone:
+   * the next log-in waits for `released` of this session, whatever zone dies meanwhile.
+   */
+  awaitSave(playerId: number, sessionId: number): void {
+    const release = this.releases.get(playerId);
+    if (release?.sessionId === sessionId) release.zone = undefined;
+    else this.expectRelease(playerId, sessionId, undefined);
   }
 
   /** The zone died: what it held in memory is gone, and the database keeps the last write-back. */
@@ -285,7 +300,7 @@ export class Logins {
     return outcome;
   }
 
-  private expectRelease(playerId: number, sessionId: number, zone: ZoneHandle): void {
+  private expectRelease(playerId: number, sessionId: number, zone: ZoneHandle | undefined): void {
     let settle: (saved: boolean) => void = () => {};
     const done = new Promise<boolean>((resolve) => {
       settle = resolve;

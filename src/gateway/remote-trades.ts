@@ -93,9 +93,9 @@ export class RemoteTrades {
   }
 
   /** The session ends: an open trade is cancelled; a committing one runs to its end. */
-  left(session: Session): void {
+  left(session: Session, reason: TradeReason = TradeReasons.partnerLeft): void {
     const trade = this.bySession.get(session);
-    if (trade && !trade.committing) this.end(trade, false, TradeReasons.partnerLeft, '');
+    if (trade && !trade.committing) this.end(trade, false, reason, '');
   }
 
   private async commit(trade: RemoteTrade): Promise<void> {

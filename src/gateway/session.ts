@@ -1,15 +1,16 @@
 /**
  * One client connection and where it is in its life:
- *   connected → authenticated (⇄ no-character) → in-zone → closing
+ *   connected → authenticated (⇄ no-character) → in-zone (⇄ handing-over) → closing
  * `authenticated` lasts while the character loads (or is being created) and its JOIN job is
  * handed to the zone; `no-character` waits for the client to create its character. From then on
- * the session is `in-zone` and its jobs go to that zone's inbound ring.
+ * the session is `in-zone` and its jobs go to that zone's inbound ring; `handing-over` lasts
+ * while its player changes zones, and its messages are held meanwhile (handovers.ts).
  */
 import type { WebSocket } from 'ws';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import { TokenBucket } from './token-bucket.ts';
 
-export type SessionState = 'connected' | 'authenticated' | 'no-character' | 'in-zone' | 'closing';
+export type SessionState = 'connected' | 'authenticated' | 'no-character' | 'in-zone' | 'handing-over' | 'closing';
 
 export class Session {
   readonly id: number;

@@ -28,6 +28,7 @@ export type Mailbox = zone.v1.Mailbox;
 export type MailResult = zone.v1.MailResult;
 export type ChatSend = zone.v1.ChatSend;
 export type ChatMessage = zone.v1.ChatMessage;
+export type ZoneChanged = zone.v1.ZoneChanged;
 
 export const ErrorCode = zone.v1.ErrorCode;
 export type ErrorCode = zone.v1.ErrorCode;

@@ -61,6 +61,8 @@ export const TradeReasons = Object.freeze({
   outOfRange: 'OUT_OF_RANGE',
   /** The partner (or, for a trade across zones, either player) left its zone. */
   partnerLeft: 'PARTNER_LEFT',
+  /** One of the two players went on into another zone. */
+  zoneChanged: 'ZONE_CHANGED',
   noTrade: 'NO_TRADE',
   /** The trade is being committed: its window no longer changes. */
   committing: 'COMMITTING',

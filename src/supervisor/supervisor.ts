@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ArriveJob } from '../thread-messages/jobs.ts';
 import { ENTITY_ID_COUNTER_BYTES, type DropReason, type FromZone, type ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
@@ -26,6 +27,12 @@ export interface SupervisorEvents {
   'session-dropped': [zone: ZoneHandle, sessionId: number, reason: DropReason];
   /** A leaver's final state is written (or refused as stale) and its character released. */
   released: [zone: ZoneHandle, playerId: number, sessionId: number, saved: boolean];
+  /** The zone removed a session's player and hands it to zone `toZone` (gateway/handovers.ts). */
+  'hand-over': [zone: ZoneHandle, sessionId: number, toZone: number, player: ArriveJob];
+  /** A handed-over session's FENCE came: the jobs for it that the zone took before. */
+  forwarded: [zone: ZoneHandle, sessionId: number, jobs: Uint8Array[]];
+  /** A handed-over player is in its new zone. */
+  arrived: [zone: ZoneHandle, sessionId: number, playerId: number];
 }
 
 /** How a stop went: players whose last state is not in the database, and zones that had to be killed. */
@@ -130,6 +137,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
             return;
           case 'released':
             this.emit('released', zone, message.playerId, message.sessionId, message.saved);
+            return;
+          case 'hand-over':
+            this.emit('hand-over', zone, message.sessionId, message.toZone, message.player);
+            return;
+          case 'forwarded':
+            this.emit('forwarded', zone, message.sessionId, message.jobs);
+            return;
+          case 'arrived':
+            this.emit('arrived', zone, message.sessionId, message.playerId);
             return;
           case 'stopped':
             return;

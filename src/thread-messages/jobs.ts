@@ -15,15 +15,29 @@
  *         [4 pad][name, UTF-8][text, UTF-8]                          24 + name + text bytes
  *         the record's key: the speaker's session (say, zone), the listener's (whisper), or 0
  *         (system, to everyone in the zone)
+ *   ARRIVE [u8 kind][u8 flags][2 pad][u32 entityId][f64 playerId][f64 epoch][f64 x][f64 y]
+ *          [f64 heading][u32 hp][u32 level][f64 exp][f64 playTimeS][u32 lastMoveSeq][4 pad]
+ *          [f64 moveBudgetM][f64 version][f64 savedVersion][f64 gold][u32 n][4 pad]
+ *          [f64 itemId, f64 templateId, f64 count] × n                       120 + 24n bytes
+ *          a player handed over from another zone, with all its state (flags: ARRIVE_BY_PORTAL,
+ *          ARRIVE_WITH_INVENTORY); x and y are in the new zone's coordinates
+ *   FENCE  [u8 kind]                                                                1 byte
+ *          the session's last job for a zone that has handed its player over: the zone sends
+ *          the session's jobs it took since the hand-over on to the new zone (zone-control.ts)
  */
 import { EconomyLimits } from '../config/limits.ts';
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5 } as const);
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5, ARRIVE: 6, FENCE: 7 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
+export const FENCE_JOB_BYTES = 1;
+const ARRIVE_JOB_HEADER_BYTES = 120;
+const ARRIVE_ITEM_BYTES = 24;
+export const ARRIVE_BY_PORTAL = 1;
+export const ARRIVE_WITH_INVENTORY = 2;
 const ECONOMY_JOB_HEADER_BYTES = 32;
 /** Item ids per trade offer or mail: the economy's own limit per operation. */
 const MAX_ECONOMY_ITEMS = EconomyLimits.maxItemsPerOp;
@@ -50,7 +64,6 @@ export interface EconomyJob {
   itemIds: number[];
 }
 
-/** A player entering its zone: the character as the store loaded it, with its owner epoch. */
 /** A chat message on its way to the zone that delivers it; `channel` is a ChatChannel. */
 export interface ChatJob {
   channel: number;
@@ -82,6 +95,7 @@ export function chatJobBytes(job: ChatJob): Uint8Array {
   return bytes;
 }
 
+/** A player entering its zone: the character as the store loaded it, with its owner epoch. */
 export interface JoinJob {
   playerId: number;
   /** The owner epoch of this log-in: every write-back of the player carries it. */
@@ -103,6 +117,66 @@ export interface MoveJob {
   heading: number;
   clientTimeMs: number;
 }
+
+/**
+ * A player on its way from one zone to another: everything its old zone knew of it. Positions
+ * are in the new zone's coordinates; play time counts the seconds played in the old zone too.
+ */
+export interface ArriveJob {
+  playerId: number;
+  entityId: number;
+  epoch: number;
+  portal: boolean;
+  x: number;
+  y: number;
+  heading: number;
+  hp: number;
+  level: number;
+  exp: number;
+  playTimeS: number;
+  lastMoveSeq: number;
+  moveBudgetM: number;
+  /** The write-back's versions: the state's, and the one the database has. */
+  version: number;
+  savedVersion: number;
+  /** As last read from the database; undefined if not read yet (the new zone reads it). */
+  inventory: { gold: number; items: { itemId: number; templateId: number; count: number }[] } | undefined;
+}
+
+/** An ARRIVE job's bytes (hand-overs are rare next to moves: each gets its own buffer). */
+export function arriveJobBytes(job: ArriveJob): Uint8Array {
+  const items = job.inventory?.items ?? [];
+  const bytes = new Uint8Array(ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * items.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, JobKind.ARRIVE);
+  view.setUint8(1, (job.portal ? ARRIVE_BY_PORTAL : 0) | (job.inventory ? ARRIVE_WITH_INVENTORY : 0));
+  view.setUint32(4, job.entityId, true);
+  view.setFloat64(8, job.playerId, true);
+  view.setFloat64(16, job.epoch, true);
+  view.setFloat64(24, job.x, true);
+  view.setFloat64(32, job.y, true);
+  view.setFloat64(40, job.heading, true);
+  view.setUint32(48, job.hp, true);
+  view.setUint32(52, job.level, true);
+  view.setFloat64(56, job.exp, true);
+  view.setFloat64(64, job.playTimeS, true);
+  view.setUint32(72, job.lastMoveSeq, true);
+  view.setFloat64(80, job.moveBudgetM, true);
+  view.setFloat64(88, job.version, true);
+  view.setFloat64(96, job.savedVersion, true);
+  view.setFloat64(104, job.inventory?.gold ?? 0, true);
+  view.setUint32(112, items.length, true);
+  items.forEach((item, i) => {
+    const at = ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * i;
+    view.setFloat64(at, item.itemId, true);
+    view.setFloat64(at + 8, item.templateId, true);
+    view.setFloat64(at + 16, item.count, true);
+  });
+  return bytes;
+}
+
+/** A FENCE job's bytes. */
+export const FENCE_JOB = Uint8Array.of(JobKind.FENCE);
 
 /**
  * Job writers: each fills one job's bytes at `at` through `view`, every byte of its layout
@@ -244,6 +318,38 @@ export class JobReader {
       fromPlayerId: view.getFloat64(offset + 8, true),
       fromName: fromUtf8.decode(data.subarray(start, start + nameBytes)),
       text: fromUtf8.decode(data.subarray(start + nameBytes, start + nameBytes + textBytes)),
+    };
+  }
+
+  /** An ARRIVE job, or undefined when its length does not match its item count. */
+  arrive(data: Uint8Array, offset: number, length: number): ArriveJob | undefined {
+    if (length < ARRIVE_JOB_HEADER_BYTES) return undefined;
+    const view = this.viewOf(data);
+    const count = view.getUint32(offset + 112, true);
+    if (length !== ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * count) return undefined;
+    const flags = view.getUint8(offset + 1);
+    const items: { itemId: number; templateId: number; count: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = offset + ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * i;
+      items.push({ itemId: view.getFloat64(at, true), templateId: view.getFloat64(at + 8, true), count: view.getFloat64(at + 16, true) });
+    }
+    return {
+      playerId: view.getFloat64(offset + 8, true),
+      entityId: view.getUint32(offset + 4, true),
+      epoch: view.getFloat64(offset + 16, true),
+      portal: (flags & ARRIVE_BY_PORTAL) !== 0,
+      x: view.getFloat64(offset + 24, true),
+      y: view.getFloat64(offset + 32, true),
+      heading: view.getFloat64(offset + 40, true),
+      hp: view.getUint32(offset + 48, true),
+      level: view.getUint32(offset + 52, true),
+      exp: view.getFloat64(offset + 56, true),
+      playTimeS: view.getFloat64(offset + 64, true),
+      lastMoveSeq: view.getUint32(offset + 72, true),
+      moveBudgetM: view.getFloat64(offset + 80, true),
+      version: view.getFloat64(offset + 88, true),
+      savedVersion: view.getFloat64(offset + 96, true),
+      inventory: (flags & ARRIVE_WITH_INVENTORY) !== 0 ? { gold: view.getFloat64(offset + 104, true), items } : undefined,
     };
   }
 

@@ -9,6 +9,7 @@ import type { TradeReason } from '../protocol/reasons.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 import type { ZoneConfig } from '../config/world.ts';
+import type { ArriveJob } from './jobs.ts';
 
 /** Bytes of the entity id counter every zone shares: one 32-bit word. */
 export const ENTITY_ID_COUNTER_BYTES = 4;
@@ -53,5 +54,14 @@ export type FromZone =
   | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
   /** The escrow is held (holdId), or refused with the reason (nothing held). */
   | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: TradeReason }
+  /**
+   * The zone removed this session's player and hands it to zone `toZone` with all its state; the
+   * gateway answers with a FENCE job behind the session's last job here.
+   */
+  | { readonly type: 'hand-over'; readonly sessionId: number; readonly toZone: number; readonly player: ArriveJob }
+  /** The FENCE of a session handed over came: the session's jobs that arrived before it, oldest first. */
+  | { readonly type: 'forwarded'; readonly sessionId: number; readonly jobs: Uint8Array[] }
+  /** A player handed over by another zone is here now (its ARRIVE job was taken). */
+  | { readonly type: 'arrived'; readonly sessionId: number; readonly playerId: number }
   /** The zone has stopped; `unsaved` lists players whose last state did not reach the database. */
   | { readonly type: 'stopped'; readonly unsaved: readonly number[] };

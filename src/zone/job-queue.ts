@@ -1,16 +1,19 @@
 /**
  * The first phase of a tick: taking the jobs the gateway put in the zone's inbound ring. A JOIN
- * is handed over at once (the player exists from this tick on); moves, trade and mail requests
- * and LEAVEs queue in arrival order, so that a session's moves before its LEAVE count and reach
+ * or an ARRIVE (a player handed over by another zone) is handed over at once (the player exists
+ * from this tick on); moves, trade and mail requests, chat, LEAVEs and FENCEs queue in arrival
+ * order, so that a session's moves before its LEAVE count and reach
  * the database with its final state. Jobs are read in place and decoded moves reused by queue
  * position, so taking jobs allocates nothing for moves.
  */
 import {
+  FENCE_JOB_BYTES,
   JobKind,
   JobReader,
   JOIN_JOB_BYTES,
   LEAVE_JOB_BYTES,
   MOVE_JOB_BYTES,
+  type ArriveJob,
   type ChatJob,
   type EconomyJob,
   type JoinJob,
@@ -22,8 +25,20 @@ export interface JobSource {
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
 }
 
-/** A queued job: a move, a trade or mail request, a chat message, or (undefined) a LEAVE. */
-export type QueuedJob = MoveJob | EconomyJob | ChatJob | undefined;
+/** A session's request: a move, a trade or mail request, a chat message, or (undefined) a LEAVE. */
+export type RequestJob = MoveJob | EconomyJob | ChatJob | undefined;
+
+/** The queued mark of a FENCE job (departures.ts). */
+export const Fence = Object.freeze({ fence: true as const });
+
+/** A queued job: a request, or a FENCE. */
+export type QueuedJob = RequestJob | typeof Fence;
+
+/** Called at once for the jobs that bring a player in; their fields are valid until it returns. */
+export interface Arrivals {
+  join(sessionId: number, join: JoinJob): void;
+  arrive(sessionId: number, arrive: ArriveJob): void;
+}
 
 export class JobQueue {
   /** Session id of each queued job. */
@@ -34,15 +49,15 @@ export class JobQueue {
   private readonly reader = new JobReader();
   private readonly joinJob: JoinJob = { playerId: 0, epoch: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
   private readonly spareMoves: MoveJob[] = [];
-  private onJoin: (sessionId: number, join: JoinJob) => void = () => {};
+  private arrivals: Arrivals = { join: () => {}, arrive: () => {} };
   private zoneId = 0;
 
   /**
-   * Takes up to `maxJobs` jobs from `source`: each JOIN goes to `onJoin` at once (its fields are
-   * valid until it returns), the others are queued. Returns how many jobs were taken.
+   * Takes up to `maxJobs` jobs from `source`: each JOIN and ARRIVE goes to `arrivals` at once,
+   * the others are queued. Returns how many jobs were taken.
    */
-  take(source: JobSource, maxJobs: number, zoneId: number, onJoin: (sessionId: number, join: JoinJob) => void): number {
-    this.onJoin = onJoin;
+  take(source: JobSource, maxJobs: number, zoneId: number, arrivals: Arrivals): number {
+    this.arrivals = arrivals;
     this.zoneId = zoneId;
     return source.drainRaw(this.onRecord, maxJobs);
   }
@@ -56,9 +71,15 @@ export class JobQueue {
     const reader = this.reader;
     const kind = reader.kind(data, offset, length);
     if (kind === JobKind.JOIN && length === JOIN_JOB_BYTES) {
-      this.onJoin(sessionId, reader.join(data, offset, this.joinJob));
+      this.arrivals.join(sessionId, reader.join(data, offset, this.joinJob));
     } else if (kind === JobKind.LEAVE && length === LEAVE_JOB_BYTES) {
       this.push(sessionId, undefined);
+    } else if (kind === JobKind.FENCE && length === FENCE_JOB_BYTES) {
+      this.push(sessionId, Fence);
+    } else if (kind === JobKind.ARRIVE) {
+      const arrive = reader.arrive(data, offset, length);
+      if (!arrive) throw new Error(`zone ${this.zoneId}: bad arrive job (${length} bytes) from session ${sessionId}`);
+      this.arrivals.arrive(sessionId, arrive);
     } else if (kind === JobKind.MOVE && length === MOVE_JOB_BYTES) {
       const index = this.count;
       let move = this.spareMoves[index];

@@ -1,5 +1,6 @@
 /**
  * Authoritative movement (R6): a move is checked for finite values, sequence, bounds and speed.
+ * Positions are the zone's own coordinates.
  *
  * Speed is checked against a distance budget rather than per move: the budget fills at
  * maxSpeed × tolerance metres per second of zone time, up to one second's worth, and each
@@ -14,8 +15,8 @@ import { ZoneLimits } from '../config/limits.ts';
 export interface MoveRules {
   readonly maxSpeedMps: number;
   readonly speedTolerance: number;
-  readonly widthM: number;
-  readonly heightM: number;
+  /** Whether a move may end there: inside the zone, or across a border (crossings.ts). */
+  allows(x: number, y: number): boolean;
 }
 
 export function fullMoveBudget(rules: MoveRules): number {
@@ -29,9 +30,7 @@ export function checkMove(player: Player, move: MoveJob, nowMs: number, rules: M
   }
   if (move.seq <= player.lastMoveSeq) return MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_SEQUENCE;
   player.lastMoveSeq = move.seq;
-  if (move.x < 0 || move.y < 0 || move.x > rules.widthM || move.y > rules.heightM) {
-    return MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_BOUNDS;
-  }
+  if (!rules.allows(move.x, move.y)) return MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_BOUNDS;
   const full = fullMoveBudget(rules);
   const elapsedS = Math.max(0, nowMs - player.budgetAtMs) / 1000;
   player.moveBudgetM = Math.min(full, player.moveBudgetM + elapsedS * rules.maxSpeedMps * rules.speedTolerance);

@@ -57,6 +57,8 @@ export class WriteBack {
   /** Players that left and whose final write has not succeeded yet, by player id. */
   private readonly leavers = new Map<number, Leaver>();
   private saving = false;
+  /** The players of the batch being saved now. */
+  private readonly inBatch = new Set<Player>();
   private readonly backoff = new Backoff(StoreRetryBackoff);
   /** Zone time before which no store call is retried after a failure. */
   private retryAtMs = 0;
@@ -85,6 +87,11 @@ export class WriteBack {
   /** Leavers whose last state is not in the database yet, ascending (for the shutdown report). */
   unsavedLeavers(): number[] {
     return [...this.leavers.keys()].sort((a, b) => a - b);
+  }
+
+  /** True while a batch holding the player is being saved: its saved version is not known yet. */
+  isSaving(player: Player): boolean {
+    return this.inBatch.has(player);
   }
 
   /** A new player's persistence state: its first write is due at a random point of its first interval. */
@@ -127,6 +134,7 @@ export class WriteBack {
     const snapshots = due.map(this.snapshotOf);
     const versions = due.map((player) => player.persisted.version);
     this.saving = true;
+    for (const player of due) this.inBatch.add(player);
     try {
       const result = await this.store.save(snapshots);
       this.succeeded();
@@ -148,6 +156,7 @@ export class WriteBack {
       this.failed(err, 'save');
     } finally {
       this.saving = false;
+      this.inBatch.clear();
     }
   }
 

@@ -14,6 +14,7 @@ import { ViewSystem } from './view/view-system.ts';
 import { Zone } from './zone.ts';
 import { SharedEntityIds } from './world/entity-ids.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
+import { crossingsOf } from './crossings.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -28,9 +29,17 @@ const inbound = RingBuffer.attach(data.inbound);
 const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
 const store = new StoreClient(data.storePort);
+const crossings = crossingsOf(config.world, data.zone, config.handoverMarginM);
 const view = new ViewSystem(
-  { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
-  createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM),
+  {
+    radiusM: config.viewRadiusM,
+    marginM: config.viewMarginM,
+    maxVisible: config.viewMaxEntities,
+    refreshTicks: config.viewRefreshTicks,
+    originXM: data.zone.originXM,
+    originYM: data.zone.originYM,
+  },
+  createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM, crossings.reachM),
   (count) => metrics.visibleEntities.observe(count),
 );
 const zone = new Zone(
@@ -44,6 +53,7 @@ const zone = new Zone(
     entityIds: new SharedEntityIds(data.entityIds),
     flushIntervalMs: config.flushIntervalMs,
     flushBatchRows: config.flushBatchRows,
+    crossings,
   },
   inbound,
   outbound,
@@ -56,6 +66,13 @@ const zone = new Zone(
     },
     frameSent: (bytes) => metrics.frameBytes.observe(bytes),
     released: (playerId, sessionId, saved) => post({ type: 'released', playerId, sessionId, saved }),
+    handedOver: (sessionId, toZone, player) => post({ type: 'hand-over', sessionId, toZone, player }),
+    forwarded: (sessionId, jobs) =>
+      port.postMessage(
+        { type: 'forwarded', sessionId, jobs } satisfies FromZone,
+        jobs.map((job) => job.buffer as ArrayBuffer),
+      ),
+    arrived: (sessionId, playerId) => post({ type: 'arrived', sessionId, playerId }),
     storeFailed(err, what, retryInMs) {
       if (what === 'load inventory') log.warn({ err }, 'reading an inventory failed');
       else if (what === 'trade' || what === 'mail') log.warn({ err, retryInMs }, `committing a ${what} failed: the escrow holds and it is sent again`);

@@ -1,13 +1,23 @@
 /**
  * One zone's simulation. `tick(nowMs)` runs the phases in order:
- *   1. take jobs — the inbound ring's jobs of this tick: joins apply at once, moves, trade and
- *                  mail requests and leaves queue in arrival order (job-queue.ts);
+ *   1. take jobs — the inbound ring's jobs of this tick: joins and arrivals apply at once, the
+ *                  rest queue in arrival order (job-queue.ts);
  *   2. logic     — the queued jobs apply in order (moves validated, with corrections for
- *                  rejected ones), and the NPCs walk;
+ *                  rejected ones; a move across a border or into a portal hands the player over
+ *                  to the next zone), and the NPCs walk;
  *   3. view      — the view system works out each viewer's news (view/view-system.ts);
  *   4. encode    — one WorldUpdate frame per viewer with news, written in place into a batch that
  *                  goes into the outbound ring with one reservation per batch (frame-outbox.ts);
  * then the tick's change lists are cleared and the write-back sends what is due.
+ *
+ * A hand-over (crossings.ts): the zone removes the player and gives the host its whole state
+ * (`handedOver`); the gateway then sends a FENCE behind the session's last job here, and the jobs
+ * that came in between are sent on (`forwarded`, departures.ts) to the new zone, which applies
+ * them after the player's ARRIVE. Exactly one zone has the player at any time; none applies an
+ * input twice. A player is not handed over while the store decides something for it here (a
+ * save, a trade being committed, a mail): a move across then is refused, and the next one crosses.
+ *
+ * Positions are the zone's own coordinates inside; clients are sent world coordinates.
  *
  * The tick's `nowMs` is the zone's only clock: play time, write-back due times and every retry's
  * backoff are counted in it (tick-timers.ts), and nothing here sets a timer, so tests drive a
@@ -18,11 +28,13 @@ import { ChatChannel, EntityKind, MoveField, MoveRejectReason, encodeServerMessa
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
-import type { ChatJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
+import type { ArriveJob, ChatJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import { ZoneEconomy, type ZoneEconomyStore } from './economy/zone-economy.ts';
 import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.ts';
-import { JobQueue, type JobSource } from './job-queue.ts';
+import { Crossings, type Crossing } from './crossings.ts';
+import { Departures } from './departures.ts';
+import { JobQueue, type Arrivals, type JobSource } from './job-queue.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { TickTimers } from './tick-timers.ts';
@@ -51,12 +63,20 @@ export interface ZoneSettings {
   readonly entityIds?: EntityIdSource;
   readonly flushIntervalMs: number;
   readonly flushBatchRows: number;
+  /** The zone's borders and portals (crossings.ts); none when absent. */
+  readonly crossings?: Crossings;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
 export interface ZoneCounters extends FrameCounters {
   jobs: number;
   movesRejected: number;
+  /** Players handed to another zone, by border and by portal, and players taken over. */
+  handoversByBorder: number;
+  handoversByPortal: number;
+  arrivals: number;
+  /** Jobs that came for a player handed over already, sent on to its new zone. */
+  jobsForwarded: number;
 }
 
 /** What the zone tells its host about. */
@@ -72,6 +92,12 @@ export interface ZoneHooks {
   released?(playerId: number, sessionId: number, saved: boolean): void;
   /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
   storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade' | 'mail', retryInMs: number): void;
+  /** The zone removed this session's player and hands it to zone `toZone`: `player` is all of its state. */
+  handedOver?(sessionId: number, toZone: number, player: ArriveJob): void;
+  /** The FENCE of a session handed over came: the jobs that arrived for it before, oldest first. */
+  forwarded?(sessionId: number, jobs: Uint8Array[]): void;
+  /** A player handed over by another zone is here now. */
+  arrived?(sessionId: number, playerId: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */
@@ -84,7 +110,7 @@ export interface PhaseTimes {
 
 export class Zone {
   readonly world: World;
-  readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0 };
+  readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0, handoversByBorder: 0, handoversByPortal: 0, arrivals: 0, jobsForwarded: 0 };
   readonly phases: PhaseTimes = { jobs: 0, logic: 0, view: 0, encode: 0 };
   tickNumber = 0;
 
@@ -94,6 +120,9 @@ export class Zone {
   private readonly economy: ZoneEconomy | undefined;
   private readonly rules: MoveRules;
   private readonly queue = new JobQueue();
+  private readonly crossings: Crossings;
+  private readonly departures = new Departures();
+  private readonly hooks: ZoneHooks;
   private readonly timers = new TickTimers();
   private lastTickMs: number | undefined;
   /** Set once the zone is stopping: every player leaves and none may stay. */
@@ -111,11 +140,13 @@ export class Zone {
     this.world = new World(settings.entityIds);
     this.jobs = jobs;
     this.view = view;
+    this.hooks = hooks;
+    const crossings = settings.crossings ?? new Crossings(settings.zone, [], [], 0);
+    this.crossings = crossings;
     this.rules = {
       maxSpeedMps: settings.maxSpeedMps,
       speedTolerance: settings.speedTolerance,
-      widthM: settings.zone.widthM,
-      heightM: settings.zone.heightM,
+      allows: (x, y) => crossings.allows(x, y),
     };
     this.outbox = new FrameOutbox(frames, this.counters, hooks);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
@@ -150,7 +181,7 @@ export class Zone {
     this.timers.advance(nowMs);
     this.tickNumber++;
     this.removeDroppedSessions();
-    this.counters.jobs += this.queue.take(this.jobs, ZoneLimits.maxJobsPerTick, this.id, this.onJoin);
+    this.counters.jobs += this.queue.take(this.jobs, ZoneLimits.maxJobsPerTick, this.id, this.arrivals);
     const t1 = performance.now();
     this.applyQueuedJobs();
     if (this.stopping) this.everyoneLeaves();
@@ -220,9 +251,14 @@ export class Zone {
     this.economy?.releaseTradeHold(holdId, committed);
   }
 
-  // ---------------------------------------------------------------- phase 1: joins
+  // ---------------------------------------------------------------- phase 1: joins and arrivals
 
-  private readonly onJoin = (sessionId: number, join: JoinJob): void => {
+  private readonly arrivals: Arrivals = {
+    join: (sessionId, join) => this.join(sessionId, join),
+    arrive: (sessionId, arrive) => this.arrive(sessionId, arrive),
+  };
+
+  private join(sessionId: number, join: JoinJob): void {
     const { playerId } = join;
     // One entity per player. The gateway releases an older session's player before a new log-in
     // loads the character, so this happens only if that went wrong; the old copy is stale then.
@@ -259,16 +295,74 @@ export class Zone {
           playerId,
           entityId: player.id,
           zoneId: zone.id,
-          xCm: toCentimetres(player.x),
-          yCm: toCentimetres(player.y),
+          zoneName: zone.name,
+          xCm: toCentimetres(player.x + zone.originXM),
+          yCm: toCentimetres(player.y + zone.originYM),
           heading: player.heading,
+          zoneX: zone.originXM,
+          zoneY: zone.originYM,
           zoneWidth: zone.widthM,
           zoneHeight: zone.heightM,
           tickHz: this.settings.tickHz,
         },
       },
     });
-  };
+  }
+
+  /**
+   * A player handed over by another zone: it goes on with the state that zone had, its entity id
+   * and its write-back versions included (dirty stays dirty, and the new zone id is news for the
+   * database). Its inventory is read again, in case a change committed as it left.
+   */
+  private arrive(sessionId: number, arrive: ArriveJob): void {
+    const { playerId } = arrive;
+    const previous = this.world.playersById.get(playerId);
+    if (previous) this.leave(previous.sessionId);
+    const { zone } = this.settings;
+    const nowMs = this.timers.now;
+    const persisted = this.writeBack?.track(arrive.epoch, nowMs) ?? { epoch: arrive.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
+    persisted.version = arrive.version + 1;
+    persisted.savedVersion = arrive.savedVersion;
+    const player = this.world.addPlayer(
+      {
+        kind: EntityKind.ENTITY_KIND_PLAYER,
+        playerId,
+        sessionId,
+        x: arrive.x,
+        y: arrive.y,
+        heading: arrive.heading,
+        lastMoveSeq: arrive.lastMoveSeq,
+        moveBudgetM: arrive.moveBudgetM,
+        budgetAtMs: nowMs,
+        hp: arrive.hp,
+        level: arrive.level,
+        exp: arrive.exp,
+        playTimeS: arrive.playTimeS,
+        joinedAtMs: nowMs,
+        persisted,
+        inventory: arrive.inventory ? { playerId, gold: arrive.inventory.gold, items: arrive.inventory.items } : undefined,
+      },
+      arrive.entityId,
+    );
+    this.counters.arrivals++;
+    this.hooks.arrived?.(sessionId, playerId);
+    this.send(sessionId, {
+      zoneChanged: {
+        zoneId: zone.id,
+        zoneName: zone.name,
+        zoneX: zone.originXM,
+        zoneY: zone.originYM,
+        zoneWidth: zone.widthM,
+        zoneHeight: zone.heightM,
+        xCm: toCentimetres(player.x + zone.originXM),
+        yCm: toCentimetres(player.y + zone.originYM),
+        heading: player.heading,
+        // Until sight reaches across borders, every change of zone starts a fresh view.
+        freshView: true,
+      },
+    });
+    this.economy?.refreshInventory(player);
+  }
 
   /** The player's state as the database should have it. */
   private snapshotOf(player: Player): CharacterSnapshot {
@@ -283,7 +377,8 @@ export class Zone {
         hp: player.hp,
         level: player.level,
         exp: player.exp,
-        playTimeS: player.playTimeS + Math.floor((this.timers.now - player.joinedAtMs) / 1000),
+        // Fractions of seconds played in zones before this one count too.
+        playTimeS: Math.floor(player.playTimeS + (this.timers.now - player.joinedAtMs) / 1000),
       },
     };
   }
@@ -308,6 +403,17 @@ export class Zone {
     for (let i = 0; i < count; i++) {
       const sessionId = sessions[i] as number;
       const job = jobs[i];
+      if (job !== undefined && 'fence' in job) {
+        const forwarded = this.departures.fence(sessionId);
+        this.counters.jobsForwarded += forwarded.length;
+        this.hooks.forwarded?.(sessionId, forwarded);
+        continue;
+      }
+      // The session's player went on to another zone: its jobs follow it there.
+      if (this.departures.has(sessionId)) {
+        this.departures.keep(sessionId, job);
+        continue;
+      }
       if (!job) {
         this.leave(sessionId);
         continue;
@@ -354,14 +460,21 @@ export class Zone {
   }
 
   private applyMove(player: Player, move: MoveJob): void {
-    const verdict = checkMove(player, move, this.timers.now, this.rules);
+    const { zone } = this.settings;
+    // Clients speak world coordinates.
+    move.x -= zone.originXM;
+    move.y -= zone.originYM;
+    let verdict = checkMove(player, move, this.timers.now, this.rules);
+    const crossing = verdict === MoveRejectReason.MOVE_REJECT_REASON_UNSPECIFIED ? this.crossings.crossingAt(move.x, move.y) : undefined;
+    if (crossing && (this.stopping || this.busy(player))) verdict = MoveRejectReason.MOVE_REJECT_REASON_ZONE_CHANGE_PENDING;
     if (verdict !== MoveRejectReason.MOVE_REJECT_REASON_UNSPECIFIED) {
       this.counters.movesRejected++;
       this.send(player.sessionId, {
-        correction: { seq: move.seq, reason: verdict, xCm: toCentimetres(player.x), yCm: toCentimetres(player.y), heading: player.heading },
+        correction: { seq: move.seq, reason: verdict, xCm: toCentimetres(player.x + zone.originXM), yCm: toCentimetres(player.y + zone.originYM), heading: player.heading },
       });
       return;
     }
+    if (crossing) return this.handOver(player, move, crossing);
     let fields = 0;
     if (move.x !== player.x || move.y !== player.y) fields |= MoveField.MOVE_FIELD_POSITION;
     if (move.heading !== player.heading) fields |= MoveField.MOVE_FIELD_HEADING;
@@ -371,6 +484,44 @@ export class Zone {
     player.heading = move.heading;
     this.world.markChanged(player, fields);
     player.persisted.version++;
+  }
+
+  /** Whether the store is deciding something for the player here: it stays until that is done. */
+  private busy(player: Player): boolean {
+    return (this.writeBack?.isSaving(player) ?? false) || (this.economy?.busy(player) ?? false);
+  }
+
+  /**
+   * Hands the player over to the crossing's zone: removed here (its watchers see it go), its
+   * whole state given to the host, and its session's jobs from now on kept to be sent on.
+   */
+  private handOver(player: Player, move: MoveJob, crossing: Crossing): void {
+    const nowMs = this.timers.now;
+    const arrive: ArriveJob = {
+      playerId: player.playerId,
+      entityId: player.id,
+      epoch: player.persisted.epoch,
+      portal: crossing.portal,
+      x: crossing.x,
+      y: crossing.y,
+      heading: move.heading,
+      hp: player.hp,
+      level: player.level,
+      exp: player.exp,
+      playTimeS: player.playTimeS + (nowMs - player.joinedAtMs) / 1000,
+      lastMoveSeq: player.lastMoveSeq,
+      moveBudgetM: player.moveBudgetM,
+      // The move itself is a change the database has not seen.
+      version: player.persisted.version + 1,
+      savedVersion: player.persisted.savedVersion,
+      inventory: player.inventory ? { gold: player.inventory.gold, items: player.inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) } : undefined,
+    };
+    this.world.removePlayer(player);
+    this.economy?.left(player, TradeReasons.zoneChanged);
+    this.departures.open(player.sessionId);
+    if (crossing.portal) this.counters.handoversByPortal++;
+    else this.counters.handoversByBorder++;
+    this.hooks.handedOver?.(player.sessionId, crossing.to.id, arrive);
   }
 
   // ---------------------------------------------------------------- phase 4: encode

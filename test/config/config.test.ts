@@ -7,7 +7,9 @@ it('has the documented defaults', () => {
   assert.equal(config.port, 7777);
   assert.equal(config.metricsPort, 9464);
   assert.equal(config.host, '127.0.0.1');
-  assert.equal(config.zones.length, 4);
+  assert.deepEqual(config.zones.map((zone) => zone.name), ['meadow', 'forest', 'hills', 'lake', 'crypt']);
+  assert.equal(config.world.portals.length, 2);
+  assert.equal(config.handoverMarginM, 4);
   assert.equal(config.tickHz, 20);
   assert.equal(config.tokenSecret, DEV_TOKEN_SECRET);
   assert.equal(config.usingDevSecret, true);

@@ -55,8 +55,9 @@ describe('sessions end to end', { timeout: 30_000 }, () => {
 
     // `other` hears about its own zone (the witness) and nothing from zone 1.
     await until(other, () => [...other.entities.values()].some((e) => e.playerId === 4), 'other to see the witness');
-    witness.move(505, 505, 0);
-    await until(other, () => other.entities.get(witness.self?.entityId as number)?.x === 505, 'other to see the witness move');
+    // Zone 2 lies beside zone 1: its spawn is at (1500, 500) in world coordinates.
+    witness.move(1505, 505, 0);
+    await until(other, () => other.entities.get(witness.self?.entityId as number)?.x === 1505, 'other to see the witness move');
     assert.deepEqual([...other.entities.values()].map((e) => e.playerId), [4]);
     assert.ok(!a.entities.has(other.self?.entityId as number) || a.entities.get(other.self?.entityId as number)?.playerId !== 2);
     assert.deepEqual([...a.entities.values()].map((e) => e.playerId), [3]);

@@ -42,6 +42,8 @@ export interface TestServer extends RunningServer {
    * (not from what a client was sent): what "nothing moved" is checked against.
    */
   inventoryInDatabase(playerId: number): { gold: number; itemIds: number[] };
+  /** The character's row as the embedded database has it now (zone coordinates, as stored). */
+  characterInDatabase(playerId: number): { zoneId: number; x: number; y: number; online: boolean; epoch: number } | undefined;
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
@@ -82,6 +84,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       const { status, json } = await this.admin('/admin/grants', { opId, playerId, gold, items });
       if (status !== 200) throw new Error(`grant ${opId} answered ${status}: ${JSON.stringify(json)}`);
     },
+    characterInDatabase(playerId: number) {
+      return characterInDatabase(config, playerId);
+    },
     inventoryInDatabase(playerId: number) {
       if (config.mysqlUrl !== '') throw new Error('inventoryInDatabase reads the embedded database; this server runs on MySQL');
       const db = new DatabaseSync(join(config.dataDir, SQLITE_FILE_NAME), { readOnly: true });
@@ -95,6 +100,20 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       }
     },
   });
+}
+
+/** A character's row in the embedded database of `config`, read from its file. */
+export function characterInDatabase(config: Config, playerId: number): { zoneId: number; x: number; y: number; online: boolean; epoch: number } | undefined {
+  if (config.mysqlUrl !== '') throw new Error('characterInDatabase reads the embedded database; this server runs on MySQL');
+  const db = new DatabaseSync(join(config.dataDir, SQLITE_FILE_NAME), { readOnly: true });
+  try {
+    const row = db.prepare('SELECT zone_id, x, y, online, owner_epoch FROM characters WHERE player_id = ?').get(playerId) as
+      | { zone_id: number; x: number; y: number; online: number; owner_epoch: number }
+      | undefined;
+    return row && { zoneId: row.zone_id, x: row.x, y: row.y, online: row.online === 1, epoch: row.owner_epoch };
+  } finally {
+    db.close();
+  }
 }
 
 /** Reads one sample's value from a Prometheus exposition; undefined when absent. */

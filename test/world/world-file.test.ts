@@ -20,14 +20,14 @@ it('runs every zone of the world and puts new players in the starting zones, nev
     ],
   );
   const players = await Promise.all([1, 2, 3, 4].map((id) => server.player(id)));
-  // Zone coordinates: the spawn points of examples/world.json less each zone's corner.
+  // World coordinates: the spawn points of examples/world.json, and each zone's bounds.
   assert.deepEqual(
-    players.map((p) => [p.self?.zoneId, p.self?.x, p.self?.y]),
+    players.map((p) => [p.self?.zoneId, p.self?.zoneName, p.self?.x, p.self?.y, p.self?.zoneX, p.self?.zoneY]),
     [
-      [1, 500, 500],
-      [2, 500, 500],
-      [3, 1000, 300],
-      [1, 500, 500],
+      [1, 'meadow', 500, 500, 0, 0],
+      [2, 'forest', 1500, 500, 1000, 0],
+      [3, 'hills', 1000, 1300, 0, 1000],
+      [1, 'meadow', 500, 500, 0, 0],
     ],
   );
   assert.equal(new Set(players.map((p) => p.self?.entityId)).size, players.length, 'entity ids are unique in the whole world, not per zone');

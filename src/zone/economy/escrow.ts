@@ -24,6 +24,11 @@ export class Escrows {
     return undefined;
   }
 
+  /** Whether anything of the player's is in escrow now. */
+  holdsAny(player: Player): boolean {
+    return this.held.has(player);
+  }
+
   /** Puts them in escrow; returns what `release` takes back. */
   hold(player: Player, gold: number, itemIds: readonly number[]): Hold {
     const hold: Hold = { gold, itemIds: new Set(itemIds) };

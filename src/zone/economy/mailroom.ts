@@ -31,6 +31,8 @@ export class Mailroom {
   private readonly hooks: MailHooks;
   /** Sends and claims waiting for the store now. */
   private readonly waiting = new Set<Promise<unknown>>();
+  /** Players with a send, claim or list waiting for the store, and how many each. */
+  private readonly waitingFor = new Map<Player, number>();
 
   constructor(store: Pick<EconomyStore, 'sendMail' | 'claimMail' | 'listMail'>, escrows: Escrows, hooks: MailHooks) {
     this.store = store;
@@ -50,6 +52,7 @@ export class Mailroom {
     if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
     const hold = this.escrows.hold(player, job.gold, job.itemIds);
     this.track(
+      player,
       untilAnswered(() => this.store.sendMail(request), this.hooks.failed, this.hooks.wait).then((result: SendMailResult | undefined) => {
         if (!result) return; // the store worker is gone: this process is stopping
         this.escrows.release(player, hold);
@@ -62,6 +65,7 @@ export class Mailroom {
     if (!Number.isSafeInteger(job.target) || job.target < 1) return this.answer(player, job.seq, false, EconomyRefusals.unknownMail, 0);
     const request = { opId: `claim-${randomUUID()}`, mailId: job.target, playerId: player.playerId };
     this.track(
+      player,
       untilAnswered(() => this.store.claimMail(request), this.hooks.failed, this.hooks.wait).then((result: ClaimMailResult | undefined) => {
         if (result) this.answer(player, job.seq, result.ok, result.ok ? MailReasons.committed : result.reason, job.target, request.opId);
       }),
@@ -69,7 +73,10 @@ export class Mailroom {
   }
 
   list(player: Player, job: EconomyJob): void {
-    this.store.listMail(player.playerId).then(
+    this.countFor(player, 1);
+    const listed = this.store.listMail(player.playerId);
+    void listed.finally(() => this.countFor(player, -1)).catch(() => {});
+    listed.then(
       (mails) => {
         if (player.removed) return;
         const shown = mails.map((mail) => ({ mailId: mail.mailId, fromPlayerId: mail.from ?? 0, gold: mail.gold, items: mail.items.map((item) => ({ ...item })), sentAtMs: mail.sentAt }));
@@ -87,10 +94,25 @@ export class Mailroom {
     return this.waiting.size;
   }
 
+  /** Whether the player waits for an answer of the store here: it cannot change zones before. */
+  waitsFor(player: Player): boolean {
+    return this.waitingFor.has(player);
+  }
+
   /** Keeps `work` in flight until it settles. */
-  private track(work: Promise<void>): void {
+  private track(player: Player, work: Promise<void>): void {
     this.waiting.add(work);
-    void work.finally(() => this.waiting.delete(work));
+    this.countFor(player, 1);
+    void work.finally(() => {
+      this.waiting.delete(work);
+      this.countFor(player, -1);
+    });
+  }
+
+  private countFor(player: Player, change: number): void {
+    const count = (this.waitingFor.get(player) ?? 0) + change;
+    if (count > 0) this.waitingFor.set(player, count);
+    else this.waitingFor.delete(player);
   }
 
   private answer(player: Player, seq: number, ok: boolean, reason: MailReason, mailId: number, opId = ''): void {

@@ -91,10 +91,10 @@ export class Trades {
     }
   }
 
-  /** The player left the zone: an open window is cancelled. */
-  left(player: Player): void {
+  /** The player left the zone (`reason`: how): an open window is cancelled. */
+  left(player: Player, reason: TradeReason = TradeReasons.partnerLeft): void {
     const trade = this.byPlayer.get(player);
-    if (trade && !trade.committing) this.end(trade, false, TradeReasons.partnerLeft);
+    if (trade && !trade.committing) this.end(trade, false, reason);
   }
 
   private open(world: World, player: Player, seq: number, partnerEntityId: number): void {

@@ -68,9 +68,17 @@ export class ZoneEconomy {
     this.trades.checkRange();
   }
 
-  /** The player left the zone: an open trade window is cancelled. */
-  left(player: Player): void {
-    this.trades.left(player);
+  /** The player left the zone (`reason`: how): an open trade window is cancelled. */
+  left(player: Player, reason?: TradeReason): void {
+    this.trades.left(player, reason);
+  }
+
+  /**
+   * Whether the store is deciding something for the player here: escrow held (a trade being
+   * committed, a mail being sent) or a mail request waiting. Its zone keeps it until then.
+   */
+  busy(player: Player): boolean {
+    return this.escrows.holdsAny(player) || this.mailroom.waitsFor(player);
   }
 
   /**

@@ -10,7 +10,7 @@
  *
  * Per tick:
  *   1. the tick's news about entities goes into the spatial index and into flat per-slot
- *      tables: the position viewers know (whole centimetres), this tick's delta from it, the
+ *      tables: the position viewers know (whole centimetres, world coordinates), this tick's delta from it, the
  *      heading in milliradians and the change mask after quantization. Every viewer of an entity
  *      knows the same position for it (its spawn plus every move since), so one delta serves all;
  *   2. each viewer's spawns, despawns and moves go into `ViewResults` for the frame writer.
@@ -26,6 +26,12 @@ export interface ViewSettings {
   readonly marginM: number;
   readonly maxVisible: number;
   readonly refreshTicks: number;
+  /**
+   * The zone's corner in world coordinates, metres: positions go to clients in world
+   * coordinates, which stay the same when a player changes zones. 0 when absent.
+   */
+  readonly originXM?: number;
+  readonly originYM?: number;
 }
 
 /** Per-slot state shared by the view phase and the frame writer. */
@@ -47,6 +53,8 @@ export class ViewSystem {
 
   private readonly settings: ViewSettings;
   private readonly index: SpatialIndex;
+  private readonly originXM: number;
+  private readonly originYM: number;
   private readonly enterSq: number;
   private readonly leaveSq: number;
   /** Slots whose moveMask is set this tick (cleared at the start of the next). */
@@ -72,6 +80,8 @@ export class ViewSystem {
   constructor(settings: ViewSettings, index: SpatialIndex, observeVisible: (count: number) => void = () => {}) {
     this.settings = settings;
     this.index = index;
+    this.originXM = settings.originXM ?? 0;
+    this.originYM = settings.originYM ?? 0;
     this.enterSq = settings.radiusM * settings.radiusM;
     const leave = settings.radiusM + settings.marginM;
     this.leaveSq = leave * leave;
@@ -143,8 +153,8 @@ export class ViewSystem {
       xs[slot] = entity.x;
       ys[slot] = entity.y;
       this.ids[slot] = entity.id;
-      knownXCm[slot] = toCentimetres(entity.x);
-      knownYCm[slot] = toCentimetres(entity.y);
+      knownXCm[slot] = toCentimetres(entity.x + this.originXM);
+      knownYCm[slot] = toCentimetres(entity.y + this.originYM);
       headingMrad[slot] = toMilliradians(entity.heading);
     }
     for (const entity of world.changed) {
@@ -156,8 +166,8 @@ export class ViewSystem {
         this.index.move(slot, entity.x, entity.y);
         xs[slot] = entity.x;
         ys[slot] = entity.y;
-        const xCm = toCentimetres(entity.x);
-        const yCm = toCentimetres(entity.y);
+        const xCm = toCentimetres(entity.x + this.originXM);
+        const yCm = toCentimetres(entity.y + this.originYM);
         dxCm[slot] = xCm - (knownXCm[slot] as number);
         dyCm[slot] = yCm - (knownYCm[slot] as number);
         // A move smaller than the wire's precision is not news; it adds up in `known` later.

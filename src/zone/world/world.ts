@@ -17,7 +17,7 @@ export interface Entity {
   /** The player's id for player entities, 0 otherwise. */
   readonly playerId: number;
   readonly slot: number;
-  /** Metres, inside the zone's bounds. */
+  /** Metres, in the zone's coordinates: inside its bounds, or within the hand-over margin past a border. */
   x: number;
   y: number;
   /** Radians. */
@@ -51,9 +51,9 @@ export interface Player extends Entity {
   hp: number;
   level: number;
   exp: number;
-  /** Play time before this log-in, seconds. */
+  /** Play time before this log-in or arrival, seconds (with a fraction after a hand-over). */
   playTimeS: number;
-  /** Zone time (the tick's clock) of this log-in, ms: play time grows from it. */
+  /** Zone time (the tick's clock) of this log-in or arrival, ms: play time grows from it. */
   joinedAtMs: number;
   /** Write-back bookkeeping (write-back.ts). */
   persisted: Persisted;
@@ -95,8 +95,9 @@ export class World {
     return this.bySlot.length;
   }
 
-  addPlayer(fields: NewEntity<Player>): Player {
-    const player = this.add<Player>(fields);
+  /** `entityId`: the id it had in the zone that handed it over; a new one otherwise. */
+  addPlayer(fields: NewEntity<Player>, entityId?: number): Player {
+    const player = this.add<Player>(fields, entityId);
     this.playersBySession.set(player.sessionId, player);
     this.playersById.set(player.playerId, player);
     return player;
@@ -142,9 +143,9 @@ export class World {
     this.removed.length = 0;
   }
 
-  private add<T extends Entity>(fields: NewEntity<T>): T {
+  private add<T extends Entity>(fields: NewEntity<T>, id?: number): T {
     const slot = this.freeSlots.pop() ?? this.bySlot.length;
-    const entity = { ...fields, id: this.allocateEntityId(), slot, changed: 0, addedThisTick: true, removed: false } as T;
+    const entity = { ...fields, id: id !== undefined && !this.entities.has(id) ? id : this.allocateEntityId(), slot, changed: 0, addedThisTick: true, removed: false } as T;
     this.bySlot[slot] = entity;
     this.entities.set(entity.id, entity);
     this.added.push(entity);
