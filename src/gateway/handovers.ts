@@ -21,7 +21,7 @@
  *     ends and the state held here is written to the database (retried until it is), and the
  *     next log-in waits for that.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { GatewayLimits, StoreRetryBackoff } from '../config/limits.ts';
 import type { Logger } from '../log/logger.ts';
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
@@ -90,6 +90,15 @@ export class Handovers {
       help: 'From the old zone handing a player over to the new zone having it.',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
       registers: [registry],
+    });
+    const transits = this.transits;
+    new Gauge({
+      name: 'gateway_players_between_zones',
+      help: 'Players handed over by one zone and not yet taken by the next.',
+      registers: [registry],
+      collect() {
+        this.set(transits.size);
+      },
     });
     this.inputsHeld = new Counter({ name: 'gateway_handover_inputs_held_total', help: 'Client messages held during hand-overs and applied by the new zone.', registers: [registry] });
   }

@@ -18,7 +18,7 @@
  *   ARRIVE [u8 kind][u8 flags][2 pad][u32 entityId][f64 playerId][f64 epoch][f64 x][f64 y]
  *          [f64 heading][u32 hp][u32 level][f64 exp][f64 playTimeS][u32 lastMoveSeq][4 pad]
  *          [f64 moveBudgetM][f64 version][f64 savedVersion][f64 gold][u32 n][4 pad]
- *          [f64 itemId, f64 templateId, f64 count] × n                       120 + 24n bytes
+ *          [f64 handedOverAtMs][f64 itemId, f64 templateId, f64 count] × n   128 + 24n bytes
  *          a player handed over from another zone, with all its state (flags: ARRIVE_BY_PORTAL,
  *          ARRIVE_WITH_INVENTORY); x and y are in the new zone's coordinates
  *   FENCE  [u8 kind]                                                                1 byte
@@ -34,7 +34,7 @@ export const JOIN_JOB_BYTES = 72;
 export const LEAVE_JOB_BYTES = 1;
 export const MOVE_JOB_BYTES = 32;
 export const FENCE_JOB_BYTES = 1;
-const ARRIVE_JOB_HEADER_BYTES = 120;
+const ARRIVE_JOB_HEADER_BYTES = 128;
 const ARRIVE_ITEM_BYTES = 24;
 export const ARRIVE_BY_PORTAL = 1;
 export const ARRIVE_WITH_INVENTORY = 2;
@@ -136,6 +136,8 @@ export interface ArriveJob {
   playTimeS: number;
   lastMoveSeq: number;
   moveBudgetM: number;
+  /** Wall-clock time of the hand-over (Date.now()): the move budget refills during the trip too. */
+  handedOverAtMs: number;
   /** The write-back's versions: the state's, and the one the database has. */
   version: number;
   savedVersion: number;
@@ -166,6 +168,7 @@ export function arriveJobBytes(job: ArriveJob): Uint8Array {
   view.setFloat64(96, job.savedVersion, true);
   view.setFloat64(104, job.inventory?.gold ?? 0, true);
   view.setUint32(112, items.length, true);
+  view.setFloat64(120, job.handedOverAtMs, true);
   items.forEach((item, i) => {
     const at = ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * i;
     view.setFloat64(at, item.itemId, true);
@@ -347,6 +350,7 @@ export class JobReader {
       playTimeS: view.getFloat64(offset + 64, true),
       lastMoveSeq: view.getUint32(offset + 72, true),
       moveBudgetM: view.getFloat64(offset + 80, true),
+      handedOverAtMs: view.getFloat64(offset + 120, true),
       version: view.getFloat64(offset + 88, true),
       savedVersion: view.getFloat64(offset + 96, true),
       inventory: (flags & ARRIVE_WITH_INVENTORY) !== 0 ? { gold: view.getFloat64(offset + 104, true), items } : undefined,

@@ -333,7 +333,8 @@ export class Zone {
         heading: arrive.heading,
         lastMoveSeq: arrive.lastMoveSeq,
         moveBudgetM: arrive.moveBudgetM,
-        budgetAtMs: nowMs,
+        // The budget was last topped up at the hand-over: the trip here counts as time walked.
+        budgetAtMs: nowMs - Math.min(Math.max(0, Date.now() - arrive.handedOverAtMs), ZoneLimits.moveBudgetS * 1000),
         hp: arrive.hp,
         level: arrive.level,
         exp: arrive.exp,
@@ -511,6 +512,7 @@ export class Zone {
       playTimeS: player.playTimeS + (nowMs - player.joinedAtMs) / 1000,
       lastMoveSeq: player.lastMoveSeq,
       moveBudgetM: player.moveBudgetM,
+      handedOverAtMs: Date.now(),
       // The move itself is a change the database has not seen.
       version: player.persisted.version + 1,
       savedVersion: player.persisted.savedVersion,

@@ -44,6 +44,8 @@ export interface TestServer extends RunningServer {
   inventoryInDatabase(playerId: number): { gold: number; itemIds: number[] };
   /** The character's row as the embedded database has it now (zone coordinates, as stored). */
   characterInDatabase(playerId: number): { zoneId: number; x: number; y: number; online: boolean; epoch: number } | undefined;
+  /** Players between zones now, from the metrics. */
+  playersInTransit(): Promise<number>;
 }
 
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
@@ -83,6 +85,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[] = []) {
       const { status, json } = await this.admin('/admin/grants', { opId, playerId, gold, items });
       if (status !== 200) throw new Error(`grant ${opId} answered ${status}: ${JSON.stringify(json)}`);
+    },
+    async playersInTransit() {
+      return sampleValue(await this.metricsText(), 'gateway_players_between_zones') ?? Number.NaN;
     },
     characterInDatabase(playerId: number) {
       return characterInDatabase(config, playerId);
