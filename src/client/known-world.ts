@@ -43,6 +43,14 @@ export class KnownWorld {
       events.despawn?.(entity);
     }
     for (const spawn of update.spawns as EntitySpawn[]) {
+      // Known already (it was seen from the zone the player came from): the spawn says where
+      // it is now, and is a move to whoever watches it.
+      const known = this.entities.get(spawn.entityId);
+      if (known) {
+        Object.assign(known, { xCm: spawn.xCm, yCm: spawn.yCm, x: spawn.xCm / CM_PER_METRE, y: spawn.yCm / CM_PER_METRE, heading: spawn.heading });
+        events.move?.(known);
+        continue;
+      }
       const entity: KnownEntity = {
         id: spawn.entityId,
         kind: spawn.kind,

@@ -127,6 +127,8 @@ export class ZoneClient {
   };
   private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
   private seq = 0;
+  /** The seq of the last move sent. */
+  private lastMoveSeq = 0;
   private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
   /** A login or character creation waiting for its LoginResponse (or, for creation, an Error with its seq). */
   private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void; seq: number } | undefined;
@@ -214,6 +216,7 @@ export class ZoneClient {
   /** Sends a move (metres, radians) and returns its sequence number. */
   move(x: number, y: number, heading: number): number {
     const seq = this.send({ move: { x, y, heading, clientTimeMs: Date.now() } });
+    this.lastMoveSeq = seq;
     if (this.self) {
       this.self.x = x;
       this.self.y = y;
@@ -413,10 +416,9 @@ export class ZoneClient {
             zoneY: change.zoneY,
             zoneWidth: change.zoneWidth,
             zoneHeight: change.zoneHeight,
-            x: change.xCm / CM_PER_METRE,
-            y: change.yCm / CM_PER_METRE,
-            heading: change.heading,
           });
+          // Moves sent after the crossing one went on in the new zone: the latest stands.
+          if (change.moveSeq >= this.lastMoveSeq) Object.assign(self, { x: change.xCm / CM_PER_METRE, y: change.yCm / CM_PER_METRE, heading: change.heading });
         }
         if (change.freshView) this.world.clear();
         this.emit('zoneChanged', change);

@@ -52,6 +52,11 @@ export interface Config {
    * not bounce a player between zones.
    */
   readonly handoverMarginM: number;
+  /**
+   * Whether players see across borders into the zones beside theirs (and a crossing is
+   * seamless); off, each zone shows only its own entities and a crossing starts a fresh view.
+   */
+  readonly sightAcrossBorders: boolean;
   /** The most entities one player sees at once, nearest first. */
   readonly viewMaxEntities: number;
   /** Each player's enter/leave set is recomputed every this many ticks, staggered. */
@@ -112,6 +117,14 @@ function readNumber(env: Env, name: string, fallback: number, min: number, max: 
   if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function readSwitch(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function readPowerOfTwo(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -209,6 +222,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     viewRadiusM: readNumber(env, 'VIEW_RADIUS_M', 50, 1, 10_000),
     viewMarginM: readNumber(env, 'VIEW_MARGIN_M', 5, 0, 10_000),
     handoverMarginM: readNumber(env, 'HANDOVER_MARGIN_M', 4, 0.1, 1000),
+    sightAcrossBorders: readSwitch(env, 'SIGHT_ACROSS_BORDERS', true),
     viewMaxEntities: readInt(env, 'VIEW_MAX_ENTITIES', 100, 1, 10_000),
     viewRefreshTicks: readInt(env, 'VIEW_REFRESH_TICKS', 4, 1, 100),
     npcsPerZone: readInt(env, 'NPCS_PER_ZONE', 0, 0, 100_000),

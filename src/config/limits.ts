@@ -36,6 +36,18 @@ export const ZoneLimits = Object.freeze({
    * after, and not only after its next tick (a second away at TICK_HZ=1).
    */
   stopCheckMs: 10,
+  /**
+   * Entities one zone shows a neighbour across their border per tick (border-board.ts): 40
+   * bytes each in shared memory. Past this, the farthest-listed are left out that tick.
+   */
+  borderSightMaxEntities: 4096,
+  /** A neighbour whose board has not changed for this long is taken for dead: its ghosts go. */
+  borderBoardStaleMs: 1000,
+  /**
+   * A player handed to a neighbour stays shown here, where it was, until the neighbour lists it
+   * as its own; after this many ticks without that (the hand-over failed), it goes.
+   */
+  departedGhostTicks: 40,
 });
 
 /** The gateway (main thread). */

@@ -261,6 +261,31 @@ export function neighboursOf(world: WorldMap, zoneId: number): ZoneConfig[] {
   return world.zones.filter((zone) => ids.includes(zone.id));
 }
 
+/**
+ * How far from a border an entity is seen from across it: anyone on the other side sees up to
+ * the view radius and margin, and may itself stand up to the hand-over margin past the border.
+ */
+export function sightStripM(settings: { readonly viewRadiusM: number; readonly viewMarginM: number; readonly handoverMarginM: number }): number {
+  return settings.viewRadiusM + settings.viewMarginM + settings.handoverMarginM;
+}
+
+/**
+ * The zones whose bounds come within `distanceM` of those of `zoneId` (touching at a corner
+ * included): what stands in them may be seen from it.
+ */
+export function zonesWithin(world: WorldMap, zoneId: number, distanceM: number): ZoneConfig[] {
+  const zone = world.zones.find((z) => z.id === zoneId);
+  if (!zone) return [];
+  const a = worldRect(zone);
+  return world.zones.filter((other) => {
+    if (other.id === zoneId) return false;
+    const b = worldRect(other);
+    const dx = Math.max(b.xM - (a.xM + a.widthM), a.xM - (b.xM + b.widthM), 0);
+    const dy = Math.max(b.yM - (a.yM + a.heightM), a.yM - (b.yM + b.heightM), 0);
+    return Math.hypot(dx, dy) <= distanceM + EDGE_TOLERANCE_M;
+  });
+}
+
 /** The pairs of zones whose bounds share a stretch of edge (touching at a corner does not count). */
 export function bordersOf(world: WorldMap): Border[] {
   const borders: Border[] = [];

@@ -13,7 +13,9 @@ import type { ArriveJob } from '../thread-messages/jobs.ts';
 import { ENTITY_ID_COUNTER_BYTES, type DropReason, type FromZone, type ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
-import { SupervisorLimits } from '../config/limits.ts';
+import { SupervisorLimits, ZoneLimits } from '../config/limits.ts';
+import { sightStripM, zonesWithin } from '../config/world.ts';
+import { BorderBoard } from '../thread-messages/border-board.ts';
 import { Backoff } from '../retry/backoff.ts';
 
 const ZONE_WORKER_URL = new URL('../zone/zone-worker.ts', import.meta.url);
@@ -53,6 +55,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly store: StoreWorkerHandle;
   /** One entity id counter for every zone, kept across restarts, so ids are unique in the world. */
   private readonly entityIds = new SharedArrayBuffer(ENTITY_ID_COUNTER_BYTES);
+  /**
+   * One board per direction across each border, kept across restarts: a restarted zone writes
+   * its board afresh, and its neighbours go on reading the same memory.
+   */
+  private readonly borderBoards = new Map<string, SharedArrayBuffer>();
 
   /** Each zone gets its own channel to `store`, the store worker, for its write-back. */
   constructor(config: Config, log: Logger, store: StoreWorkerHandle) {
@@ -61,6 +68,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.log = log;
     this.store = store;
     this.zones = config.zones.map((zone) => new ZoneHandle(zone, config.inboundRingBytes, config.outboundRingBytes));
+    if (config.sightAcrossBorders) {
+      for (const zone of config.zones) {
+        for (const other of zonesWithin(config.world, zone.id, sightStripM(config))) {
+          this.borderBoards.set(`${zone.id}>${other.id}`, new SharedArrayBuffer(BorderBoard.bytes(ZoneLimits.borderSightMaxEntities)));
+        }
+      }
+    }
+  }
+
+  /** The boards of `zone` with each zone near enough to be seen from it. */
+  private boardsOf(zone: ZoneHandle): ZoneWorkerData['borderBoards'] {
+    return zonesWithin(this.config.world, zone.id, sightStripM(this.config))
+      .filter((neighbour) => this.borderBoards.has(`${zone.id}>${neighbour.id}`))
+      .map((neighbour) => ({
+        neighbour: neighbour.id,
+        outgoing: this.borderBoards.get(`${zone.id}>${neighbour.id}`) as SharedArrayBuffer,
+        incoming: this.borderBoards.get(`${neighbour.id}>${zone.id}`) as SharedArrayBuffer,
+      }));
   }
 
   /** Resolves once every zone is ticking. */
@@ -109,7 +134,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private spawn(zone: ZoneHandle): Promise<void> {
     const storePort = this.store.connectPort();
-    const data: ZoneWorkerData = { config: this.config, zone: zone.config, inbound: zone.inbound.buffer, outbound: zone.outbound.buffer, entityIds: this.entityIds, storePort };
+    const data: ZoneWorkerData = {
+      config: this.config,
+      zone: zone.config,
+      inbound: zone.inbound.buffer,
+      outbound: zone.outbound.buffer,
+      entityIds: this.entityIds,
+      borderBoards: this.boardsOf(zone),
+      storePort,
+    };
     const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
     zone.worker = worker;
     zone.state = 'starting';

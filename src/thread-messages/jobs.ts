@@ -17,10 +17,12 @@
  *         (system, to everyone in the zone)
  *   ARRIVE [u8 kind][u8 flags][2 pad][u32 entityId][f64 playerId][f64 epoch][f64 x][f64 y]
  *          [f64 heading][u32 hp][u32 level][f64 exp][f64 playTimeS][u32 lastMoveSeq][4 pad]
- *          [f64 moveBudgetM][f64 version][f64 savedVersion][f64 gold][u32 n][4 pad]
- *          [f64 handedOverAtMs][f64 itemId, f64 templateId, f64 count] × n   128 + 24n bytes
+ *          [f64 moveBudgetM][f64 version][f64 savedVersion][f64 gold][u32 n][u32 k]
+ *          [f64 handedOverAtMs][f64 itemId, f64 templateId, f64 count] × n [u32 entityId] × k
+ *                                                                       128 + 24n + 4k bytes
  *          a player handed over from another zone, with all its state (flags: ARRIVE_BY_PORTAL,
- *          ARRIVE_WITH_INVENTORY); x and y are in the new zone's coordinates
+ *          ARRIVE_WITH_INVENTORY); x and y are in the new zone's coordinates; the k entity ids
+ *          are those the player's client knows (it saw them in the old zone)
  *   FENCE  [u8 kind]                                                                1 byte
  *          the session's last job for a zone that has handed its player over: the zone sends
  *          the session's jobs it took since the hand-over on to the new zone (zone-control.ts)
@@ -141,6 +143,8 @@ export interface ArriveJob {
   /** The write-back's versions: the state's, and the one the database has. */
   version: number;
   savedVersion: number;
+  /** The entities the client knows: what it saw in the old zone (none after a portal). */
+  knownIds: number[];
   /** As last read from the database; undefined if not read yet (the new zone reads it). */
   inventory: { gold: number; items: { itemId: number; templateId: number; count: number }[] } | undefined;
 }
@@ -148,7 +152,9 @@ export interface ArriveJob {
 /** An ARRIVE job's bytes (hand-overs are rare next to moves: each gets its own buffer). */
 export function arriveJobBytes(job: ArriveJob): Uint8Array {
   const items = job.inventory?.items ?? [];
-  const bytes = new Uint8Array(ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * items.length);
+  const known = job.knownIds;
+  const knownAt = ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * items.length;
+  const bytes = new Uint8Array(knownAt + 4 * known.length);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, JobKind.ARRIVE);
   view.setUint8(1, (job.portal ? ARRIVE_BY_PORTAL : 0) | (job.inventory ? ARRIVE_WITH_INVENTORY : 0));
@@ -168,7 +174,9 @@ export function arriveJobBytes(job: ArriveJob): Uint8Array {
   view.setFloat64(96, job.savedVersion, true);
   view.setFloat64(104, job.inventory?.gold ?? 0, true);
   view.setUint32(112, items.length, true);
+  view.setUint32(116, known.length, true);
   view.setFloat64(120, job.handedOverAtMs, true);
+  known.forEach((id, i) => view.setUint32(knownAt + 4 * i, id, true));
   items.forEach((item, i) => {
     const at = ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * i;
     view.setFloat64(at, item.itemId, true);
@@ -329,7 +337,11 @@ export class JobReader {
     if (length < ARRIVE_JOB_HEADER_BYTES) return undefined;
     const view = this.viewOf(data);
     const count = view.getUint32(offset + 112, true);
-    if (length !== ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * count) return undefined;
+    const knownCount = view.getUint32(offset + 116, true);
+    const knownAt = offset + ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * count;
+    if (length !== ARRIVE_JOB_HEADER_BYTES + ARRIVE_ITEM_BYTES * count + 4 * knownCount) return undefined;
+    const knownIds: number[] = [];
+    for (let i = 0; i < knownCount; i++) knownIds.push(view.getUint32(knownAt + 4 * i, true));
     const flags = view.getUint8(offset + 1);
     const items: { itemId: number; templateId: number; count: number }[] = [];
     for (let i = 0; i < count; i++) {
@@ -351,6 +363,7 @@ export class JobReader {
       lastMoveSeq: view.getUint32(offset + 72, true),
       moveBudgetM: view.getFloat64(offset + 80, true),
       handedOverAtMs: view.getFloat64(offset + 120, true),
+      knownIds,
       version: view.getFloat64(offset + 88, true),
       savedVersion: view.getFloat64(offset + 96, true),
       inventory: (flags & ARRIVE_WITH_INVENTORY) !== 0 ? { gold: view.getFloat64(offset + 104, true), items } : undefined,

@@ -23,6 +23,11 @@ export interface ZoneWorkerData {
   readonly outbound: SharedArrayBuffer;
   /** The server's entity id counter, shared by every zone (zone/world/entity-ids.ts). */
   readonly entityIds: SharedArrayBuffer;
+  /**
+   * The boards shared with each zone across a border (zone/borders/border-board.ts): `outgoing`
+   * is written by this zone and read by the neighbour, `incoming` the other way round.
+   */
+  readonly borderBoards: readonly { readonly neighbour: number; readonly outgoing: SharedArrayBuffer; readonly incoming: SharedArrayBuffer }[];
   /** This zone's own channel to the store worker (transferred with the worker's start). */
   readonly storePort: MessagePort;
 }

@@ -2,8 +2,8 @@
  * Where a zone's ground ends, and where a player goes from there: across a shared border into
  * the zone beside it, or through a portal.
  *
- * A zone holds its own bounds, and a strip `marginM` wide beyond each border it shares: a move
- * there is accepted and the player stays. A move farther on, into the zone beside it, hands the
+ * A zone holds its own bounds, and a strip `marginM` wide beyond each border it shares (and
+ * around each corner where it touches another zone): a move there is accepted and the player stays. A move farther on, into the zone beside it, hands the
  * player over. The zone beside does the same from its side, so a player walking back has to go
  * `marginM` past the border the other way: a player walking along a border is not handed back
  * and forth. A move into a portal's area hands the player over to the portal's destination.
@@ -11,7 +11,7 @@
  *
  * Coordinates here are the zone's own (from its bounds' corner), as everywhere in a zone.
  */
-import { insideArea, neighboursOf, type Portal, type WorldMap, type ZoneConfig } from '../config/world.ts';
+import { insideArea, zonesWithin, type Portal, type WorldMap, type ZoneConfig } from '../config/world.ts';
 
 /** Where an accepted move takes the player, when it leaves the zone. */
 export interface Crossing {
@@ -76,10 +76,11 @@ export class Crossings {
   }
 }
 
-/** The crossings out of `zone` in `world`: its borders, and the portals that start in it. */
+/** The crossings out of `zone` in `world`: its borders and corners, and the portals that start in it. */
 export function crossingsOf(world: WorldMap, zone: ZoneConfig, marginM: number): Crossings {
   const portals = world.portals
     .filter((portal) => portal.fromZone === zone.id)
     .map((portal) => ({ portal, to: world.zones.find((z) => z.id === portal.toZone) as ZoneConfig }));
-  return new Crossings(zone, neighboursOf(world, zone.id), portals, marginM);
+  // Zones that touch only at a corner count too: a player may cut across the corner.
+  return new Crossings(zone, zonesWithin(world, zone.id, 0), portals, marginM);
 }

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ZoneLimits } from '../config/limits.ts';
 import { createLogger } from '../log/logger.ts';
 import type { FromZone, ToZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
+import { sightStripM, type ZoneConfig } from '../config/world.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { TickLoop } from './tick-loop.ts';
 import { createSpatialIndex } from './spatial/create-index.ts';
@@ -15,11 +16,24 @@ import { Zone } from './zone.ts';
 import { SharedEntityIds } from './world/entity-ids.ts';
 import { ZoneMetrics } from './zone-metrics.ts';
 import { crossingsOf } from './crossings.ts';
+import { BorderBoard } from '../thread-messages/border-board.ts';
+import { BorderSight } from './borders/border-sight.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
 const data = workerData as ZoneWorkerData;
 const log = createLogger(data.config, { zone: data.zone.id });
+
+/** Sight across the zone's borders, when it has any and SIGHT_ACROSS_BORDERS is on. */
+function sightOf(worker: ZoneWorkerData, stripM: number): BorderSight | undefined {
+  if (worker.borderBoards.length === 0) return undefined;
+  const neighbours = worker.borderBoards.map((boards) => ({
+    zone: worker.config.zones.find((zone) => zone.id === boards.neighbour) as ZoneConfig,
+    outgoing: new BorderBoard(boards.outgoing),
+    incoming: new BorderBoard(boards.incoming),
+  }));
+  return new BorderSight(worker.zone, neighbours, stripM);
+}
 
 function post(message: FromZone): void {
   port.postMessage(message);
@@ -30,6 +44,7 @@ const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
 const store = new StoreClient(data.storePort);
 const crossings = crossingsOf(config.world, data.zone, config.handoverMarginM);
+const borderSight = sightOf(data, sightStripM(config));
 const view = new ViewSystem(
   {
     radiusM: config.viewRadiusM,
@@ -39,7 +54,8 @@ const view = new ViewSystem(
     originXM: data.zone.originXM,
     originYM: data.zone.originYM,
   },
-  createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM, crossings.reachM),
+  // Ghosts stand up to the strip's width outside the bounds, players up to the hand-over margin.
+  createSpatialIndex(config.spatialIndex, data.zone, config.viewRadiusM + config.viewMarginM, borderSight ? borderSight.reachM : crossings.reachM),
   (count) => metrics.visibleEntities.observe(count),
 );
 const zone = new Zone(
@@ -54,6 +70,7 @@ const zone = new Zone(
     flushIntervalMs: config.flushIntervalMs,
     flushBatchRows: config.flushBatchRows,
     crossings,
+    ...(borderSight ? { borderSight } : {}),
   },
   inbound,
   outbound,

@@ -4,7 +4,8 @@
  *                  rest queue in arrival order (job-queue.ts);
  *   2. logic     — the queued jobs apply in order (moves validated, with corrections for
  *                  rejected ones; a move across a border or into a portal hands the player over
- *                  to the next zone), and the NPCs walk;
+ *                  to the next zone), the NPCs walk, and the neighbours' entities near the
+ *                  borders are taken in as ghosts while this zone's go out (borders/);
  *   3. view      — the view system works out each viewer's news (view/view-system.ts);
  *   4. encode    — one WorldUpdate frame per viewer with news, written in place into a batch that
  *                  goes into the outbound ring with one reservation per batch (frame-outbox.ts);
@@ -34,6 +35,7 @@ import { ZoneEconomy, type ZoneEconomyStore } from './economy/zone-economy.ts';
 import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.ts';
 import { Crossings, type Crossing } from './crossings.ts';
 import { Departures } from './departures.ts';
+import type { BorderSight } from './borders/border-sight.ts';
 import { JobQueue, type Arrivals, type JobSource } from './job-queue.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
@@ -65,6 +67,8 @@ export interface ZoneSettings {
   readonly flushBatchRows: number;
   /** The zone's borders and portals (crossings.ts); none when absent. */
   readonly crossings?: Crossings;
+  /** Sight across the zone's borders (borders/border-sight.ts); none when absent. */
+  readonly borderSight?: BorderSight;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -188,6 +192,8 @@ export class Zone {
     const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
     this.lastTickMs = nowMs;
     this.wanderers.step(this.world, dtS);
+    this.settings.borderSight?.receive(this.world);
+    this.settings.borderSight?.publish(this.world);
     const t2 = performance.now();
     const results = this.view.update(this.world, this.tickNumber);
     const t3 = performance.now();
@@ -323,8 +329,11 @@ export class Zone {
     const persisted = this.writeBack?.track(arrive.epoch, nowMs) ?? { epoch: arrive.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
     persisted.version = arrive.version + 1;
     persisted.savedVersion = arrive.savedVersion;
-    const player = this.world.addPlayer(
-      {
+    const sight = this.settings.borderSight;
+    // Across a border it is seamless: the ghost this zone showed of the player becomes it.
+    const seamless = sight !== undefined && !arrive.portal;
+    const ghost = seamless ? sight.arriving(arrive.entityId) : undefined;
+    const fields = {
         kind: EntityKind.ENTITY_KIND_PLAYER,
         playerId,
         sessionId,
@@ -342,9 +351,19 @@ export class Zone {
         joinedAtMs: nowMs,
         persisted,
         inventory: arrive.inventory ? { playerId, gold: arrive.inventory.gold, items: arrive.inventory.items } : undefined,
-      },
-      arrive.entityId,
-    );
+      };
+    let player: Player;
+    if (ghost) {
+      player = this.world.promote(ghost, fields);
+      let moved = 0;
+      if (ghost.x !== player.x || ghost.y !== player.y) moved |= MoveField.MOVE_FIELD_POSITION;
+      if (ghost.heading !== player.heading) moved |= MoveField.MOVE_FIELD_HEADING;
+      if (moved !== 0) this.world.markChanged(player, moved);
+    } else {
+      player = this.world.addPlayer(fields, arrive.entityId);
+    }
+    // Its client goes on with what it knew; what it cannot see from here is despawned.
+    if (seamless) this.view.welcome(player.slot, arrive.knownIds);
     this.counters.arrivals++;
     this.hooks.arrived?.(sessionId, playerId);
     this.send(sessionId, {
@@ -358,8 +377,8 @@ export class Zone {
         xCm: toCentimetres(player.x + zone.originXM),
         yCm: toCentimetres(player.y + zone.originYM),
         heading: player.heading,
-        // Until sight reaches across borders, every change of zone starts a fresh view.
-        freshView: true,
+        freshView: !seamless,
+        moveSeq: player.lastMoveSeq,
       },
     });
     this.economy?.refreshInventory(player);
@@ -455,8 +474,8 @@ export class Zone {
     if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) return;
     for (const slot of this.view.viewersOf((speaker as Player).slot)) {
       const viewer = this.world.bySlot[slot];
-      // Only players have visible sets, so every viewer is one.
-      if (viewer && !viewer.removed) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
+      // Players, not ghosts: a ghost's player hears what is said in its own zone.
+      if (viewer && !viewer.removed && 'sessionId' in viewer) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
     }
   }
 
@@ -498,6 +517,9 @@ export class Zone {
    */
   private handOver(player: Player, move: MoveJob, crossing: Crossing): void {
     const nowMs = this.timers.now;
+    const sight = this.settings.borderSight;
+    const seamless = sight !== undefined && !crossing.portal;
+    const knownIds = seamless ? this.view.knownBy(player.slot) : [];
     const arrive: ArriveJob = {
       playerId: player.playerId,
       entityId: player.id,
@@ -513,12 +535,23 @@ export class Zone {
       lastMoveSeq: player.lastMoveSeq,
       moveBudgetM: player.moveBudgetM,
       handedOverAtMs: Date.now(),
+      knownIds,
       // The move itself is a change the database has not seen.
       version: player.persisted.version + 1,
       savedVersion: player.persisted.savedVersion,
       inventory: player.inventory ? { gold: player.inventory.gold, items: player.inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) } : undefined,
     };
-    this.world.removePlayer(player);
+    // A long jump lands beyond what this zone shows: there it simply leaves.
+    if (seamless && sight.inReach(move.x, move.y)) {
+      // Shown here from now on as the new zone's ghost, at the point it crossed to.
+      player.x = move.x;
+      player.y = move.y;
+      player.heading = move.heading;
+      this.world.markChanged(player, MoveField.MOVE_FIELD_POSITION | MoveField.MOVE_FIELD_HEADING);
+      sight.departed(this.world, player, crossing.to.id);
+    } else {
+      this.world.removePlayer(player);
+    }
     this.economy?.left(player, TradeReasons.zoneChanged);
     this.departures.open(player.sessionId);
     if (crossing.portal) this.counters.handoversByPortal++;

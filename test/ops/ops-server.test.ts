@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
+import { eventually } from '../helpers/wait.ts';
 
 let server: TestServer;
 before(async () => {
@@ -15,6 +16,8 @@ it('/metrics shows the zone, ring, gateway and process metrics, each zone labell
   const client = await server.player(1);
   client.move((client.self?.x as number) + 1, client.self?.y as number, 0);
   await client.ping();
+  // Each zone has ticked at least once (its first tick comes a tick interval after it starts).
+  await eventually(async () => (await Promise.all(['1', '2'].map(async (zone) => (sampleValue(await server.metricsText(), 'zone_tick_duration_seconds_count', { zone }) ?? 0) > 0))).every(Boolean), 'both zones to have ticked');
   const text = await server.metricsText();
   for (const zone of ['1', '2']) {
     assert.ok((sampleValue(text, 'zone_tick_duration_seconds_count', { zone }) ?? 0) > 0, `tick histogram for zone ${zone}`);

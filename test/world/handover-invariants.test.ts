@@ -152,8 +152,9 @@ it('leaves every player in exactly one zone when a zone worker dies in the middl
   const forest = server.supervisor.zones.find((zone) => zone.id === 2);
   assert.ok(forest?.worker);
   const generation = forest.generation;
-  // The forest dies with crossings on their way into it and out of it, and held moves behind them.
-  await walk(crossers, MOVES_EACH / 2);
+  // The forest dies just as everyone's last move heads into it: some are on their way, some
+  // there, with held moves behind them.
+  await walk(crossers, MOVES_EACH / 2 + 1);
   await forest.worker?.terminate();
   await eventually(async () => forest.state === 'running' && forest.generation > generation, 'the forest to be back');
   await eventually(async () => (await server.playersInTransit()) === 0, 'no player between zones');

@@ -75,6 +75,8 @@ export class ViewSystem {
   private candidateSlots = new Int32Array(256);
   private candidateDistSq = new Float64Array(256);
   private readonly observeVisible: (count: number) => void;
+  /** Players that came from another zone, by slot: the entity ids their client knows already. */
+  private readonly welcomes = new Map<number, readonly number[]>();
 
   /** `observeVisible` hears the size of every recomputed visible set (for the metrics). */
   constructor(settings: ViewSettings, index: SpatialIndex, observeVisible: (count: number) => void = () => {}) {
@@ -112,6 +114,29 @@ export class ViewSystem {
     return viewers;
   }
 
+  /**
+   * The player in `slot` has just come from another zone: its next update works out its view
+   * afresh (spawns for all it sees, an entity it knew already included), and despawns those of
+   * `knownIds` (what its client knew in the zone it left) that it does not see here.
+   */
+  welcome(slot: number, knownIds: readonly number[]): void {
+    this.welcomes.set(slot, knownIds);
+    // What the slot held before is not this player's.
+    if (slot < this.visibleCount.length) this.visibleCount[slot] = 0;
+  }
+
+  /**
+   * The entity ids the client of the player in `slot` knows now: what it sees, or, for one
+   * welcomed this tick and not yet shown anything here, what it knew where it came from.
+   */
+  knownBy(slot: number): number[] {
+    const welcomed = this.welcomes.get(slot);
+    if (welcomed) return [...welcomed];
+    const ids: number[] = [];
+    for (const visible of this.visibleOf(slot)) ids.push(this.ids[visible] as number);
+    return ids;
+  }
+
   /** The slots the player in `slot` sees now (a view of internal memory: copy to keep). */
   visibleOf(slot: number): Int32Array {
     return (this.visible[slot] ?? new Int32Array(0)).subarray(0, this.visibleCount[slot] ?? 0);
@@ -125,12 +150,24 @@ export class ViewSystem {
     const refresh = this.settings.refreshTicks;
     for (const player of world.playersBySession.values()) {
       results.begin(player.slot);
-      if (player.addedThisTick) this.recompute(player, 0);
+      const known = this.welcomes.get(player.slot);
+      if (known) this.welcomeView(player, known);
+      else if (player.addedThisTick) this.recompute(player, 0);
       else if ((tick + player.slot) % refresh === 0) this.recompute(player, this.visibleCount[player.slot] as number);
       else this.carryOver(player);
       results.end();
     }
     return results;
+  }
+
+  private welcomeView(player: Player, knownIds: readonly number[]): void {
+    this.welcomes.delete(player.slot);
+    this.recompute(player, 0);
+    if (knownIds.length === 0) return;
+    const set = this.visible[player.slot] as Int32Array;
+    const seen = new Set<number>();
+    for (let i = 0; i < (this.visibleCount[player.slot] as number); i++) seen.add(this.ids[set[i] as number] as number);
+    for (const id of knownIds) if (!seen.has(id)) this.results.addDespawn(id);
   }
 
   // ---------------------------------------------------------------- 1. entity news
@@ -146,6 +183,9 @@ export class ViewSystem {
       this.index.remove(entity.slot);
       gone[entity.slot] = 1;
       this.goneSlots.push(entity.slot);
+      // A slot's next entity starts with no visible set.
+      this.visibleCount[entity.slot] = 0;
+      this.welcomes.delete(entity.slot);
     }
     for (const entity of world.added) {
       const slot = entity.slot;

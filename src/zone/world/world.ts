@@ -28,6 +28,11 @@ export interface Entity {
   addedThisTick: boolean;
   /** True once it has left the zone; its slot is reused after the tick ends. */
   removed: boolean;
+  /**
+   * 0 for the zone's own entities. For a ghost, the id of the neighbouring zone that owns the
+   * entity and shows it across the border (zone/borders/): seen here, simulated there.
+   */
+  ghostOf: number;
 }
 
 /** What the write-back (zone/write-back.ts) holds on each player. */
@@ -65,7 +70,7 @@ export interface Player extends Entity {
 }
 
 /** What `World.add*` fills in itself. */
-type NewEntity<T extends Entity> = Omit<T, 'id' | 'slot' | 'changed' | 'addedThisTick' | 'removed'>;
+type NewEntity<T extends Entity> = Omit<T, 'id' | 'slot' | 'changed' | 'addedThisTick' | 'removed' | 'ghostOf'>;
 
 export class World {
   /** Where new entities take their ids: unique in the whole world when the server shares one source. */
@@ -107,6 +112,38 @@ export class World {
     return this.add<Entity>(fields);
   }
 
+  /** A ghost: an entity of zone `ghostOf`, with the id it has there. */
+  addGhost(fields: NewEntity<Entity>, id: number, ghostOf: number): Entity {
+    const ghost = this.add<Entity>(fields, id);
+    ghost.ghostOf = ghostOf;
+    return ghost;
+  }
+
+  /**
+   * The player was handed to zone `ghostOf` and is shown here as that zone's ghost from now on:
+   * the same entity to everyone who sees it (same id and slot, no despawn). The player object
+   * counts as removed, for anything still holding it.
+   */
+  demote(player: Player, ghostOf: number): Entity {
+    this.playersBySession.delete(player.sessionId);
+    if (this.playersById.get(player.playerId) === player) this.playersById.delete(player.playerId);
+    const { id, kind, playerId, slot, x, y, heading, changed, addedThisTick } = player;
+    const ghost: Entity = { id, kind, playerId, slot, x, y, heading, changed, addedThisTick, removed: false, ghostOf };
+    this.replace(player, ghost);
+    player.removed = true;
+    return ghost;
+  }
+
+  /** A ghost becomes a player of this zone (it was handed over here): same id and slot, no spawn. */
+  promote(ghost: Entity, fields: NewEntity<Player>): Player {
+    const player: Player = { ...fields, id: ghost.id, slot: ghost.slot, changed: ghost.changed, addedThisTick: ghost.addedThisTick, removed: false, ghostOf: 0 };
+    this.replace(ghost, player);
+    ghost.removed = true;
+    this.playersBySession.set(player.sessionId, player);
+    this.playersById.set(player.playerId, player);
+    return player;
+  }
+
   removePlayer(player: Player): void {
     this.playersBySession.delete(player.sessionId);
     if (this.playersById.get(player.playerId) === player) this.playersById.delete(player.playerId);
@@ -143,9 +180,19 @@ export class World {
     this.removed.length = 0;
   }
 
+  /** Puts `next` in `previous`'s place: its slot, its id, and this tick's change lists. */
+  private replace(previous: Entity, next: Entity): void {
+    this.bySlot[next.slot] = next;
+    this.entities.set(next.id, next);
+    for (const list of [this.added, this.changed]) {
+      const at = list.indexOf(previous);
+      if (at >= 0) list[at] = next;
+    }
+  }
+
   private add<T extends Entity>(fields: NewEntity<T>, id?: number): T {
     const slot = this.freeSlots.pop() ?? this.bySlot.length;
-    const entity = { ...fields, id: id !== undefined && !this.entities.has(id) ? id : this.allocateEntityId(), slot, changed: 0, addedThisTick: true, removed: false } as T;
+    const entity = { ...fields, id: id !== undefined && !this.entities.has(id) ? id : this.allocateEntityId(), slot, changed: 0, addedThisTick: true, removed: false, ghostOf: 0 } as T;
     this.bySlot[slot] = entity;
     this.entities.set(entity.id, entity);
     this.added.push(entity);
