@@ -63,6 +63,21 @@ export class ZoneMetrics {
     foldedCounter(registry, 'zone_frame_bytes_out_total', 'Bytes of frames written to the outbound ring.', () => counters.bytesOut);
     foldedCounter(registry, 'zone_frames_rejected_total', 'Frames that did not fit in the outbound ring; each dropped its session.', () => counters.framesRejected);
     foldedCounter(registry, 'zone_moves_rejected_total', 'Moves rejected by validation and answered with a correction.', () => counters.movesRejected);
+    foldedCounter(registry, 'zone_handovers_out_total', 'Players this zone handed to another, across a border or through a portal.', () => counters.handoversByBorder + counters.handoversByPortal);
+    foldedCounter(registry, 'zone_handovers_in_total', 'Players handed over to this zone by another.', () => counters.arrivals);
+    foldedCounter(registry, 'zone_jobs_forwarded_total', 'Jobs that reached this zone after it had handed their player over, sent on to the new zone.', () => counters.jobsForwarded);
+    const sight = zone.borderSight;
+    if (sight) {
+      new Gauge({
+        name: 'zone_ghosts',
+        help: 'Entities of other zones seen across the borders in this zone now.',
+        registers: [registry],
+        collect() {
+          this.set(sight.ghostCount);
+        },
+      });
+      foldedCounter(registry, 'zone_border_board_overflows_total', 'Ticks in which more entities stood near a border than its board holds (ZoneLimits.borderSightMaxEntities); the rest were not shown across.', () => sight.counters.boardOverflows);
+    }
     const writeBack = zone.writeBack;
     if (writeBack) {
       new Gauge({

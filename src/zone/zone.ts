@@ -179,6 +179,11 @@ export class Zone {
     return this.settings.zone.id;
   }
 
+  /** Sight across the zone's borders, when it has any. */
+  get borderSight(): BorderSight | undefined {
+    return this.settings.borderSight;
+  }
+
   tick(nowMs: number): void {
     const phases = this.phases;
     const t0 = performance.now();
