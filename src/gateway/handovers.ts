@@ -4,11 +4,13 @@
  * the gateway holds that state, and nothing else does.
  *
  *   1. `started`: the session stops sending to the old zone. Its client's messages are held here,
- *      in order (`hold`). A FENCE goes into the old zone's ring behind the session's last job.
+ *      in order (`hold`). A FENCE goes into the old zone's ring behind the session's last job, and
+ *      the zone is asked to take its jobs at once (between ticks) rather than at its next tick.
  *   2. `forwarded`: the old zone took the FENCE and sent on the session's jobs that reached it
  *      after the hand-over, unapplied. The old zone's frames are delivered first; then the
  *      player's ARRIVE and those jobs go into the new zone's ring together, the session moves to
- *      the new zone, and the held messages are dispatched there, in order.
+ *      the new zone (asked, again, to take them at once), and the held messages are dispatched
+ *      there, in order.
  *   3. `arrived`: the new zone has the player. The hand-over is done.
  *
  * So no input is dropped, applied by both zones or applied out of order. When something fails
@@ -145,8 +147,13 @@ export class Handovers {
       // Closed already: its LEAVE is on its way to the old zone, which sends it on.
       this.host.awaitSave(player.playerId, sessionId);
     }
-    if (from.state === 'running' && from.generation === transit.fromGeneration) this.host.linkOf(from).addFence(sessionId);
-    else this.arrive(transit, []);
+    if (from.state === 'running' && from.generation === transit.fromGeneration) {
+      this.host.linkOf(from).addFence(sessionId);
+      // The old zone answers between its ticks, not at the next one.
+      from.send({ type: 'take-jobs' });
+    } else {
+      this.arrive(transit, []);
+    }
   }
 
   /** 2. The old zone took the FENCE: `jobs` are the session's jobs it took before, unapplied. */
@@ -236,6 +243,8 @@ export class Handovers {
       return this.logOut(transit, to.state === 'running' ? SessionEnds.serverBusy : SessionEnds.zoneUnavailable);
     }
     transit.stage = 'arriving';
+    // The new zone takes the player in at once, and tells its client.
+    to.send({ type: 'take-jobs' });
     if (!session) return;
     session.zone = to;
     session.zoneGeneration = to.generation;

@@ -45,6 +45,8 @@ export type ToZone =
    */
   | { readonly type: 'escrow-hold'; readonly requestId: number; readonly playerId: number; readonly gold: number; readonly itemIds: readonly number[] }
   | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
+  /** A hand-over waits on a job just written (a FENCE, an ARRIVE): take the ring's jobs now, not at the next tick. */
+  | { readonly type: 'take-jobs' }
   /** Take the last jobs, release every player, write back everything; give up at deadlineMs (wall clock). */
   | { readonly type: 'stop'; readonly deadlineMs: number };
 

@@ -31,8 +31,11 @@ export type RequestJob = MoveJob | EconomyJob | ChatJob | undefined;
 /** The queued mark of a FENCE job (departures.ts). */
 export const Fence = Object.freeze({ fence: true as const });
 
-/** A queued job: a request, or a FENCE. */
-export type QueuedJob = RequestJob | typeof Fence;
+/** A queued job already dealt with between ticks (Zone.takeJobsNow): the tick skips it. */
+export const Taken = Object.freeze({ taken: true as const });
+
+/** A queued job: a request, a FENCE, or one taken already. */
+export type QueuedJob = RequestJob | typeof Fence | typeof Taken;
 
 /** Called at once for the jobs that bring a player in; their fields are valid until it returns. */
 export interface Arrivals {

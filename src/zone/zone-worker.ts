@@ -154,6 +154,9 @@ port.on('message', (message: ToZone) => {
     case 'escrow-release':
       zone.releaseTradeHold(message.holdId, message.committed);
       return;
+    case 'take-jobs':
+      zone.takeJobsNow();
+      return;
     case 'stop':
       // The zone keeps ticking while it stops, so that its players' last writes are retried in
       // zone time; the worker ends once everything is written or the deadline (wall clock) passes.

@@ -36,7 +36,7 @@ import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.
 import { Crossings, type Crossing } from './crossings.ts';
 import { Departures } from './departures.ts';
 import type { BorderSight } from './borders/border-sight.ts';
-import { JobQueue, type Arrivals, type JobSource } from './job-queue.ts';
+import { JobQueue, Taken, type Arrivals, type JobSource } from './job-queue.ts';
 import { checkMove, fullMoveBudget, type MoveRules } from './movement.ts';
 import { Wanderers } from './npcs.ts';
 import { TickTimers } from './tick-timers.ts';
@@ -211,6 +211,32 @@ export class Zone {
     phases.logic = t2 - t1;
     phases.view = t3 - t2;
     phases.encode = t4 - t3;
+  }
+
+  /**
+   * Takes the jobs in the ring now, between ticks, when the gateway says that a hand-over waits
+   * on them (a FENCE, an ARRIVE): an arrival joins at once and is told its new zone, a FENCE sends
+   * its session's jobs on at once. Everything else taken waits in the queue for the next tick,
+   * in order, as if that tick had taken it.
+   */
+  takeJobsNow(): void {
+    if (this.stopping) return;
+    const from = this.queue.count;
+    this.counters.jobs += this.queue.take(this.jobs, ZoneLimits.maxJobsPerTick, this.id, this.arrivals);
+    const { sessions, jobs, count } = this.queue;
+    for (let i = from; i < count; i++) {
+      const sessionId = sessions[i] as number;
+      const job = jobs[i];
+      if (job !== undefined && 'taken' in job) continue;
+      if (job !== undefined && 'fence' in job) {
+        this.fence(sessionId);
+        jobs[i] = Taken;
+      } else if (this.departures.has(sessionId)) {
+        this.departures.keep(sessionId, job);
+        jobs[i] = Taken;
+      }
+    }
+    this.outbox.flush();
   }
 
   // ---------------------------------------------------------------- stopping
@@ -428,10 +454,9 @@ export class Zone {
     for (let i = 0; i < count; i++) {
       const sessionId = sessions[i] as number;
       const job = jobs[i];
+      if (job !== undefined && 'taken' in job) continue;
       if (job !== undefined && 'fence' in job) {
-        const forwarded = this.departures.fence(sessionId);
-        this.counters.jobsForwarded += forwarded.length;
-        this.hooks.forwarded?.(sessionId, forwarded);
+        this.fence(sessionId);
         continue;
       }
       // The session's player went on to another zone: its jobs follow it there.
@@ -509,6 +534,13 @@ export class Zone {
     player.heading = move.heading;
     this.world.markChanged(player, fields);
     player.persisted.version++;
+  }
+
+  /** The session's FENCE: the jobs kept for it since its player left go on to its new zone. */
+  private fence(sessionId: number): void {
+    const forwarded = this.departures.fence(sessionId);
+    this.counters.jobsForwarded += forwarded.length;
+    this.hooks.forwarded?.(sessionId, forwarded);
   }
 
   /** Whether the store is deciding something for the player here: it stays until that is done. */

@@ -21,7 +21,7 @@ it('/metrics shows the zone, ring, gateway and process metrics, each zone labell
   const text = await server.metricsText();
   for (const zone of ['1', '2']) {
     assert.ok((sampleValue(text, 'zone_tick_duration_seconds_count', { zone }) ?? 0) > 0, `tick histogram for zone ${zone}`);
-    assert.notEqual(sampleValue(text, 'zone_tick_duration_seconds_bucket', { zone, le: '0.05' }), undefined);
+    assert.notEqual(sampleValue(text, 'zone_tick_duration_seconds_bucket', { zone, le: '+Inf' }), undefined);
     assert.notEqual(sampleValue(text, 'zone_tick_overruns_total', { zone }), undefined, `overruns for zone ${zone}`);
     assert.notEqual(sampleValue(text, 'zone_players', { zone }), undefined, `players for zone ${zone}`);
     assert.notEqual(sampleValue(text, 'gateway_jobs_enqueued_total', { zone }), undefined);
