@@ -9,10 +9,11 @@
  *   - hand-over latency as the crosser sees it, from sending the move that crosses to hearing
  *     ZoneChanged from the new zone: p50 and p99, in ms and in ticks (goal: p99 within 2 ticks);
  *   - the gateway's own hand-over duration (gateway_handover_duration_seconds) p99;
- *   - the zones' tick p99 (upper bound of its histogram bucket, buckets 25 % apart) and mean, and
- *     their ratios sight on ÷ off (goal: p99 no more than 1.15×).
+ *   - the zones' tick p99 (the worst zone's zone_tick_p99_seconds: exact, over its last 600
+ *     ticks, which the window covers) and mean, and their ratios sight on ÷ off (goal: p99 no
+ *     more than 1.15×).
  *
- *   npm run bench:handover [-- --json] [-- --players 2000] [-- --seconds 20]
+ *   npm run bench:handover [-- --json] [-- --players 2000] [-- --seconds 32]
  *
  * Durability: the embedded SQLite database in a temporary directory, as `npm start` runs it
  * (WAL, synchronous=NORMAL); FLUSH_INTERVAL_MS stays at its default.
@@ -30,7 +31,7 @@ import { printReport, type Row } from './lib/report.ts';
 const { values: args } = parseArgs({
   options: {
     players: { type: 'string', default: '2000' },
-    seconds: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '32' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -108,7 +109,7 @@ interface RunResult {
   readonly handoversPerS: number;
   readonly latencies: number[];
   readonly gatewayP99Ms: number | null;
-  readonly tickP99Ms: number | null;
+  readonly tickP99Ms: number;
   readonly tickMeanMs: number;
   readonly corrections: number;
 }
@@ -175,7 +176,7 @@ async function run(sight: boolean): Promise<RunResult> {
     const after: Sample[] = await server.scrape();
     const tickCount = total(after, 'zone_tick_duration_seconds_count') - total(before, 'zone_tick_duration_seconds_count');
     const tickSum = total(after, 'zone_tick_duration_seconds_sum') - total(before, 'zone_tick_duration_seconds_sum');
-    const tickP99 = quantileBound(buckets(before, 'zone_tick_duration_seconds'), buckets(after, 'zone_tick_duration_seconds'), 0.99);
+    const tickP99 = Math.max(...after.filter((sample) => sample.name === 'zone_tick_p99_seconds').map((sample) => sample.value));
     const gatewayP99 = quantileBound(buckets(before, 'gateway_handover_duration_seconds'), buckets(after, 'gateway_handover_duration_seconds'), 0.99);
     await Promise.all([...stations.map((station) => station.client), ...walkers].map((client) => client.close().catch(() => undefined)));
     latencies.sort((a, b) => a - b);
@@ -184,7 +185,7 @@ async function run(sight: boolean): Promise<RunResult> {
       handoversPerS: latencies.length / elapsedS,
       latencies,
       gatewayP99Ms: gatewayP99 === null ? null : gatewayP99 * 1000,
-      tickP99Ms: tickP99 === null ? null : tickP99 * 1000,
+      tickP99Ms: tickP99 * 1000,
       tickMeanMs: (tickSum / Math.max(1, tickCount)) * 1000,
       corrections,
     };
@@ -208,7 +209,7 @@ const rows: Row[] = [on, off].map((result) => ({
   tickMeanMs: result.tickMeanMs,
   corrections: result.corrections,
 }));
-const p99Ratio = on.tickP99Ms !== null && off.tickP99Ms !== null ? on.tickP99Ms / off.tickP99Ms : null;
+const p99Ratio = on.tickP99Ms / off.tickP99Ms;
 const meanRatio = on.tickMeanMs / off.tickMeanMs;
 printReport({
   name: 'handover',
@@ -221,7 +222,7 @@ printReport({
     { key: 'latencyP99Ms', title: 'latency p99 ms', digits: 1 },
     { key: 'latencyP99Ticks', title: 'p99 ticks', digits: 2 },
     { key: 'gatewayP99Ms', title: 'gateway p99 ≤ ms', digits: 0 },
-    { key: 'tickP99Ms', title: 'tick p99 ≤ ms', digits: 2 },
+    { key: 'tickP99Ms', title: 'tick p99 ms', digits: 2 },
     { key: 'tickMeanMs', title: 'tick mean ms', digits: 3 },
     { key: 'corrections' },
   ],
@@ -231,7 +232,7 @@ printReport({
     latencyGoalHeld: quantile(on.latencies, 0.99) / tickMs <= 2,
     tickP99Ratio: p99Ratio,
     tickMeanRatio: meanRatio,
-    tickRatioGoalHeld: p99Ratio !== null && p99Ratio <= 1.15,
+    tickRatioGoalHeld: p99Ratio <= 1.15,
   },
-  notes: ['tick p99 is the upper bound of the histogram bucket that holds it (buckets 25 % apart); the mean comes from the histogram sum'],
+  notes: ["tick p99: the worst zone's p99 over its last 600 ticks (30 s, within the window); tick mean: all zones over the window, from the histogram"],
 });

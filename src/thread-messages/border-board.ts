@@ -4,7 +4,7 @@
  * main thread on the way: the writer overwrites the whole list every tick, and the reader takes
  * the latest complete one (a seqlock): a torn read is noticed and that tick's list skipped.
  *
- * Layout (little-endian, in a SharedArrayBuffer of `BorderBoard.bytes(capacity)`):
+ * Layout (the platform's byte order: both sides are threads of one process; in a SharedArrayBuffer of `BorderBoard.bytes(capacity)`):
  *   0   i32 seq        odd while the writer writes, even when the list is complete
  *   4   i32 count
  *   8   f64 writtenAtMs (Date.now() of the last complete list: a dead writer's list goes stale)
@@ -31,7 +31,11 @@ export interface BoardEntry {
 export class BorderBoard {
   readonly capacity: number;
   private readonly control: Int32Array;
-  private readonly view: DataView;
+  /** The records through typed arrays (every field is aligned to its size). */
+  private readonly words: Uint32Array;
+  private readonly bytes: Uint8Array;
+  private readonly floats: Float32Array;
+  private readonly doubles: Float64Array;
 
   static bytes(capacity: number): number {
     return HEADER_BYTES + RECORD_BYTES * capacity;
@@ -40,7 +44,10 @@ export class BorderBoard {
   constructor(buffer: SharedArrayBuffer) {
     this.capacity = Math.floor((buffer.byteLength - HEADER_BYTES) / RECORD_BYTES);
     this.control = new Int32Array(buffer, 0, 2);
-    this.view = new DataView(buffer);
+    this.words = new Uint32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+    this.floats = new Float32Array(buffer);
+    this.doubles = new Float64Array(buffer);
   }
 
   // ---------------------------------------------------------------- the writer's side
@@ -59,20 +66,19 @@ export class BorderBoard {
   add(entityId: number, kind: number, flags: number, playerId: number, x: number, y: number, heading: number): boolean {
     if (this.writing >= this.capacity) return false;
     const at = HEADER_BYTES + RECORD_BYTES * this.writing++;
-    const view = this.view;
-    view.setUint32(at, entityId, true);
-    view.setUint8(at + 4, kind);
-    view.setUint8(at + 5, flags);
-    view.setFloat64(at + 8, playerId, true);
-    view.setFloat64(at + 16, x, true);
-    view.setFloat64(at + 24, y, true);
-    view.setFloat32(at + 32, heading, true);
+    this.words[at >> 2] = entityId;
+    this.bytes[at + 4] = kind;
+    this.bytes[at + 5] = flags;
+    this.doubles[(at + 8) >> 3] = playerId;
+    this.doubles[(at + 16) >> 3] = x;
+    this.doubles[(at + 24) >> 3] = y;
+    this.floats[(at + 32) >> 2] = heading;
     return true;
   }
 
   /** Publishes the list. */
   end(nowMs: number): void {
-    this.view.setFloat64(8, nowMs, true);
+    this.doubles[1] = nowMs;
     Atomics.store(this.control, 1, this.writing);
     // Even again: the list is complete. Seq-cst, so the reader that sees it sees the records.
     Atomics.add(this.control, 0, 1);
@@ -89,19 +95,19 @@ export class BorderBoard {
     const before = Atomics.load(this.control, 0);
     if ((before & 1) !== 0) return -1;
     const count = Math.min(Atomics.load(this.control, 1), this.capacity);
-    const view = this.view;
-    const writtenAtMs = view.getFloat64(8, true);
+    const writtenAtMs = this.doubles[1] as number;
+    const { words, bytes, doubles, floats } = this;
     for (let i = 0; i < count; i++) {
       const at = HEADER_BYTES + RECORD_BYTES * i;
       let entry = into[i];
       if (!entry) into[i] = entry = { entityId: 0, kind: 0, flags: 0, playerId: 0, x: 0, y: 0, heading: 0 };
-      entry.entityId = view.getUint32(at, true);
-      entry.kind = view.getUint8(at + 4);
-      entry.flags = view.getUint8(at + 5);
-      entry.playerId = view.getFloat64(at + 8, true);
-      entry.x = view.getFloat64(at + 16, true);
-      entry.y = view.getFloat64(at + 24, true);
-      entry.heading = view.getFloat32(at + 32, true);
+      entry.entityId = words[at >> 2] as number;
+      entry.kind = bytes[at + 4] as number;
+      entry.flags = bytes[at + 5] as number;
+      entry.playerId = doubles[(at + 8) >> 3] as number;
+      entry.x = doubles[(at + 16) >> 3] as number;
+      entry.y = doubles[(at + 24) >> 3] as number;
+      entry.heading = floats[(at + 32) >> 2] as number;
     }
     if (Atomics.load(this.control, 0) !== before) return -1;
     if (before === 0 || nowMs - writtenAtMs > staleMs) return -2;

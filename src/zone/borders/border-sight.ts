@@ -37,6 +37,8 @@ export class BorderSight {
   private readonly departures = new Map<number, { readonly to: number; ticks: number }>();
   private readonly entries: BoardEntry[] = [];
   private readonly listed = new Set<number>();
+  /** Per neighbour, during `publish`: 1 once its board is full. */
+  private readonly full: Uint8Array;
 
   /** `stripM`: how far from a border an entity is shown across it. */
   constructor(zone: ZoneConfig, neighbours: readonly Neighbour[], stripM: number) {
@@ -44,6 +46,7 @@ export class BorderSight {
     this.neighbours = neighbours;
     this.stripM = stripM;
     for (const neighbour of neighbours) this.ghosts.set(neighbour.zone.id, new Map());
+    this.full = new Uint8Array(neighbours.length);
   }
 
   /** How far outside the zone's bounds a ghost may stand, metres. */
@@ -86,31 +89,35 @@ export class BorderSight {
 
   /** After the logic phase: this zone's entities near each border go on that neighbour's board. */
   publish(world: World): void {
-    const { originXM, originYM } = this.zone;
-    for (const neighbour of this.neighbours) {
-      const board = neighbour.outgoing;
-      const to = neighbour.zone;
-      board.begin();
-      for (const entity of world.entities.values()) {
-        let flags = 0;
-        const x = entity.x + originXM;
-        const y = entity.y + originYM;
-        if (entity.ghostOf !== 0) {
-          // Of ghosts, only players this zone has just handed over: shown where they left until
-          // their new zone shows them (to their new zone always, that it may take them over).
-          if (!this.departures.has(entity.id)) continue;
-          if (entity.ghostOf !== to.id && distanceToZone(x, y, to) > this.stripM) continue;
-          flags = DEPARTING;
-        } else if (distanceToZone(x, y, to) > this.stripM) {
-          continue;
-        }
-        if (!board.add(entity.id, entity.kind, flags, entity.playerId, x, y, entity.heading)) {
+    const { originXM, originYM, widthM, heightM } = this.zone;
+    const strip = this.stripM;
+    const neighbours = this.neighbours;
+    const full = this.full;
+    for (let n = 0; n < neighbours.length; n++) {
+      (neighbours[n] as Neighbour).outgoing.begin();
+      full[n] = 0;
+    }
+    for (const entity of world.entities.values()) {
+      const departing = entity.ghostOf !== 0;
+      // Of ghosts, only players this zone has just handed over: shown where they left until
+      // their new zone shows them (to their new zone always, that it may take them over).
+      if (departing && !this.departures.has(entity.id)) continue;
+      // Most entities stand deeper inside than any neighbour can see: one test rules them out.
+      if (!departing && entity.x >= strip && entity.y >= strip && entity.x <= widthM - strip && entity.y <= heightM - strip) continue;
+      const x = entity.x + originXM;
+      const y = entity.y + originYM;
+      for (let n = 0; n < neighbours.length; n++) {
+        const to = (neighbours[n] as Neighbour).zone;
+        if (full[n] !== 0) continue;
+        if (!(departing && entity.ghostOf === to.id) && distanceToZone(x, y, to) > strip) continue;
+        if (!(neighbours[n] as Neighbour).outgoing.add(entity.id, entity.kind, departing ? DEPARTING : 0, entity.playerId, x, y, entity.heading)) {
+          full[n] = 1;
           this.counters.boardOverflows++;
-          break;
         }
       }
-      board.end(Date.now());
     }
+    const nowMs = Date.now();
+    for (const neighbour of neighbours) neighbour.outgoing.end(nowMs);
   }
 
   /** The player has just been handed to neighbour `to` across the border: shown here as its ghost. */
