@@ -5,9 +5,10 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import { issueToken } from '../../src/auth/token.ts';
 import { LoginRefusedError, ZoneClient, type CloseInfo } from '../../src/client/zone-client.ts';
-import { ErrorCode, MoveRejectReason, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { ChatChannel, ErrorCode, MoveRejectReason, type WorldUpdate } from '../../src/protocol/messages.ts';
 import type { Metronome } from './metronome.ts';
 import type { BotOptions } from './options.ts';
+import { Route } from './route.ts';
 import { clusterCentre, clusterOf, Walker } from './walker.ts';
 
 /** What a bot tells its group; the group counts and measures. */
@@ -20,6 +21,8 @@ export interface BotSink {
   rtt(ms: number, sentAt: number): void;
   /** A logged-in bot's connection closed without the bot asking for it. */
   disconnected(client: ZoneClient): void;
+  /** The bot changed zones: `ms` from sending the move that took it across to hearing its new zone. */
+  handedOver(ms: number, sentAt: number): void;
 }
 
 /** Frames and bytes a bot's socket received, counted as they come off the wire. */
@@ -29,6 +32,10 @@ export interface Traffic {
 }
 
 const LOGOUT_WAIT_MS = 10_000;
+/** A travelling bot says something about this often. */
+const CHAT_EVERY_S = 10;
+/** Moves whose send time a travelling bot keeps, to time the one that takes it across. */
+const MOVES_KEPT = 64;
 
 /** "ERROR_CODE_SLOW_CONSUMER" → "SLOW_CONSUMER". */
 function enumName(values: object, prefix: string, code: number): string {
@@ -76,6 +83,10 @@ export class Bot {
   private readonly sink: BotSink;
   private readonly clocks: BotClocks;
   private walker: Walker | undefined;
+  private route: Route | undefined;
+  /** Send times of the latest moves, by seq modulo MOVES_KEPT. */
+  private readonly moveSentAt = new Float64Array(MOVES_KEPT);
+  private readonly moveSeqs = new Float64Array(MOVES_KEPT);
   /** What takes the bot off its clocks. */
   private stopClocks: (() => void)[] = [];
   private stopping = false;
@@ -119,6 +130,17 @@ export class Bot {
     if (this.stopping) return;
     this.inWorld = true;
     const { cluster, firstId, zones, rate, speedMps } = options;
+    if (options.travel) {
+      this.route = new Route(self.zoneId, speedMps / rate, ((this.playerId * 7919) % 80) - 40);
+      this.home = true;
+      client.on('zoneChanged', (change) => {
+        this.route?.zoneChanged(change.freshView);
+        const at = change.moveSeq % MOVES_KEPT;
+        if (this.moveSeqs[at] === change.moveSeq) this.sink.handedOver(performance.now() - (this.moveSentAt[at] as number), this.moveSentAt[at] as number);
+      });
+      this.stopClocks = [this.clocks.moves.add(() => this.travel()), this.clocks.pings.add(() => this.ping())];
+      return;
+    }
     const home = clusterCentre(clusterOf(this.playerId, firstId, zones, cluster.size), self.zoneWidth, self.zoneHeight, cluster);
     this.walker = new Walker(home, cluster.radius, speedMps / rate, { x: self.zoneWidth, y: self.zoneHeight });
     this.home = this.walker.isHome({ x: self.x - self.zoneX, y: self.y - self.zoneY });
@@ -137,6 +159,22 @@ export class Bot {
     client.move(x, y, to.heading);
     this.movesSent++;
     this.home = walker.isHome(to);
+  }
+
+  /** One move along the tour, and now and then something said to those around. */
+  private travel(): void {
+    const { client, route } = this;
+    const self = client?.self;
+    if (!client || !route || !self) return;
+    const to = route.step(self);
+    if (!to) return;
+    const sentAt = performance.now();
+    this.sink.moveSent(self.zoneId, self.entityId, to.x, to.y, sentAt);
+    const seq = client.move(to.x, to.y, to.heading);
+    this.moveSeqs[seq % MOVES_KEPT] = seq;
+    this.moveSentAt[seq % MOVES_KEPT] = sentAt;
+    this.movesSent++;
+    if (Math.random() < 1 / (CHAT_EVERY_S * this.options.rate)) client.chat(ChatChannel.CHAT_CHANNEL_SAY, `bot ${this.playerId} passing through ${self.zoneName}`);
   }
 
   private ping(): void {

@@ -53,6 +53,10 @@ export interface FleetResult {
   readonly cpuSeconds: number;
   readonly moveToSeenMs: Percentiles;
   readonly rttMs: Percentiles;
+  /** Move-to-seen for moves seen from another zone than the mover's. */
+  readonly moveToSeenAcrossMs: Percentiles;
+  /** Travelling bots: from the move that took a bot across to hearing its new zone. */
+  readonly handoverMs: Percentiles;
   readonly framesPerBotSecond: Percentiles;
   readonly bytesPerBotSecond: Percentiles;
 }
@@ -118,7 +122,7 @@ function mergeProgress(all: readonly GroupProgress[]): GroupProgress {
 }
 
 function mergeResults(results: readonly GroupResult[], stoppedEarly: boolean): FleetResult {
-  const histogram = (key: 'moveToSeenUs' | 'rttUs' | 'framesPerBotSecond' | 'bytesPerBotSecond'): Histogram => {
+  const histogram = (key: 'moveToSeenUs' | 'moveToSeenAcrossUs' | 'handoverUs' | 'rttUs' | 'framesPerBotSecond' | 'bytesPerBotSecond'): Histogram => {
     const merged = new Histogram();
     for (const result of results) merged.add(result[key]);
     return merged;
@@ -148,6 +152,8 @@ function mergeResults(results: readonly GroupResult[], stoppedEarly: boolean): F
     cpuSeconds: sum('cpuSeconds'),
     moveToSeenMs: histogram('moveToSeenUs').summary(1000),
     rttMs: histogram('rttUs').summary(1000),
+    moveToSeenAcrossMs: histogram('moveToSeenAcrossUs').summary(1000),
+    handoverMs: histogram('handoverUs').summary(1000),
     framesPerBotSecond: histogram('framesPerBotSecond').summary(),
     bytesPerBotSecond: histogram('bytesPerBotSecond').summary(),
   };

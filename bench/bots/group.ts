@@ -41,6 +41,10 @@ export interface GroupResult {
   /** Move-to-seen, µs. */
   readonly moveToSeenUs: HistogramData;
   readonly rttUs: HistogramData;
+  /** Move-to-seen for moves seen from another zone than the mover's. */
+  readonly moveToSeenAcrossUs: HistogramData;
+  /** Travelling bots: from the move that took a bot across to hearing its new zone. */
+  readonly handoverUs: HistogramData;
   /** Frames (bytes) each connected bot received in each whole second of the window. */
   readonly framesPerBotSecond: HistogramData;
   readonly bytesPerBotSecond: HistogramData;
@@ -72,6 +76,7 @@ export class BotGroup implements BotSink {
   private readonly sendWindow: SendWindow = { from: Infinity, to: Infinity };
   private readonly moveTimer = new MoveTimer(this.sendWindow);
   private readonly rttUs = new Histogram();
+  private readonly handoverUs = new Histogram();
   private readonly framesPerBotSecond = new Histogram();
   private readonly bytesPerBotSecond = new Histogram();
   private window: { startedAt: number; cpu: NodeJS.CpuUsage; frames: number; bytes: number; moves: number } | undefined;
@@ -148,6 +153,8 @@ export class BotGroup implements BotSink {
       errors: Object.fromEntries(this.errorCounts),
       moveToSeenUs: this.moveTimer.latencyUs.toData(),
       rttUs: this.rttUs.toData(),
+      moveToSeenAcrossUs: this.moveTimer.acrossLatencyUs.toData(),
+      handoverUs: this.handoverUs.toData(),
       framesPerBotSecond: this.framesPerBotSecond.toData(),
       bytesPerBotSecond: this.bytesPerBotSecond.toData(),
       windowSeconds: window ? (closedAt - window.startedAt) / 1000 : 0,
@@ -219,10 +226,14 @@ export class BotGroup implements BotSink {
     if (sentAt >= this.sendWindow.from && sentAt <= this.sendWindow.to) this.rttUs.record(ms * 1000);
   }
 
+  handedOver(ms: number, sentAt: number): void {
+    if (sentAt >= this.sendWindow.from && sentAt <= this.sendWindow.to) this.handoverUs.record(ms * 1000);
+  }
+
   disconnected(client: ZoneClient): void {
     this.disconnects++;
     this.moveTimer.forgetViewer(client);
     const self = client.self;
-    if (self) this.moveTimer.log.forget(self.zoneId, self.entityId);
+    if (self) this.moveTimer.log.forget(self.entityId);
   }
 }

@@ -35,15 +35,16 @@ export interface SeenCounts {
   foreign: number;
 }
 
-/** One viewer: its zone, and per mover it sees, the number of the last move it was shown. */
+/** One viewer: per mover it sees, the number of the last move it was shown. */
 interface Viewer {
-  readonly zoneId: number;
   readonly shownUpTo: Map<number, number>;
 }
 
 export class MoveTimer {
   /** Move-to-seen, µs. */
   readonly latencyUs = new Histogram();
+  /** The same, for moves seen from another zone than the mover's (across a border). */
+  readonly acrossLatencyUs = new Histogram();
   readonly counts: SeenCounts = { superseded: 0, unmatched: 0, foreign: 0 };
   /** Every move the bots of this process send is recorded here. */
   readonly log = new SendLog();
@@ -63,9 +64,9 @@ export class MoveTimer {
    */
   frame(viewer: object, zoneId: number, update: WorldUpdate, entities: ReadonlyMap<number, KnownEntity>, receivedAt: number): void {
     let state = this.viewers.get(viewer);
-    if (!state) this.viewers.set(viewer, (state = { zoneId, shownUpTo: new Map() }));
+    if (!state) this.viewers.set(viewer, (state = { shownUpTo: new Map() }));
     const { shownUpTo } = state;
-    const movers = this.log.zone(zoneId);
+    const movers = this.log.movers;
     for (const id of update.despawns) shownUpTo.delete(id);
     for (const spawn of update.spawns as EntitySpawn[]) {
       // A spawn is not a move: the moves it shows were made out of this viewer's sight, and only
@@ -106,6 +107,7 @@ export class MoveTimer {
         const sentAt = moves.sentAt(n);
         if (sentAt < from || sentAt > to) continue;
         this.latencyUs.record((receivedAt - sentAt) * 1000);
+        if (moves.zoneId !== zoneId) this.acrossLatencyUs.record((receivedAt - sentAt) * 1000);
         if (n < shown) this.counts.superseded++;
       }
     }
@@ -124,8 +126,8 @@ export class MoveTimer {
   pending(): number {
     const { from, to } = this.window;
     let missing = 0;
-    for (const { zoneId, shownUpTo } of this.viewers.values()) {
-      const movers = this.log.zone(zoneId);
+    const movers = this.log.movers;
+    for (const { shownUpTo } of this.viewers.values()) {
       for (const [id, last] of shownUpTo) {
         const moves = movers.get(id);
         if (!moves) continue;

@@ -30,6 +30,8 @@ export interface BotOptions {
   /** The run stops and fails once the errors pass this. */
   readonly maxErrors: number;
   readonly secret: string;
+  /** Walk the default world's tour (route.ts) instead of staying in clusters, and chat now and then. */
+  readonly travel: boolean;
 }
 
 /**
@@ -63,6 +65,8 @@ export const USAGE = `usage: npm run bots -- --url ws://127.0.0.1:7777 --count N
   --processes K          spread the bots over K processes (default 1)
   --cluster              one process per CPU (same as --processes ${availableParallelism()})
   --max-errors N         stop and exit 1 once more than N errors were counted (default 0)
+  --travel               walk a tour of the default world instead of clusters: across its
+                         borders and through the crypt's portals, saying something every ~10 s
   --secret S             the server's TOKEN_SECRET (default: env TOKEN_SECRET, else the development secret)
   --json FILE            also write the results to FILE as JSON
   --help                 this text`;
@@ -108,6 +112,7 @@ export function parseBotArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         processes: { type: 'string' },
         cluster: { type: 'boolean' },
         'max-errors': { type: 'string' },
+        travel: { type: 'boolean' },
         secret: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean' },
@@ -145,6 +150,7 @@ export function parseBotArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     processes: v.cluster ? availableParallelism() : number(v.processes, 'processes', 1, 1, 256, true),
     maxErrors: number(v['max-errors'], 'max-errors', 0, 0, Number.MAX_SAFE_INTEGER, true),
     secret,
+    travel: v.travel ?? false,
     jsonFile: v.json,
     help: v.help ?? false,
   };

@@ -25,6 +25,7 @@ export function botConfig(options: BotOptions): Record<string, Cell> {
     pingIntervalS: options.pingIntervalMs / 1000,
     processes: Math.min(options.processes, options.count),
     maxErrors: options.maxErrors,
+    travel: options.travel,
   };
 }
 
@@ -48,6 +49,7 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     movesSeenUnmatched: result.seen.unmatched,
     movesSeenFromOtherProcesses: result.seen.foreign,
     botsCpuCores: result.cpuSeconds / seconds,
+    handoversPerSec: result.handoverMs.count / seconds,
   });
   return {
     name: 'bots',
@@ -64,6 +66,8 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     ],
     rows: [
       row('move-to-seen', 'ms', result.moveToSeenMs),
+      row('move-to-seen across a border', 'ms', result.moveToSeenAcrossMs),
+      row('hand-over (travel)', 'ms', result.handoverMs),
       row('RTT (ping)', 'ms', result.rttMs),
       row('frames received per bot', 'frames/s', result.framesPerBotSecond),
       row('bytes received per bot', 'bytes/s', result.bytesPerBotSecond),
@@ -71,6 +75,7 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     summary,
     notes: [
       'move-to-seen: from a bot sending a move to another bot of the same process applying the frame that shows it, one sample per move sent in the window and viewer (README, "Load-test bots").',
+      'move-to-seen across a border: the samples whose viewer was in another zone than the mover. hand-over: with --travel, from a bot sending the move that takes it into another zone to hearing ZoneChanged.',
       'Distributions and rates cover the measured window only; errors and disconnects the whole run, one count per event.',
     ],
   };

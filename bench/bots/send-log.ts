@@ -1,6 +1,7 @@
 /**
- * When each bot sent each of its recent moves, and where the server will show each: the zone
- * and entity id (unique in the world) and the position in whole centimetres. All
+ * When each bot sent each of its recent moves, and where the server will show each: the entity
+ * id (unique in the world, so a move is found whichever zone shows it) and the position in whole
+ * centimetres. All
  * bots of one process share one log, so that an observer bot that sees an entity arrive at
  * (xCm, yCm) can look up which move took it there, and when it was sent.
  *
@@ -22,6 +23,8 @@ export function wireCentimetres(metres: number): number {
  * kept, in a ring. Send times grow with the number.
  */
 export class MoveHistory {
+  /** The zone the entity was in when it sent its latest move. */
+  zoneId = 0;
   private readonly xCm = new Int32Array(KEPT_PER_ENTITY);
   private readonly yCm = new Int32Array(KEPT_PER_ENTITY);
   private readonly sentAts = new Float64Array(KEPT_PER_ENTITY);
@@ -59,28 +62,20 @@ export class MoveHistory {
   }
 }
 
-const NO_MOVERS: ReadonlyMap<number, MoveHistory> = new Map();
-
 export class SendLog {
-  /** By zone id, then entity id. */
-  private readonly zones = new Map<number, Map<number, MoveHistory>>();
+  /** The moves of the entities that are bots of this process (and have moved), by entity id. */
+  readonly movers = new Map<number, MoveHistory>();
 
-  /** Records that the move of entity `entityId` of zone `zoneId` to (x, y) metres was sent at `sentAt` (performance.now()). */
+  /** Records that entity `entityId`, in zone `zoneId`, sent a move to (x, y) metres at `sentAt` (performance.now()). */
   record(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void {
-    let zone = this.zones.get(zoneId);
-    if (!zone) this.zones.set(zoneId, (zone = new Map()));
-    let moves = zone.get(entityId);
-    if (!moves) zone.set(entityId, (moves = new MoveHistory()));
+    let moves = this.movers.get(entityId);
+    if (!moves) this.movers.set(entityId, (moves = new MoveHistory()));
+    moves.zoneId = zoneId;
     moves.record(x, y, sentAt);
   }
 
-  /** The moves of the zone's entities that are bots of this process (and have moved), by entity id. */
-  zone(zoneId: number): ReadonlyMap<number, MoveHistory> {
-    return this.zones.get(zoneId) ?? NO_MOVERS;
-  }
-
   /** Forgets an entity, so that a bot that left and a new one given the same id are not confused. */
-  forget(zoneId: number, entityId: number): void {
-    this.zones.get(zoneId)?.delete(entityId);
+  forget(entityId: number): void {
+    this.movers.delete(entityId);
   }
 }
