@@ -9,6 +9,7 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config/config.ts';
+import { sightStripM, zonesWithin } from '../config/world.ts';
 import { ChatChannel, ErrorCode, type ClientMessage } from '../protocol/messages.ts';
 import { ChatRefusals, RefusalMessages, type ChatRefusal, type RefusalMessage } from '../protocol/reasons.ts';
 import type { ChatJob } from '../thread-messages/jobs.ts';
@@ -53,9 +54,15 @@ export class Chat {
   private readonly messages: Counter<'channel'>;
   private readonly refusals: Counter<'reason'>;
 
-  constructor(config: Pick<Config, 'chatMaxChars'>, registry: Registry, host: ChatHost) {
+  /** The zones that see into each zone (sight across borders), by zone id: they hear its SAY too. */
+  private readonly seenFrom = new Map<number, Set<number>>();
+
+  constructor(config: Pick<Config, 'chatMaxChars' | 'world' | 'sightAcrossBorders' | 'viewRadiusM' | 'viewMarginM' | 'handoverMarginM'>, registry: Registry, host: ChatHost) {
     this.maxChars = config.chatMaxChars;
     this.host = host;
+    if (config.sightAcrossBorders) {
+      for (const zone of config.world.zones) this.seenFrom.set(zone.id, new Set(zonesWithin(config.world, zone.id, sightStripM(config)).map((z) => z.id)));
+    }
     this.messages = new Counter({ name: 'gateway_chat_messages_total', help: 'Chat messages sent on to the zones, by channel.', labelNames: ['channel'], registers: [registry] });
     this.refusals = new Counter({ name: 'gateway_chat_refusals_total', help: 'Chat messages refused, by reason.', labelNames: ['reason'], registers: [registry] });
   }
@@ -79,7 +86,14 @@ export class Chat {
     }
     const job: ChatJob = { channel, seq, fromPlayerId: session.playerId, fromName: session.name, text };
     const deliver = (): void => {
-      if (!this.host.linkOf(target).writeChat(target.id, job)) return this.host.refuse(session, seq, RefusalMessages.zoneBusy);
+      const link = this.host.linkOf(target);
+      if (!link.writeChat(target.id, job)) return this.host.refuse(session, seq, RefusalMessages.zoneBusy);
+      // Said near a border, it is heard by those who see the speaker from the zones beside
+      // (key 0: the speaker is not theirs; each finds its ghost of it).
+      if (channel === ChatChannel.CHAT_CHANNEL_SAY) {
+        const beside = this.seenFrom.get(link.zone.id);
+        if (beside) for (const other of this.host.links()) if (beside.has(other.zone.id) && other.zone.state === 'running') other.writeChat(0, job);
+      }
       this.messages.inc({ channel: CHANNEL_LABELS[channel] as string });
     };
     // A listener changing zones hears it in its new zone.

@@ -485,10 +485,12 @@ export class Zone {
   /**
    * Delivers a chat message: said, to the players who see the speaker (as of the last view
    * update) and the speaker; to the whole zone; whispered, to the one listener (the key); from the
-   * system (key 0), to the whole zone. A speaker or listener no longer here hears nothing.
+   * system (key 0), to the whole zone. A speaker or listener no longer here hears nothing. Said in
+   * a zone beside this one (key 0): to the players here who see the speaker's ghost.
    */
   private chat(sessionId: number, job: ChatJob): void {
     const { channel } = job;
+    if (channel === ChatChannel.CHAT_CHANNEL_SAY && sessionId === 0) return this.chatFromBeside(job);
     // The system speaks to the whole zone with no speaker; everyone else needs to be here.
     const speaker = channel === ChatChannel.CHAT_CHANNEL_SYSTEM ? undefined : this.world.playersBySession.get(sessionId);
     if (channel !== ChatChannel.CHAT_CHANNEL_SYSTEM && !speaker) return;
@@ -505,6 +507,20 @@ export class Zone {
     for (const slot of this.view.viewersOf((speaker as Player).slot)) {
       const viewer = this.world.bySlot[slot];
       // Players, not ghosts: a ghost's player hears what is said in its own zone.
+      if (viewer && !viewer.removed && 'sessionId' in viewer) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
+    }
+  }
+
+  /** Something said in a zone beside this one: heard by those here who see the speaker across the border. */
+  private chatFromBeside(job: ChatJob): void {
+    let ghost: { id: number; slot: number } | undefined;
+    for (const entity of this.world.entities.values()) {
+      if (entity.ghostOf !== 0 && entity.playerId === job.fromPlayerId) ghost = entity;
+    }
+    if (!ghost) return;
+    const frame = encodeServerMessage({ chat: { channel: job.channel, fromEntityId: ghost.id, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
+    for (const slot of this.view.viewersOf(ghost.slot)) {
+      const viewer = this.world.bySlot[slot];
       if (viewer && !viewer.removed && 'sessionId' in viewer) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
     }
   }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
-import { toCentimetres } from '../../src/protocol/messages.ts';
+import { ChatChannel, toCentimetres } from '../../src/protocol/messages.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually, until } from '../helpers/wait.ts';
@@ -111,4 +111,24 @@ it("rebuilds, in every client, the whole world's truth after a random walk aroun
     throw new Error(`${err.message}: ${last}\n${lines.join('\n')}`);
   });
   await Promise.all(clients.map((client) => client.close()));
+});
+
+it('lets those who see a speaker across a border hear what it says, and nobody else', async () => {
+  const speaker = await server.player(61); // meadow
+  const near = await server.player(62); // forest
+  const far = await server.player(66); // forest, at its spawn far from the border
+  speaker.move(995, 300, 0);
+  near.move(1010, 300, 0);
+  const speakerId = speaker.self?.entityId as number;
+  await until(near, () => near.entities.get(speakerId)?.x === 995, 'the forest player to see the speaker across the border');
+  const heardFar: string[] = [];
+  far.on('chat', (message) => heardFar.push(message.fromName));
+  speaker.chat(ChatChannel.CHAT_CHANNEL_SAY, 'over the fence');
+  const heard = await near.next('chat');
+  assert.deepEqual([heard.fromEntityId, heard.fromName, heard.text], [speakerId, 'Player61', 'over the fence']);
+  // The far player hears it only if it is told anything at all: a zone message proves the order.
+  far.chat(ChatChannel.CHAT_CHANNEL_ZONE, 'marker');
+  await far.next('chat', (message) => message.fromName === 'Player66');
+  assert.deepEqual(heardFar, ['Player66'], 'the far player heard only its own marker');
+  await Promise.all([speaker.close(), near.close(), far.close()]);
 });
