@@ -21,7 +21,7 @@ const EAST = 1015;
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ ZONES: '', MAX_SPEED_MPS: '1000', FLUSH_INTERVAL_MS: '300', ZONE_RESTART_DELAY_MS: '100' });
+  server = await startTestServer({ ZONES: '', MAX_SPEED_MPS: '1000', FLUSH_INTERVAL_MS: '300', ZONE_RESTART_DELAY_MS: '2000' });
 });
 after(() => server.stop());
 
@@ -162,8 +162,6 @@ it('leaves every player in exactly one zone when a zone worker dies in the middl
   // Those in the forest were disconnected with it; so were those whose held moves walked them
   // into it while it was down, logged out with their state written by the gateway.
   assert.ok(cut.length > 0, 'the forest\'s players were disconnected');
-  const saved = sampleValue(await server.metricsText(), 'gateway_handovers_total', { kind: 'border', outcome: 'saved' }) ?? 0;
-  assert.ok(saved > 0, 'some players on their way into the dead zone were written back by the gateway');
   // Told that their zone restarted, or (on their way into it) that it is unavailable.
   assert.deepEqual([...new Set(cut.map((crosser) => crosser.client.closed?.code))].filter((code) => code !== 4009 && code !== 1013), []);
   // Those the crash disconnected log in again: their characters were released, once each.
@@ -178,3 +176,30 @@ it('leaves every player in exactly one zone when a zone worker dies in the middl
     assert.ok(row && [1, 2].includes(row.zoneId) && !row.online, `player ${401 + i * 4} is saved in one zone and offline: ${JSON.stringify(row)}`);
   }
 });
+
+it('logs a player walking into a zone that is down out, with its state written where it crossed to', { timeout: 120_000 }, async () => {
+  const crossers = await crossersAt(801);
+  for (const crosser of crossers) crosser.client.move(WEST, crosser.baseY, 0);
+  for (const crosser of crossers) await until(crosser.client, () => crosser.client.self?.x === WEST, 'the crosser at its place in the meadow');
+  const forest = server.supervisor.zones.find((zone) => zone.id === 2);
+  assert.ok(forest?.worker);
+  const generation = forest.generation;
+  const saved = async (): Promise<number> => sampleValue(await server.metricsText(), 'gateway_handovers_total', { kind: 'border', outcome: 'saved' }) ?? 0;
+  const savedBefore = await saved();
+  // Down for ZONE_RESTART_DELAY_MS (2 s) and its start: the crossings below all find it down.
+  await forest.worker.terminate();
+  for (const crosser of crossers) crosser.client.move(EAST, crosser.baseY, 0);
+  for (const crosser of crossers) await until(crosser.client, () => crosser.client.closed !== undefined, 'the crosser to be logged out');
+  assert.deepEqual([...new Set(crossers.map((crosser) => crosser.client.closed?.code))], [1013], 'told to come back shortly (ZONE_UNAVAILABLE)');
+  await eventually(async () => (await saved()) - savedBefore >= CROSSERS, 'each to be written by the gateway');
+  assert.equal((await saved()) - savedBefore, CROSSERS);
+  for (const [i, crosser] of crossers.entries()) {
+    const row = server.characterInDatabase(801 + i * 4);
+    assert.deepEqual(row && [row.zoneId, row.x, row.y, row.online], [2, EAST - 1000, crosser.baseY, false], 'saved in the forest, where its move took it');
+  }
+  await eventually(async () => forest.state === 'running' && forest.generation > generation, 'the forest to be back');
+  const back = await server.player(801);
+  assert.deepEqual([back.self?.zoneId, back.self?.x, back.self?.y], [2, EAST, 100]);
+  await back.logout();
+});
+
