@@ -253,14 +253,6 @@ export function insideArea(xM: number, yM: number, area: Area): boolean {
   return xM >= area.xM && xM <= area.xM + area.widthM && yM >= area.yM && yM <= area.yM + area.heightM;
 }
 
-/** The zones that share a border with `zoneId`: a player may walk from it into them. */
-export function neighboursOf(world: WorldMap, zoneId: number): ZoneConfig[] {
-  const ids = bordersOf(world)
-    .filter((border) => border.a === zoneId || border.b === zoneId)
-    .map((border) => (border.a === zoneId ? border.b : border.a));
-  return world.zones.filter((zone) => ids.includes(zone.id));
-}
-
 /**
  * How far from a border an entity is seen from across it: anyone on the other side sees up to
  * the view radius and margin, and may itself stand up to the hand-over margin past the border.

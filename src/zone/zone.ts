@@ -320,7 +320,7 @@ export class Zone {
       exp: join.exp,
       playTimeS: join.playTimeS,
       joinedAtMs: nowMs,
-      persisted: this.writeBack?.track(join.epoch, nowMs) ?? { epoch: join.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY },
+      persisted: this.track(join.epoch),
       inventory: undefined,
     });
     this.economy?.refreshInventory(player);
@@ -331,15 +331,7 @@ export class Zone {
         accepted: {
           playerId,
           entityId: player.id,
-          zoneId: zone.id,
-          zoneName: zone.name,
-          xCm: toCentimetres(player.x + zone.originXM),
-          yCm: toCentimetres(player.y + zone.originYM),
-          heading: player.heading,
-          zoneX: zone.originXM,
-          zoneY: zone.originYM,
-          zoneWidth: zone.widthM,
-          zoneHeight: zone.heightM,
+          ...this.zoneAndPlace(player),
           tickHz: this.settings.tickHz,
         },
       },
@@ -355,9 +347,8 @@ export class Zone {
     const { playerId } = arrive;
     const previous = this.world.playersById.get(playerId);
     if (previous) this.leave(previous.sessionId);
-    const { zone } = this.settings;
     const nowMs = this.timers.now;
-    const persisted = this.writeBack?.track(arrive.epoch, nowMs) ?? { epoch: arrive.epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
+    const persisted = this.track(arrive.epoch);
     persisted.version = arrive.version + 1;
     persisted.savedVersion = arrive.savedVersion;
     const sight = this.settings.borderSight;
@@ -399,20 +390,33 @@ export class Zone {
     this.hooks.arrived?.(sessionId, playerId);
     this.send(sessionId, {
       zoneChanged: {
-        zoneId: zone.id,
-        zoneName: zone.name,
-        zoneX: zone.originXM,
-        zoneY: zone.originYM,
-        zoneWidth: zone.widthM,
-        zoneHeight: zone.heightM,
-        xCm: toCentimetres(player.x + zone.originXM),
-        yCm: toCentimetres(player.y + zone.originYM),
-        heading: player.heading,
+        ...this.zoneAndPlace(player),
         freshView: !seamless,
         moveSeq: player.lastMoveSeq,
       },
     });
     this.economy?.refreshInventory(player);
+  }
+
+  /** A new player's write-back state (none without a store). */
+  private track(epoch: number): Player['persisted'] {
+    return this.writeBack?.track(epoch, this.timers.now) ?? { epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
+  }
+
+  /** This zone, and where the player stands in the world, as LoginAccepted and ZoneChanged tell them. */
+  private zoneAndPlace(player: Player): { zoneId: number; zoneName: string; zoneX: number; zoneY: number; zoneWidth: number; zoneHeight: number; xCm: number; yCm: number; heading: number } {
+    const { zone } = this.settings;
+    return {
+      zoneId: zone.id,
+      zoneName: zone.name,
+      zoneX: zone.originXM,
+      zoneY: zone.originYM,
+      zoneWidth: zone.widthM,
+      zoneHeight: zone.heightM,
+      xCm: toCentimetres(player.x + zone.originXM),
+      yCm: toCentimetres(player.y + zone.originYM),
+      heading: player.heading,
+    };
   }
 
   /** The player's state as the database should have it. */
