@@ -3,7 +3,7 @@
  * on SIGTERM or SIGINT. Exit codes: 0 after a clean stop, 1 when the stop failed or ran past its
  * deadline, 2 for a configuration error.
  */
-import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { BindError, ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createLogger } from './log/logger.ts';
 import { startServer, type RunningServer } from './server.ts';
 
@@ -55,6 +55,8 @@ try {
   server = await startServer(config, log);
   if (signalled) stop(server);
 } catch (err) {
-  log.fatal({ err }, 'server failed to start');
+  // A port that cannot be bound is the operator's to fix: say which, without a stack trace.
+  if (err instanceof BindError) log.fatal(`server failed to start: ${err.message}`);
+  else log.fatal({ err }, 'server failed to start');
   process.exit(1);
 }

@@ -99,6 +99,22 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A port that could not be bound, named by its settings, with what the system said. */
+export class BindError extends Error {
+  override readonly name = 'BindError';
+  constructor(portSetting: 'PORT' | 'METRICS_PORT', hostSetting: 'HOST' | 'METRICS_HOST', host: string, port: number, err: NodeJS.ErrnoException) {
+    const why =
+      err.code === 'EADDRINUSE'
+        ? 'the port is in use (is another server running?)'
+        : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+          ? `${hostSetting} is not an address of this machine`
+          : err.code === 'EACCES'
+            ? 'this user may not bind that port'
+            : err.message;
+    super(`${portSetting}=${port} on ${hostSetting}=${host} cannot be bound: ${why} (${err.code ?? err.message})`);
+  }
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -241,6 +257,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     chatRatePerSec: readNumber(env, 'CHAT_RATE_PER_SEC', 1, 0.01, 100),
     chatBurst: readInt(env, 'CHAT_BURST', 5, 1, 1000),
   };
+  if (config.port !== 0 && config.port === config.metricsPort) throw new ConfigError(`PORT and METRICS_PORT are both ${config.port}: give them different ports`);
   // A chat job carries the name (at most 16 bytes) and up to 4 bytes per character of text, and
   // must fit in one record of the inbound ring (a quarter of it, less the record header).
   const largestChatJobBytes = 24 + 16 + 4 * config.chatMaxChars;

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Config } from '../config/config.ts';
+import { BindError, type Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { ClientMessage, ErrorCode, encodeServerMessage, type CreateCharacterRequest, type LoginRequest, type MoveRequest, type ServerMessageInit } from '../protocol/messages.ts';
 import { RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
@@ -126,13 +126,17 @@ export class Gateway {
       clientTracking: false,
     });
     this.wss.on('connection', (socket, request) => this.onConnection(socket, request));
+    // ws passes the HTTP server's errors on; listen() has already turned them into its rejection.
+    this.wss.on('error', () => {});
   }
 
+  /** Binds PORT on HOST; rejects with a BindError that names the settings. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException): void => reject(new BindError('PORT', 'HOST', this.config.host, this.config.port, err));
+      this.http.once('error', failed);
       this.http.listen(this.config.port, this.config.host, () => {
-        this.http.off('error', reject);
+        this.http.off('error', failed);
         resolve((this.http.address() as AddressInfo).port);
       });
     });

@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BindError } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MetricsHub } from '../metrics/metrics-hub.ts';
 import type { AdminApi } from './admin-api.ts';
@@ -55,11 +56,13 @@ export class OpsServer {
     });
   }
 
+  /** Binds METRICS_PORT on METRICS_HOST; rejects with a BindError that names the settings. */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException): void => reject(new BindError('METRICS_PORT', 'METRICS_HOST', this.host, this.port, err));
+      this.server.once('error', failed);
       this.server.listen(this.port, this.host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', failed);
         resolve((this.server.address() as AddressInfo).port);
       });
     });

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { issueToken } from '../../src/auth/token.ts';
@@ -12,6 +13,7 @@ import { ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
 import { handshakenSocket } from '../helpers/raw-socket.ts';
 import { TEST_SECRET } from '../helpers/server.ts';
+import { eventually, within } from '../helpers/wait.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -71,3 +73,70 @@ it('refuses to start in production without TOKEN_SECRET', { timeout: 20_000 }, a
   assert.equal(code, 2);
   assert.match(server.stderr(), /TOKEN_SECRET must be set/);
 });
+
+it('stops with a message naming PORT and HOST when the port is taken, exit 1, and leaves the data directory free', { timeout: 30_000 }, async () => {
+  const taken = createNetServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-main-port-'));
+  try {
+    const refused = startProcess({ PORT: String(port), DATA_DIR: dataDir });
+    const [code] = await once(refused.child, 'exit');
+    assert.equal(code, 1);
+    const fatal = refused.lines.find((line) => line.level === 60);
+    assert.equal(fatal?.msg, `server failed to start: PORT=${port} on HOST=127.0.0.1 cannot be bound: the port is in use (is another server running?) (EADDRINUSE)`);
+    assert.doesNotMatch(refused.stderr(), /Unhandled 'error' event/);
+    // Its lock on the data directory went with it: the next start on it comes up.
+    const next = startProcess({ DATA_DIR: dataDir });
+    await next.ready;
+    const exited = once(next.child, 'exit');
+    next.child.kill('SIGTERM');
+    assert.equal((await exited)[0], 0);
+  } finally {
+    taken.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('refuses PORT equal to METRICS_PORT before binding either, exit 2', { timeout: 20_000 }, async () => {
+  const server = startProcess({ PORT: '7795', METRICS_PORT: '7795' });
+  const [code] = await once(server.child, 'exit');
+  assert.equal(code, 2);
+  assert.match(server.stderr(), /PORT and METRICS_PORT are both 7795/);
+});
+
+it('drains when SIGTERM goes to `npm start` rather than to the server itself', { timeout: 30_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-npm-start-'));
+  try {
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, PORT: '0', METRICS_PORT: '0', ZONES: '1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const serverPid = await within(
+      new Promise<number>((resolve) => {
+        createInterface({ input: npm.stdout }).on('line', (line) => {
+          if (!line.startsWith('{')) return;
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === 'server ready') resolve(entry.pid as number);
+        });
+      }),
+      'the server under npm to be ready',
+    );
+    const exited = once(npm, 'exit');
+    npm.kill('SIGTERM');
+    await within(exited, 'npm to exit');
+    await eventually(async () => !alive(serverPid), `the server process ${serverPid} to be gone`);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
