@@ -5,7 +5,7 @@
 import { WebSocket as WsWebSocket } from 'ws';
 import { issueToken } from '../../src/auth/token.ts';
 import { LoginRefusedError, ZoneClient, type CloseInfo } from '../../src/client/zone-client.ts';
-import { ChatChannel, ErrorCode, MoveRejectReason, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { ChatChannel, ErrorCode, type WorldUpdate } from '../../src/protocol/messages.ts';
 import type { Metronome } from './metronome.ts';
 import type { BotOptions } from './options.ts';
 import { Route } from './route.ts';
@@ -116,7 +116,7 @@ export class Bot {
     this.client = client;
     client.on('error', (error) => sink.error(`error:${enumName(ErrorCode, 'ERROR_CODE_', error.code)}`));
     // The SDK has already put the bot back where the server says it is; the walk goes on from there.
-    client.on('correction', (correction) => sink.error(`correction:${enumName(MoveRejectReason, 'MOVE_REJECT_REASON_', correction.reason)}`));
+    client.on('correction', (correction) => sink.error(`correction:${correction.reason}`));
     client.on('update', (update) => sink.update(client, update, performance.now()));
     client.on('close', (info) => this.onClose(info));
     let self;

@@ -12,6 +12,7 @@ import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts
 import {
   ClientMessage,
   ErrorCode,
+  MoveRejectReason,
   PROTOCOL_VERSION,
   ServerMessage,
   CM_PER_METRE,
@@ -72,7 +73,7 @@ export interface ZoneClientEvents {
   spawn: KnownEntity;
   despawn: KnownEntity;
   move: KnownEntity;
-  correction: MoveCorrection;
+  correction: Correction;
   inventory: Inventory;
   /** The trade window changed (opened, an offer, a lock, an accept). */
   trade: TradeUpdate;
@@ -94,6 +95,32 @@ export interface ZoneClientEvents {
 }
 
 type Listener<T> = (value: T) => void;
+
+/** A call on a client whose connection is closed (or closing): nothing was sent. */
+export class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError';
+  /** The close, when it has happened: its code and reason. */
+  readonly close: CloseInfo | undefined;
+  constructor(close: CloseInfo | undefined) {
+    super(close ? `connection closed (${close.code} ${close.reason})` : 'connection closing');
+    this.close = close;
+  }
+}
+
+/** MOVE_REJECT_REASON_TOO_FAST → 'TOO_FAST'. */
+export type CorrectionReason = 'TOO_FAST' | 'OUT_OF_BOUNDS' | 'OUT_OF_SEQUENCE' | 'INVALID_VALUE' | 'ZONE_CHANGE_PENDING' | 'UNSPECIFIED';
+
+/** A rejected move: the server's position for the player (world coordinates, metres), and why. */
+export interface Correction {
+  /** The rejected move's sequence number. */
+  readonly seq: number;
+  readonly reason: CorrectionReason;
+  /** The same reason as the protocol's MoveRejectReason number. */
+  readonly code: MoveRejectReason;
+  readonly x: number;
+  readonly y: number;
+  readonly heading: number;
+}
 
 /** A refused log-in: the server's error code and message. */
 export class LoginRefusedError extends Error {
@@ -304,7 +331,9 @@ export class ZoneClient {
   }
 
   /** Sends an envelope, numbering it with the next seq. */
+  /** Sends any client message and returns its seq; throws ClientClosedError once the connection is closing. */
   send(message: ClientMessageInit): number {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) throw new ClientClosedError(this.closed);
     const seq = ++this.seq;
     this.socket.send(ClientMessage.encode({ ...message, seq }).finish());
     return seq;
@@ -352,12 +381,11 @@ export class ZoneClient {
         return;
       case 'correction': {
         const correction = message.correction as MoveCorrection;
-        if (this.self) {
-          this.self.x = correction.xCm / CM_PER_METRE;
-          this.self.y = correction.yCm / CM_PER_METRE;
-          this.self.heading = correction.heading;
-        }
-        this.emit('correction', correction);
+        const x = correction.xCm / CM_PER_METRE;
+        const y = correction.yCm / CM_PER_METRE;
+        if (this.self) Object.assign(this.self, { x, y, heading: correction.heading });
+        const name = (MoveRejectReason as unknown as Record<number, string | undefined>)[correction.reason] ?? 'MOVE_REJECT_REASON_UNSPECIFIED';
+        this.emit('correction', { seq: correction.seq, reason: name.slice('MOVE_REJECT_REASON_'.length) as CorrectionReason, code: correction.reason, x, y, heading: correction.heading });
         return;
       }
       case 'pong': {
@@ -438,7 +466,7 @@ export class ZoneClient {
   }
 
   private closedError(info: CloseInfo): Error {
-    return new Error(`connection closed (${info.code} ${info.reason})`);
+    return new ClientClosedError(info);
   }
 
   private onClose(info: CloseInfo): void {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { issueToken } from '../../src/auth/token.ts';
-import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
+import { ClientClosedError, LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { ClientMessage, ErrorCode, MoveRejectReason, PROTOCOL_VERSION, ServerMessage, type ServerError } from '../../src/protocol/messages.ts';
 import { handshakenSocket } from '../helpers/raw-socket.ts';
 import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -73,14 +73,18 @@ describe('sessions end to end', { timeout: 30_000 }, () => {
     const start = { x: client.self?.x as number, y: client.self?.y as number };
     const fast = client.move(start.x + 200, start.y, 0);
     const correction = await client.next('correction', (c) => c.seq === fast);
-    assert.equal(correction.reason, MoveRejectReason.MOVE_REJECT_REASON_TOO_FAST);
-    assert.deepEqual({ x: correction.xCm / 100, y: correction.yCm / 100 }, start);
+    assert.deepEqual([correction.reason, correction.code], ['TOO_FAST', MoveRejectReason.MOVE_REJECT_REASON_TOO_FAST], 'a name, and the protocol number');
+    assert.deepEqual({ x: correction.x, y: correction.y }, start);
     assert.deepEqual({ x: client.self?.x, y: client.self?.y }, start, 'the SDK snaps back');
 
     const outside = client.move(-1, start.y, 0);
     const second = await client.next('correction', (c) => c.seq === outside);
-    assert.equal(second.reason, MoveRejectReason.MOVE_REJECT_REASON_OUT_OF_BOUNDS);
+    assert.equal(second.reason, 'OUT_OF_BOUNDS');
     await client.close();
+    // A closed client says so rather than dropping what it is asked to send.
+    assert.throws(() => client.move(start.x, start.y, 0), ClientClosedError);
+    assert.throws(() => client.tradeCancel(), ClientClosedError);
+    await assert.rejects(client.ping(), ClientClosedError);
   });
 
   it('refuses everything but login and ping before log-in', async () => {
@@ -266,7 +270,7 @@ describe('sessions per address and pending log-ins', { timeout: 30_000 }, () => 
   it('frees the pending slot of a connection whose log-in was refused', async () => {
     const refused = await ZoneClient.connect(server.url);
     await assert.rejects(refused.login('not-a-token'), LoginRefusedError);
-    await assert.rejects(refused.ping(), /connection closed/, 'a closed client refuses at once');
+    await assert.rejects(refused.ping(), ClientClosedError, 'a closed client refuses at once');
     const next = await server.player(11); // would get SERVER_FULL if the slot were still held
     assert.equal(next.self?.playerId, 11);
     const closed = next.next('close');
