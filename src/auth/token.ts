@@ -1,10 +1,17 @@
 /**
- * Log-in tokens: `base64url(JSON {pid, exp}) "." base64url(HMAC-SHA256(secret, payload part))`.
- * `pid` is the player id (a positive safe integer), `exp` the expiry in Unix seconds. Whoever
- * holds the secret (the game's login service, or `npm run token` locally) can mint tokens; the
- * gateway only verifies them.
+ * Log-in tokens are JSON Web Tokens (RFC 7519), so a studio's login service or identity provider
+ * can issue them as they are:
+ *   - HS256, signed with TOKEN_SECRET: what `npm run token`, the bots and the tests mint;
+ *   - or, when TOKEN_PUBLIC_KEY_FILE or TOKEN_JWKS_URL is set, only RS256, PS256, ES256 or EdDSA,
+ *     checked against that key or the provider's JWKS (fetched when a token names a key not seen
+ *     yet, and cached), and HS256 is refused.
+ * The player id is the claim TOKEN_PLAYER_CLAIM (`sub` by default): a positive whole number, or a
+ * string of one. `exp` is required, and no token may live longer than TOKEN_MAX_LIFETIME_S
+ * (counted from `iat`, or from now without it). `iss` and `aud` are checked when configured.
+ * Verification is jose's; minting stays here, synchronous, for the HS256 case.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { GatewayLimits } from '../config/limits.ts';
 
 export interface TokenClaims {
@@ -17,38 +24,74 @@ export type TokenCheck =
   | { readonly ok: true; readonly claims: TokenClaims }
   | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
 
-/** Tokens longer than this are refused unread, so a huge token costs no HMAC work. */
-
-
-function sign(secret: string, payloadPart: string): Buffer {
-  return createHmac('sha256', secret).update(payloadPart).digest();
+/** How tokens are checked (config.ts reads these from the environment). */
+export interface TokenSettings {
+  /** The HS256 secret, used unless a public key or a JWKS is given. */
+  readonly secret: string;
+  /** A PEM public key (SPKI), or ''. */
+  readonly publicKeyPem: string;
+  /** An http(s) URL of a JSON Web Key Set, or ''. */
+  readonly jwksUrl: string;
+  readonly playerClaim: string;
+  /** '' for no check. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly maxLifetimeS: number;
 }
 
+const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/** Tokens minted here, and by the bots and tests: HS256 with the player id in `sub`. */
 export function issueToken(secret: string, playerId: number, ttlSeconds: number, nowMs = Date.now()): string {
   if (!Number.isSafeInteger(playerId) || playerId < 1) throw new RangeError(`player id must be a positive integer, got ${playerId}`);
-  const claims = { pid: playerId, exp: Math.floor(nowMs / 1000) + ttlSeconds };
-  const payloadPart = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payloadPart}.${sign(secret, payloadPart).toString('base64url')}`;
+  const iat = Math.floor(nowMs / 1000);
+  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ sub: String(playerId), iat, exp: iat + ttlSeconds })).toString('base64url');
+  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
+  return `${header}.${payload}.${signature}`;
 }
 
-export function verifyToken(secret: string, token: string, nowMs = Date.now()): TokenCheck {
-  if (token.length > GatewayLimits.maxTokenChars) return { ok: false, reason: 'invalid' };
-  const dot = token.indexOf('.');
-  if (dot <= 0 || dot !== token.lastIndexOf('.')) return { ok: false, reason: 'invalid' };
-  const payloadPart = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), 'base64url');
-  const expected = sign(secret, payloadPart);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'invalid' };
+export class TokenVerifier {
+  private readonly settings: TokenSettings;
+  private readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+
+  constructor(settings: TokenSettings) {
+    this.settings = settings;
+    if (settings.jwksUrl !== '') {
+      this.key = createRemoteJWKSet(new URL(settings.jwksUrl));
+      this.algorithms = ASYMMETRIC;
+    } else if (settings.publicKeyPem !== '') {
+      this.key = createPublicKey(settings.publicKeyPem);
+      this.algorithms = ASYMMETRIC;
+    } else {
+      this.key = new TextEncoder().encode(settings.secret);
+      this.algorithms = ['HS256'];
+    }
   }
-  if (typeof claims !== 'object' || claims === null) return { ok: false, reason: 'invalid' };
-  const { pid, exp } = claims as { pid?: unknown; exp?: unknown };
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid < 1) return { ok: false, reason: 'invalid' };
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, reason: 'invalid' };
-  if (exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: { playerId: pid, expiresAt: exp } };
+
+  async verify(token: string, nowMs = Date.now()): Promise<TokenCheck> {
+    // Refused unread: a long token costs no signature work.
+    if (token.length > GatewayLimits.maxTokenChars) return { ok: false, reason: 'invalid' };
+    const { issuer, audience, playerClaim, maxLifetimeS } = this.settings;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
+        algorithms: this.algorithms,
+        requiredClaims: ['exp'],
+        currentDate: new Date(nowMs),
+        ...(issuer !== '' ? { issuer } : {}),
+        ...(audience !== '' ? { audience } : {}),
+      }));
+    } catch (err) {
+      return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
+    }
+    const exp = payload.exp as number;
+    const from = typeof payload.iat === 'number' ? payload.iat : nowMs / 1000;
+    if (exp - from > maxLifetimeS) return { ok: false, reason: 'invalid' };
+    const raw = payload[playerClaim];
+    const playerId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(playerId) || playerId < 1) return { ok: false, reason: 'invalid' };
+    return { ok: true, claims: { playerId, expiresAt: exp } };
+  }
 }

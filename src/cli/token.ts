@@ -9,7 +9,8 @@ import { issueToken } from '../auth/token.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 
 const USAGE = `usage: npm run -s token -- --player ID [--ttl SECONDS]
-  prints a log-in token for player ID, valid for SECONDS (default 86400), signed with TOKEN_SECRET
+  prints a log-in token (an HS256 JWT) for player ID, valid for SECONDS (default 86400, at most
+  TOKEN_MAX_LIFETIME_S), signed with TOKEN_SECRET
   (or, without it, the development secret a server without TOKEN_SECRET also uses)`;
 
 function main(): number {
@@ -38,6 +39,10 @@ function main(): number {
   try {
     const config = loadConfig(process.env, false);
     secret = config.tokenSecret;
+    if (ttl > config.tokens.maxLifetimeS) {
+      console.error(`token: --ttl ${ttl} is longer than the server accepts (TOKEN_MAX_LIFETIME_S ${config.tokens.maxLifetimeS})`);
+      return 2;
+    }
     if (config.usingDevSecret) console.error('token: TOKEN_SECRET is not set; signing with the built-in development secret');
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -3,6 +3,9 @@
  * start-up with an error that names the variable, and is then frozen. Units are in the names.
  * README.md lists every variable; keep the two in step.
  */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { TokenSettings } from '../auth/token.ts';
 import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -23,6 +26,8 @@ export interface Config {
   readonly tokenSecret: string;
   /** True when no TOKEN_SECRET was given and the built-in development secret is in use. */
   readonly usingDevSecret: boolean;
+  /** How log-in tokens are verified (auth/token.ts): the secret, or a public key or a JWKS, and the claims. */
+  readonly tokens: TokenSettings;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
   readonly logColor: boolean;
@@ -161,6 +166,43 @@ function readWorld(env: Env): WorldMap {
   }
 }
 
+/** TOKEN_PUBLIC_KEY_FILE: a PEM public key, read and parsed now so that a bad one stops the start. */
+function readPublicKey(env: Env): string {
+  const path = (env.TOKEN_PUBLIC_KEY_FILE ?? '').trim();
+  if (path === '') return '';
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`TOKEN_PUBLIC_KEY_FILE ${path} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    createPublicKey(pem);
+  } catch {
+    throw new ConfigError(`TOKEN_PUBLIC_KEY_FILE ${path} is not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
+  }
+  return pem;
+}
+
+function readJwksUrl(env: Env): string {
+  const raw = (env.TOKEN_JWKS_URL ?? '').trim();
+  if (raw === '') return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`TOKEN_JWKS_URL must be a URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`TOKEN_JWKS_URL must be https:// (or http://), got "${url.protocol}//"`);
+  return raw;
+}
+
+function readClaimName(env: Env): string {
+  const claim = env.TOKEN_PLAYER_CLAIM || 'sub';
+  if (!/^[A-Za-z0-9_:./-]{1,64}$/.test(claim)) throw new ConfigError(`TOKEN_PLAYER_CLAIM must be a claim name, got "${claim}"`);
+  return claim;
+}
+
 function readMysqlUrl(env: Env): string {
   const raw = (env.MYSQL_URL ?? '').trim();
   if (raw === '') return '';
@@ -198,7 +240,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process.stdout.isTTY)): Config {
   const production = env.NODE_ENV === 'production';
   const secret = env.TOKEN_SECRET ?? '';
-  if (production && secret === '') throw new ConfigError('TOKEN_SECRET must be set when NODE_ENV=production');
+  const publicKeyPem = readPublicKey(env);
+  const jwksUrl = readJwksUrl(env);
+  if (publicKeyPem !== '' && jwksUrl !== '') throw new ConfigError('set TOKEN_PUBLIC_KEY_FILE or TOKEN_JWKS_URL, not both');
+  const keyed = publicKeyPem !== '' || jwksUrl !== '';
+  if (production && secret === '' && !keyed) throw new ConfigError('TOKEN_SECRET must be set when NODE_ENV=production (or TOKEN_PUBLIC_KEY_FILE or TOKEN_JWKS_URL)');
   if (secret !== '' && secret.length < 16) throw new ConfigError('TOKEN_SECRET must be at least 16 characters');
 
   const logLevel = env.LOG_LEVEL || 'info';
@@ -217,7 +263,16 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     zones: world.zones,
     tickHz: readInt(env, 'TICK_HZ', 20, 1, 120),
     tokenSecret: secret === '' ? DEV_TOKEN_SECRET : secret,
-    usingDevSecret: secret === '',
+    usingDevSecret: secret === '' && !keyed,
+    tokens: {
+      secret: secret === '' ? DEV_TOKEN_SECRET : secret,
+      publicKeyPem,
+      jwksUrl,
+      playerClaim: readClaimName(env),
+      issuer: (env.TOKEN_ISSUER ?? '').trim(),
+      audience: (env.TOKEN_AUDIENCE ?? '').trim(),
+      maxLifetimeS: readInt(env, 'TOKEN_MAX_LIFETIME_S', 86_400, 60, 365 * 86_400),
+    },
     logLevel,
     logFormat: logFormatRaw,
     logColor: logFormatRaw === 'pretty' && stdoutIsTty,

@@ -62,8 +62,11 @@ export const GatewayLimits = Object.freeze({
    * ends and LEAVEs waiting for room in a full ring are retried at least once a second.
    */
   framePumpRecheckMs: 1000,
-  /** Longer tokens are refused unread: a signed claim of one player id and an expiry is far shorter. */
-  maxTokenChars: 512,
+  /**
+   * Longer tokens are refused unread. An identity provider's RS256 JWT with a few claims is 1–2
+   * KB; the whole log-in frame is bounded by MAX_PAYLOAD_BYTES anyway.
+   */
+  maxTokenChars: 8192,
   /**
    * Addresses remembered as having sent an invalid token, each logged once; past this many the
    * memory starts over, so a flood from many addresses costs bounded memory and some log lines.

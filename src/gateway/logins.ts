@@ -14,7 +14,7 @@
  */
 import { WebSocket } from 'ws';
 import { GatewayLimits } from '../config/limits.ts';
-import { verifyToken } from '../auth/token.ts';
+import { TokenVerifier } from '../auth/token.ts';
 import type { Config } from '../config/config.ts';
 import { checkCharacterName, nameKey } from '../economy/character-names.ts';
 import type { Logger } from '../log/logger.ts';
@@ -72,6 +72,7 @@ export class Logins {
   private readonly startingZones: readonly ZoneHandle[];
   private readonly store: CharacterStore & Pick<EconomyStore, 'createCharacter'>;
   private readonly host: LoginHost;
+  private readonly tokens: TokenVerifier;
   /** The session playing each player on this node. */
   private readonly sessionsByPlayer = new Map<number, Session>();
   /** The same sessions by character name, lower-cased (names collide whatever their case). */
@@ -90,6 +91,7 @@ export class Logins {
     this.startingZones = zones.filter((zone) => zone.config.newPlayers);
     this.store = store;
     this.host = host;
+    this.tokens = new TokenVerifier(config.tokens);
   }
 
   /** The session playing `playerId` here, if any. */
@@ -109,14 +111,17 @@ export class Logins {
 
   login(session: Session, seq: number, request: LoginRequest): void {
     if (request.protocolVersion !== PROTOCOL_VERSION) return this.host.refuseLogin(session, seq, SessionEnds.unsupportedVersion);
-    const check = verifyToken(this.config.tokenSecret, request.token);
-    if (!check.ok && check.reason !== 'expired') this.logInvalidToken(session.remoteAddress);
-    if (!check.ok) return this.host.refuseLogin(session, seq, check.reason === 'expired' ? SessionEnds.tokenExpired : SessionEnds.invalidToken);
-    const playerId = check.claims.playerId;
+    // No second log-in while this one's token is checked (a JWKS may have to be fetched first).
     session.state = 'authenticated';
-    session.playerId = playerId;
     this.host.authenticated(session);
-    void this.inTurn(playerId, () => this.loadAndJoin(session, seq, playerId));
+    void this.tokens.verify(request.token).then((check) => {
+      if (isClosing(session)) return;
+      if (!check.ok && check.reason !== 'expired') this.logInvalidToken(session.remoteAddress);
+      if (!check.ok) return this.host.refuseLogin(session, seq, check.reason === 'expired' ? SessionEnds.tokenExpired : SessionEnds.invalidToken);
+      const playerId = check.claims.playerId;
+      session.playerId = playerId;
+      void this.inTurn(playerId, () => this.loadAndJoin(session, seq, playerId));
+    });
   }
 
   /**
@@ -215,7 +220,7 @@ export class Logins {
     if (this.invalidTokenAddresses.has(address)) return;
     if (this.invalidTokenAddresses.size >= GatewayLimits.invalidTokenAddressesKept) this.invalidTokenAddresses.clear();
     this.invalidTokenAddresses.add(address);
-    this.log.info({ address }, 'log-in refused: invalid token (malformed, or signed with another secret than this server\'s TOKEN_SECRET); further ones from this address are not logged');
+    this.log.info({ address }, 'log-in refused: invalid token (malformed, or signed with another secret than this server\'s TOKEN_SECRET, or not a JWT the configured key accepts); further ones from this address are not logged');
   }
 
   private inTurn<T>(playerId: number, step: () => Promise<T>): Promise<T> {
