@@ -12,7 +12,10 @@
  */
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { TokenSettings } from '../config/config.ts';
 import { GatewayLimits } from '../config/limits.ts';
+
+export type { TokenSettings } from '../config/config.ts';
 
 export interface TokenClaims {
   readonly playerId: number;
@@ -23,21 +26,6 @@ export interface TokenClaims {
 export type TokenCheck =
   | { readonly ok: true; readonly claims: TokenClaims }
   | { readonly ok: false; readonly reason: 'invalid' | 'expired' };
-
-/** How tokens are checked (config.ts reads these from the environment). */
-export interface TokenSettings {
-  /** The HS256 secret, used unless a public key or a JWKS is given. */
-  readonly secret: string;
-  /** A PEM public key (SPKI), or ''. */
-  readonly publicKeyPem: string;
-  /** An http(s) URL of a JSON Web Key Set, or ''. */
-  readonly jwksUrl: string;
-  readonly playerClaim: string;
-  /** '' for no check. */
-  readonly issuer: string;
-  readonly audience: string;
-  readonly maxLifetimeS: number;
-}
 
 const ASYMMETRIC = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 

@@ -5,7 +5,6 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { TokenSettings } from '../auth/token.ts';
 import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -99,6 +98,21 @@ export interface Config {
 
 /** Used when TOKEN_SECRET is unset outside production. Public by design: never for real players. */
 export const DEV_TOKEN_SECRET = 'zone-server-development-secret-do-not-use-in-production';
+
+/** How log-in tokens are checked (auth/token.ts). */
+export interface TokenSettings {
+  /** The HS256 secret, used unless a public key or a JWKS is given. */
+  readonly secret: string;
+  /** A PEM public key (SPKI), or ''. */
+  readonly publicKeyPem: string;
+  /** An http(s) URL of a JSON Web Key Set, or ''. */
+  readonly jwksUrl: string;
+  readonly playerClaim: string;
+  /** '' for no check. */
+  readonly issuer: string;
+  readonly audience: string;
+  readonly maxLifetimeS: number;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
