@@ -51,6 +51,7 @@ export class Gateway {
   private readonly links = new Map<ZoneHandle, ZoneLink>();
   private readonly logins: Logins;
   private readonly handovers: Handovers;
+  private readonly store: Pick<CharacterStore, 'releaseOwned'>;
   /** Trades between players of different zones: their windows live here. */
   private readonly remoteTrades: RemoteTrades;
   private readonly economy: EconomyRequests;
@@ -62,6 +63,7 @@ export class Gateway {
   private accepting = true;
 
   constructor(config: Config, log: Logger, zones: readonly ZoneHandle[], registry: Registry, store: CharacterStore & Pick<EconomyStore, 'createCharacter' | 'trade'>) {
+    this.store = store;
     this.config = config;
     this.log = log;
     this.metrics = new GatewayMetrics(registry, zones, () => this.sessions.size);
@@ -159,14 +161,26 @@ export class Gateway {
     this.linkOf(zone).zoneUp();
   }
 
-  /** The zone died: players changing zones from or to it go on or are saved, and every session in it is told and closed. */
+  /**
+   * The zone died: players changing zones from or to it go on or are saved, every session in it
+   * is told and closed, and the characters it held are marked offline in the database (their
+   * state there is the last write-back), so that nobody stays online who is not.
+   */
   zoneDown(zone: ZoneHandle): void {
     this.linkOf(zone).zoneDown();
-    this.handovers.zoneDown(zone);
+    const savedByHandovers = this.handovers.zoneDown(zone);
+    const lost: { playerId: number; epoch: number }[] = [];
     for (const session of [...this.sessions.values()]) {
-      if (session.zone === zone) this.end(session, SessionEnds.zoneRestarted);
+      if (session.zone !== zone || session.state !== 'in-zone') continue;
+      if (!savedByHandovers.has(session.id)) lost.push({ playerId: session.playerId, epoch: session.epoch });
+      this.end(session, SessionEnds.zoneRestarted);
     }
-    this.logins.zoneDown(zone);
+    lost.push(...this.logins.zoneDown(zone));
+    if (lost.length === 0) return;
+    this.store.releaseOwned(lost).then(
+      (released) => this.log.info({ zone: zone.id, released }, 'marked offline the characters of a zone that died'),
+      (err: unknown) => this.log.warn({ err, zone: zone.id }, 'could not mark offline the characters of a zone that died; the next start-up recovery will'),
+    );
   }
 
   /** Zone `from` removed the session's player and hands it over (handovers.ts). */

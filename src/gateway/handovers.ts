@@ -204,18 +204,22 @@ export class Handovers {
   /**
    * A zone died. Players on their way out of it go on without what its ring held; those on
    * their way into it that it had not taken yet are logged out with their state written here.
-   * Runs before the zone's sessions are ended.
+   * Runs before the zone's sessions are ended. Returns the sessions whose players are written
+   * here: their rows are this module's to release.
    */
-  zoneDown(zone: ZoneHandle): void {
+  zoneDown(zone: ZoneHandle): Set<number> {
+    const saving = new Set<number>();
     for (const transit of [...this.transits.values()]) {
       if (transit.stage === 'fencing' && transit.from === zone) this.arrive(transit, []);
       else if (transit.stage === 'arriving' && transit.to === zone) {
         // The session is in the dead zone now and is ended with its other sessions.
         transit.session = undefined;
         this.host.awaitSave(transit.player.playerId, transit.sessionId);
+        saving.add(transit.sessionId);
         void this.save(transit);
       }
     }
+    return saving;
   }
 
   /** Resolves once no player is between zones, or at `deadlineMs` (wall clock). */

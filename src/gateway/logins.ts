@@ -49,6 +49,8 @@ interface Release {
   zone: ZoneHandle | undefined;
   /** The session whose leaving this is: a release for another session does not settle it. */
   readonly sessionId: number;
+  /** That session's owner epoch. */
+  readonly epoch: number;
   readonly done: Promise<boolean>;
   /** True: written and released; false: refused as stale, or lost with its zone. */
   settle(saved: boolean): void;
@@ -191,7 +193,7 @@ export class Logins {
   sessionEnded(session: Session, zone: ZoneHandle | undefined, awaitRelease: boolean): void {
     if (this.sessionsByPlayer.get(session.playerId) === session) this.sessionsByPlayer.delete(session.playerId);
     if (this.sessionsByName.get(nameKey(session.name)) === session) this.sessionsByName.delete(nameKey(session.name));
-    if (zone && awaitRelease) this.expectRelease(session.playerId, session.id, zone);
+    if (zone && awaitRelease) this.expectRelease(session.playerId, session.id, session.epoch, zone);
   }
 
   /** The zone has written a leaver's state (or found it stale) and released the character. */
@@ -207,12 +209,21 @@ export class Logins {
   awaitSave(playerId: number, sessionId: number): void {
     const release = this.releases.get(playerId);
     if (release?.sessionId === sessionId) release.zone = undefined;
-    else this.expectRelease(playerId, sessionId, undefined);
+    else this.expectRelease(playerId, sessionId, 0, undefined);
   }
 
-  /** The zone died: what it held in memory is gone, and the database keeps the last write-back. */
-  zoneDown(zone: ZoneHandle): void {
-    for (const release of [...this.releases.values()]) if (release.zone === zone) release.settle(false);
+  /**
+   * The zone died: what it held in memory is gone, and the database keeps the last write-back.
+   * Returns the characters it was still writing back (player id and epoch), to be marked offline.
+   */
+  zoneDown(zone: ZoneHandle): { playerId: number; epoch: number }[] {
+    const lost: { playerId: number; epoch: number }[] = [];
+    for (const [playerId, release] of [...this.releases]) {
+      if (release.zone !== zone) continue;
+      lost.push({ playerId, epoch: release.epoch });
+      release.settle(false);
+    }
+    return lost;
   }
 
   /** The first invalid token from an address is worth an operator's look: often two different secrets. */
@@ -283,6 +294,7 @@ export class Logins {
     session.zoneGeneration = zone.generation;
     session.state = 'in-zone';
     session.name = owned.name ?? '';
+    session.epoch = owned.epoch;
     this.sessionsByPlayer.set(playerId, session);
     if (session.name !== '') this.sessionsByName.set(nameKey(session.name), session);
     this.log.debug({ sessionId: session.id, playerId, zone: zone.id, epoch: owned.epoch, created: owned.created, address: session.remoteAddress }, 'logged in');
@@ -305,7 +317,7 @@ export class Logins {
     return outcome;
   }
 
-  private expectRelease(playerId: number, sessionId: number, zone: ZoneHandle | undefined): void {
+  private expectRelease(playerId: number, sessionId: number, epoch: number, zone: ZoneHandle | undefined): void {
     let settle: (saved: boolean) => void = () => {};
     const done = new Promise<boolean>((resolve) => {
       settle = resolve;
@@ -313,6 +325,7 @@ export class Logins {
     const release: Release = {
       zone,
       sessionId,
+      epoch,
       done,
       settle: (saved) => {
         if (this.releases.get(playerId) === release) this.releases.delete(playerId);

@@ -21,6 +21,8 @@ export class Session {
   readonly chatBucket: TokenBucket;
   state: SessionState = 'connected';
   playerId = 0;
+  /** The owner epoch of this log-in (every write of the character carries it). */
+  epoch = 0;
   /** The character's name, once it is in a zone ('' before, or for a character without one). */
   name = '';
   /** The zone this session's player is in; set with state `in-zone`. */

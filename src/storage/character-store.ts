@@ -89,6 +89,12 @@ export interface CharacterStore {
   release(snapshot: CharacterSnapshot): Promise<boolean>;
   /** Start-up recovery: marks offline every character left online by `nodeId`; resolves to how many. */
   releaseNode(nodeId: string): Promise<number>;
+  /**
+   * A zone died with these characters: marks each offline, writing nothing else (the database
+   * keeps its last write-back), but only while it still has the given epoch, so a log-in that
+   * has taken it since is not touched. Resolves to how many were marked.
+   */
+  releaseOwned(owners: readonly { readonly playerId: number; readonly epoch: number }[]): Promise<number>;
   /** Reads one character without taking ownership; undefined when there is none. */
   load(playerId: number): Promise<StoredCharacter | undefined>;
   close(): Promise<void>;

@@ -61,6 +61,10 @@ export class StoreClient implements CharacterStore, EconomyStore, MetricsSource 
     return this.call('releaseNode', [nodeId]);
   }
 
+  releaseOwned(owners: readonly { readonly playerId: number; readonly epoch: number }[]): Promise<number> {
+    return this.call('releaseOwned', [owners]);
+  }
+
   load(playerId: number): Promise<StoredCharacter | undefined> {
     return this.call('load', [playerId]);
   }

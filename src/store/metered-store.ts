@@ -102,6 +102,10 @@ export class MeteredStore implements CharacterStore {
     return this.counted('release_node', this.inner.releaseNode(nodeId));
   }
 
+  releaseOwned(owners: readonly { readonly playerId: number; readonly epoch: number }[]): Promise<number> {
+    return this.counted('release_owned', this.inner.releaseOwned(owners));
+  }
+
   load(playerId: number): Promise<StoredCharacter | undefined> {
     return this.counted('load', this.inner.load(playerId));
   }

@@ -236,6 +236,15 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     return result.affectedRows;
   }
 
+  async releaseOwned(owners: readonly { readonly playerId: number; readonly epoch: number }[]): Promise<number> {
+    if (owners.length === 0) return 0;
+    const pairs = owners.map(() => '(?, ?)').join(', ');
+    const [result] = await this.withConnection((conn) =>
+      this.query<ResultSetHeader>(conn, `UPDATE characters SET online = 0 WHERE (player_id, owner_epoch) IN (${pairs}) AND online = 1`, owners.flatMap(({ playerId, epoch }) => [playerId, epoch])),
+    );
+    return result.affectedRows;
+  }
+
   async load(playerId: number): Promise<StoredCharacter | undefined> {
     const [rows] = await this.withConnection((conn) => this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]));
     return rows[0] ? toStoredCharacter(rows[0]) : undefined;

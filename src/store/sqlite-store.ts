@@ -206,6 +206,11 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
     return Number(this.statement('UPDATE characters SET online = 0 WHERE owner_node = ? AND online = 1').run(nodeId).changes);
   }
 
+  async releaseOwned(owners: readonly { readonly playerId: number; readonly epoch: number }[]): Promise<number> {
+    const statement = this.statement('UPDATE characters SET online = 0 WHERE player_id = ? AND owner_epoch = ? AND online = 1');
+    return this.transaction(() => owners.reduce((released, { playerId, epoch }) => released + Number(statement.run(playerId, epoch).changes), 0));
+  }
+
   async load(playerId: number): Promise<StoredCharacter | undefined> {
     const row = this.statement(`SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`).get(playerId) as Row | undefined;
     return row ? toStoredCharacter(row) : undefined;

@@ -54,6 +54,7 @@ function serve({ store, economy }: Opened): void {
     save: (snapshots) => store.save(snapshots),
     release: (snapshot) => store.release(snapshot),
     releaseNode: (nodeId) => store.releaseNode(nodeId),
+    releaseOwned: (owners) => store.releaseOwned(owners),
     load: (playerId) => store.load(playerId),
     createCharacter: (playerId, name, initial) => economy.createCharacter(playerId, name, initial),
     loadInventory: (playerId) => economy.loadInventory(playerId),

@@ -231,6 +231,20 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
       assert.equal(await store.client.releaseNode('node-crashed'), 0);
     });
 
+    it('marks offline the characters a dead zone held, each only under the epoch it was loaded with, and writes nothing else', async () => {
+      const held = await store.client.acquire(190, 'node-z', stateFor(190));
+      await store.client.save([snapshot(190, held.epoch)]);
+      const before = await store.client.load(190);
+      const taken = await store.client.acquire(191, 'node-z', stateFor(191));
+      // 191 logged in again since: its new epoch is not the dead zone's.
+      const again = await store.client.acquire(191, 'node-z', stateFor(191));
+      assert.equal(await store.client.releaseOwned([{ playerId: 190, epoch: held.epoch }, { playerId: 191, epoch: taken.epoch }, { playerId: 192, epoch: 1 }]), 1);
+      const after = await store.client.load(190);
+      assert.deepEqual([after?.online, after?.epoch, after?.state, after?.lastSaveAt], [false, held.epoch, before?.state, before?.lastSaveAt]);
+      assert.deepEqual([(await store.client.load(191))?.online, (await store.client.load(191))?.epoch], [true, again.epoch]);
+      assert.equal(await store.client.releaseOwned([]), 0);
+    });
+
     it("makes 'Bob' and 'bob' collide as names, while any number of characters have none", async () => {
       const insert = 'INSERT INTO characters (player_id, name, zone_id, x, y, heading, hp, level, exp, play_time_s, created_at) VALUES (?, ?, 1, 0, 0, 0, 100, 1, 0, 0, 0)';
       await target.run(insert, [180, 'Bob']);

@@ -6,7 +6,7 @@ import { ErrorCode } from '../../src/protocol/messages.ts';
 import type { ServerError } from '../../src/protocol/messages.ts';
 import type { ZoneHandle } from '../../src/supervisor/zone-handle.ts';
 import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
-import { until } from '../helpers/wait.ts';
+import { eventually, until } from '../helpers/wait.ts';
 
 let server: TestServer;
 before(async () => {
@@ -40,6 +40,10 @@ it('restarts a killed zone worker while the other zones keep ticking and serving
   assert.equal(((await victimError) as ServerError).code, ErrorCode.ERROR_CODE_ZONE_RESTARTED);
   assert.equal((await victimClosed).code, 4009);
   assert.equal(zone2.state, 'restarting');
+  // Its character is offline in the database, under the same epoch, with its last write-back.
+  const victimId = victim.self?.playerId as number;
+  await eventually(async () => server.characterInDatabase(victimId)?.online === false, 'the victim to be marked offline');
+  assert.equal(server.characterInDatabase(3)?.online, true, 'a player of another zone is still online');
 
   // While zone 2 is down, zone 1 still delivers moves.
   mover.move((mover.self?.x as number) + 1, mover.self?.y as number, 0);
