@@ -5,6 +5,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -211,6 +212,14 @@ function readJwksUrl(env: Env): string {
   return raw;
 }
 
+/** An address to bind: an IPv4 or IPv6 address, or a host name (whether it is this machine's is found out at the bind). */
+function readHost(env: Env, name: 'HOST' | 'METRICS_HOST'): string {
+  const host = (env[name] ?? '').trim() || '127.0.0.1';
+  const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+  if (isIP(host) === 0 && !hostname.test(host)) throw new ConfigError(`${name} must be an IP address or a host name, got "${env[name]}"`);
+  return host;
+}
+
 function readClaimName(env: Env): string {
   const claim = env.TOKEN_PLAYER_CLAIM || 'sub';
   if (!/^[A-Za-z0-9_:./-]{1,64}$/.test(claim)) throw new ConfigError(`TOKEN_PLAYER_CLAIM must be a claim name, got "${claim}"`);
@@ -266,12 +275,12 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
   const logFormatRaw = env.LOG_FORMAT || (env.NODE_ENV === 'development' || (!production && stdoutIsTty) ? 'pretty' : 'json');
   if (logFormatRaw !== 'json' && logFormatRaw !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${logFormatRaw}"`);
 
-  const host = env.HOST || '127.0.0.1';
+  const host = readHost(env, 'HOST');
   const world = readWorld(env);
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 7777, 0, 65535),
-    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    metricsHost: readHost(env, 'METRICS_HOST'),
     metricsPort: readInt(env, 'METRICS_PORT', 9464, 0, 65535),
     world,
     zones: world.zones,

@@ -55,3 +55,13 @@ it('logs pretty in development and on a terminal, JSON in production', () => {
   assert.equal(loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32) }, true).logFormat, 'json');
   assert.equal(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat, 'json');
 });
+
+it('checks HOST and METRICS_HOST, and that PORT and METRICS_PORT differ', () => {
+  assert.equal(loadConfig({ HOST: '0.0.0.0', METRICS_HOST: '::1' }, false).metricsHost, '::1');
+  assert.equal(loadConfig({ HOST: 'game-01.internal' }, false).host, 'game-01.internal');
+  assert.throws(() => loadConfig({ HOST: 'http://0.0.0.0' }, false), /HOST must be an IP address or a host name/);
+  assert.throws(() => loadConfig({ METRICS_HOST: '10.0.0.1:9464' }, false), /METRICS_HOST must be an IP address or a host name/);
+  assert.throws(() => loadConfig({ PORT: '8000', METRICS_PORT: '8000' }, false), /PORT and METRICS_PORT are both 8000/);
+  assert.equal(loadConfig({ PORT: '0', METRICS_PORT: '0' }, false).port, 0, 'two free ports picked by the system may both be asked for as 0');
+});
+
