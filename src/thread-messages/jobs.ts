@@ -124,18 +124,10 @@ export interface MoveJob {
  * A player on its way from one zone to another: everything its old zone knew of it. Positions
  * are in the new zone's coordinates; play time counts the seconds played in the old zone too.
  */
-export interface ArriveJob {
-  playerId: number;
+export interface ArriveJob extends JoinJob {
+  /** The entity id it had in the old zone, which it keeps. */
   entityId: number;
-  epoch: number;
   portal: boolean;
-  x: number;
-  y: number;
-  heading: number;
-  hp: number;
-  level: number;
-  exp: number;
-  playTimeS: number;
   lastMoveSeq: number;
   moveBudgetM: number;
   /** Wall-clock time of the hand-over (Date.now()): the move budget refills during the trip too. */

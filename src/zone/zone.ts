@@ -25,14 +25,15 @@
  * zone by calling `tick` by hand.
  */
 import { ZoneLimits } from '../config/limits.ts';
-import { ChatChannel, EntityKind, MoveField, MoveRejectReason, encodeServerMessage, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import { EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
-import type { ArriveJob, ChatJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
+import type { ArriveJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import { ZoneEconomy, type ZoneEconomyStore } from './economy/zone-economy.ts';
 import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.ts';
+import { ChatDelivery } from './chat-delivery.ts';
 import { Crossings, type Crossing } from './crossings.ts';
 import { Departures } from './departures.ts';
 import type { BorderSight } from './borders/border-sight.ts';
@@ -134,6 +135,7 @@ export class Zone {
   private readonly wanderers: Wanderers;
   private readonly writer: WorldUpdateWriter;
   private readonly outbox: FrameOutbox;
+  private readonly chat: ChatDelivery;
   private readonly settings: ZoneSettings;
   private readonly jobs: JobSource;
   private readonly view: ViewSystem;
@@ -153,6 +155,7 @@ export class Zone {
       allows: (x, y) => crossings.allows(x, y),
     };
     this.outbox = new FrameOutbox(frames, this.counters, hooks);
+    this.chat = new ChatDelivery(this.world, view, this.outbox);
     this.writer = new WorldUpdateWriter(view, this.world.bySlot);
     this.economy = store
       ? new ZoneEconomy(store, this.timers.after, {
@@ -464,7 +467,7 @@ export class Zone {
         continue;
       }
       // The session's player went on to another zone: its jobs follow it there.
-      if (this.departures.has(sessionId)) {
+      if (this.departures.size > 0 && this.departures.has(sessionId)) {
         this.departures.keep(sessionId, job);
         continue;
       }
@@ -473,7 +476,7 @@ export class Zone {
         continue;
       }
       if ('text' in job) {
-        this.chat(sessionId, job);
+        this.chat.deliver(sessionId, job);
         continue;
       }
       const player = this.world.playersBySession.get(sessionId);
@@ -484,49 +487,6 @@ export class Zone {
     }
     this.queue.clear();
     this.economy?.afterMoves();
-  }
-
-  /**
-   * Delivers a chat message: said, to the players who see the speaker (as of the last view
-   * update) and the speaker; to the whole zone; whispered, to the one listener (the key); from the
-   * system (key 0), to the whole zone. A speaker or listener no longer here hears nothing. Said in
-   * a zone beside this one (key 0): to the players here who see the speaker's ghost.
-   */
-  private chat(sessionId: number, job: ChatJob): void {
-    const { channel } = job;
-    if (channel === ChatChannel.CHAT_CHANNEL_SAY && sessionId === 0) return this.chatFromBeside(job);
-    // The system speaks to the whole zone with no speaker; everyone else needs to be here.
-    const speaker = channel === ChatChannel.CHAT_CHANNEL_SYSTEM ? undefined : this.world.playersBySession.get(sessionId);
-    if (channel !== ChatChannel.CHAT_CHANNEL_SYSTEM && !speaker) return;
-    // A whisper's speaker may be in another zone: the key is the listener, and no entity is named.
-    const fromEntityId = channel === ChatChannel.CHAT_CHANNEL_WHISPER ? 0 : (speaker?.id ?? 0);
-    // Encoded once, however many hear it.
-    const frame = encodeServerMessage({ chat: { channel, fromEntityId, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
-    if (channel === ChatChannel.CHAT_CHANNEL_ZONE || channel === ChatChannel.CHAT_CHANNEL_SYSTEM) {
-      for (const player of this.world.playersBySession.values()) this.outbox.sendEncoded(player.sessionId, frame);
-      return;
-    }
-    this.outbox.sendEncoded(sessionId, frame);
-    if (channel === ChatChannel.CHAT_CHANNEL_WHISPER) return;
-    for (const slot of this.view.viewersOf((speaker as Player).slot)) {
-      const viewer = this.world.bySlot[slot];
-      // Players, not ghosts: a ghost's player hears what is said in its own zone.
-      if (viewer && !viewer.removed && 'sessionId' in viewer) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
-    }
-  }
-
-  /** Something said in a zone beside this one: heard by those here who see the speaker across the border. */
-  private chatFromBeside(job: ChatJob): void {
-    let ghost: { id: number; slot: number } | undefined;
-    for (const entity of this.world.entities.values()) {
-      if (entity.ghostOf !== 0 && entity.playerId === job.fromPlayerId) ghost = entity;
-    }
-    if (!ghost) return;
-    const frame = encodeServerMessage({ chat: { channel: job.channel, fromEntityId: ghost.id, fromPlayerId: job.fromPlayerId, fromName: job.fromName, text: job.text } });
-    for (const slot of this.view.viewersOf(ghost.slot)) {
-      const viewer = this.world.bySlot[slot];
-      if (viewer && !viewer.removed && 'sessionId' in viewer) this.outbox.sendEncoded((viewer as Player).sessionId, frame);
-    }
   }
 
   private applyMove(player: Player, move: MoveJob): void {
