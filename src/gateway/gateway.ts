@@ -13,6 +13,7 @@
  * for that request (a refused log-in also closes with 1013); a LEAVE always arrives
  * (zone-link.ts). A client whose send buffer passes MAX_BUFFERED_BYTES is dropped.
  */
+import { byDeadline, LATE } from '../retry/deadline.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -423,15 +424,12 @@ export class Gateway {
     for (const session of [...this.sessions.values()]) this.end(session, SessionEnds.shuttingDown);
     const sockets = [...this.openSockets];
     const allClosed = Promise.all(sockets.map((socket) => (socket.readyState === WebSocket.CLOSED ? undefined : new Promise((resolve) => socket.once('close', resolve)))));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
-    });
-    if ((await Promise.race([allClosed, late])) === 'late') {
+    if ((await byDeadline(allClosed, deadlineMs)) === LATE) {
       this.log.warn({ sockets: this.openSockets.size }, 'clients did not close in time: cutting them');
       for (const socket of this.openSockets) socket.terminate();
     }
-    clearTimeout(timer);
+    // Log-ins under way end (a character loaded for a session that closed meanwhile is released).
+    await byDeadline(this.logins.idle(), deadlineMs);
     // Players still between zones reach their new zone (which writes them back as leavers) or
     // are written here before the zones stop.
     await this.handovers.idle(deadlineMs);

@@ -23,6 +23,7 @@
  *     ends and the state held here is written to the database (retried until it is), and the
  *     next log-in waits for that.
  */
+import { byDeadline } from '../retry/deadline.ts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { GatewayLimits, StoreRetryBackoff } from '../config/limits.ts';
 import type { Logger } from '../log/logger.ts';
@@ -224,12 +225,7 @@ export class Handovers {
 
   /** Resolves once no player is between zones, or at `deadlineMs` (wall clock). */
   async idle(deadlineMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
-    });
-    await Promise.race([Promise.all([...this.transits.values()].map((transit) => transit.done)), late]);
-    clearTimeout(timer);
+    await byDeadline(Promise.all([...this.transits.values()].map((transit) => transit.done)), deadlineMs);
   }
 
   /** The server is stopping: saves that still fail are no longer retried. */

@@ -12,6 +12,7 @@
  * - Log-out is confirmed only once the zone has written the player's state, within
  *   LOGOUT_SAVE_TIMEOUT_MS.
  */
+import { byDeadline, LATE } from '../retry/deadline.ts';
 import { WebSocket } from 'ws';
 import { GatewayLimits } from '../config/limits.ts';
 import { TokenVerifier } from '../auth/token.ts';
@@ -226,6 +227,11 @@ export class Logins {
     return lost;
   }
 
+  /** Settles once every log-in, character creation and grant under way has ended. */
+  async idle(): Promise<void> {
+    while (this.turns.size > 0) await Promise.all(this.turns.values());
+  }
+
   /** The first invalid token from an address is worth an operator's look: often two different secrets. */
   private logInvalidToken(address: string): void {
     if (this.invalidTokenAddresses.has(address)) return;
@@ -266,8 +272,8 @@ export class Logins {
       this.log.warn({ err, sessionId: session.id, playerId }, 'log-in refused: the character could not be loaded');
       return this.host.refuseLogin(session, seq, SessionEnds.storageUnavailable);
     }
-    if (isClosing(session)) return;
     if (!owned) {
+      if (isClosing(session)) return;
       // The session stays open: the client creates its character next.
       session.state = 'no-character';
       const { code, message } = RefusalMessages.characterRequired;
@@ -282,11 +288,12 @@ export class Logins {
     const gone = isClosing(session);
     const refusal = gone ? undefined : zone.state !== 'running' ? SessionEnds.zoneUnavailable : this.host.linkOf(zone).writeJoin(session.id, join) ? undefined : SessionEnds.serverBusy;
     if (gone || refusal) {
-      // Nobody will play it: give the character back as it was loaded.
-      this.store.release({ playerId, epoch: owned.epoch, state: owned.state }).catch((err: unknown) => {
+      if (refusal) this.host.refuseLogin(session, seq, refusal);
+      // Nobody will play it: give the character back as it was loaded, within this turn, so that
+      // the player's next log-in and a shutdown (idle) wait for it.
+      await this.store.release({ playerId, epoch: owned.epoch, state: owned.state }).catch((err: unknown) => {
         this.log.warn({ err, playerId }, 'could not release a character loaded for a log-in that did not happen; start-up recovery will');
       });
-      if (refusal) this.host.refuseLogin(session, seq, refusal);
       return;
     }
     clearTimeout(session.loginTimer);
@@ -308,13 +315,8 @@ export class Logins {
   private async releasedInTime(playerId: number): Promise<'saved' | 'lost' | 'late'> {
     const release = this.releases.get(playerId);
     if (!release) return 'saved';
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.config.logoutSaveTimeoutMs);
-    });
-    const outcome = await Promise.race([release.done.then((saved) => (saved ? ('saved' as const) : ('lost' as const))), late]);
-    clearTimeout(timer);
-    return outcome;
+    const saved = await byDeadline(release.done, Date.now() + this.config.logoutSaveTimeoutMs);
+    return saved === LATE ? 'late' : saved ? 'saved' : 'lost';
   }
 
   private expectRelease(playerId: number, sessionId: number, epoch: number, zone: ZoneHandle | undefined): void {

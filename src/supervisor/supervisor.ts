@@ -5,6 +5,7 @@
  * dying soon after starting (up to SupervisorLimits.maxRestartDelayMs). Other zones are separate threads and
  * never notice.
  */
+import { byDeadline, LATE } from '../retry/deadline.ts';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
@@ -115,16 +116,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         });
         // The zone gets a little less than the deadline, so its answer arrives before it.
         zone.send({ type: 'stop', deadlineMs: deadlineMs - SupervisorLimits.stopAnswerMarginMs });
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => {
-          timer = setTimeout(() => resolve('late'), Math.max(0, deadlineMs - Date.now()));
-        });
-        if ((await Promise.race([exited, late])) === 'late') {
+        if ((await byDeadline(exited, deadlineMs)) === LATE) {
           this.log.error({ zone: zone.id }, 'zone did not stop by the deadline: terminating its worker');
           report.killedZones.push(zone.id);
           await worker.terminate();
         }
-        clearTimeout(timer);
         zone.state = 'stopped';
       }),
     );
