@@ -74,7 +74,8 @@ function checkGold(gold: number): EconomyRefusal | undefined {
 
 function checkStacks(stacks: readonly ItemStack[]): EconomyRefusal | undefined {
   if (stacks.length > EconomyLimits.maxItemsPerOp) return EconomyRefusals.tooManyItems;
-  for (const stack of stacks) {
+  for (const stack of stacks as readonly (ItemStack | null)[]) {
+    if (typeof stack !== 'object' || stack === null) throw badRequest('each item stack must be an object {templateId, count}');
     if (!Number.isSafeInteger(stack.templateId) || !Number.isSafeInteger(stack.count)) throw badRequest('item stacks need whole-number templateId and count');
     if (stack.templateId < 1 || stack.templateId > EconomyLimits.maxTemplateId || stack.count < 1 || stack.count > EconomyLimits.maxStackCount) return EconomyRefusals.badStack;
   }

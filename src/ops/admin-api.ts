@@ -16,8 +16,9 @@
  * likes (same key rule). Answers (JSON):
  *   200 {"ok": true, "replayed": false, "playerId", "gold", "items": [{itemId, templateId, count}]}
  *   409 {"ok": false, "reason": "UNKNOWN_PLAYER" | "NEGATIVE_GOLD" | …, "replayed"}: nothing granted
- *   400 a malformed request; 401 no or wrong token; 404 the API is off; 413 body over 64 KiB;
- *   503 the database could not be reached: nothing is known, retry with the same opId.
+ *   400 {"ok": false, "code": "INVALID_REQUEST", "error"}: a malformed request, nothing asked; 401 no or wrong token; 404 the API is off; 413 body over 64 KiB;
+ *   503 {"ok": false, "code": "STORAGE_UNAVAILABLE", "opId"}: the database could not be reached:
+ *   nothing is known, retry with the same opId.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -68,7 +69,7 @@ export class AdminApi {
     const body = await this.jsonBody(request, response);
     if (!body) return;
     const text = (body as { text?: unknown }).text;
-    if (typeof text !== 'string') return reply(response, 400, { error: '"text" must be a string' });
+    if (typeof text !== 'string') return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: '"text" must be a string' });
     const outcome = this.grants.systemChat(text);
     if ('refusal' in outcome) return reply(response, 400, { ok: false, reason: outcome.refusal });
     this.log.info({ zones: outcome.zones, chars: text.length }, 'system chat');
@@ -82,48 +83,58 @@ export class AdminApi {
       body = JSON.parse(await readBody(request));
     } catch (err) {
       if (err instanceof BodyTooLarge) reply(response, 413, { error: `the body is larger than ${OpsLimits.maxAdminBodyBytes} bytes` });
-      else reply(response, 400, { error: 'the body is not JSON' });
+      else reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: 'the body is not JSON' });
       return undefined;
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      reply(response, 400, { error: 'the body must be a JSON object' });
+      reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: 'the body must be a JSON object' });
       return undefined;
     }
     return body as Record<string, unknown>;
   }
 
-  /** A grant, or a system mail when `asMail`. */
+  /** A grant, or a system mail when `asMail`. `gold` and `items` may be left out (none). */
   private async give(request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
     const body = await this.jsonBody(request, response);
     if (!body) return;
-    const given = body as { opId: string; playerId: number; to: number; gold: number; items?: GrantRequest['items'] };
+    const given = body as { opId: string; playerId: number; to: number; gold?: number; items?: GrantRequest['items'] };
+    const gold = given.gold ?? 0;
+    const items = given.items ?? [];
+    const mail: SendMailRequest = { opId: given.opId, to: given.to, gold, newItems: items };
+    const grant: GrantRequest = { opId: given.opId, playerId: given.playerId, gold, items };
+    let refusal: string | undefined;
     try {
-      let result: GrantResult | SendMailResult;
-      if (asMail) {
-        const mail: SendMailRequest = { opId: given.opId, to: given.to, gold: given.gold, newItems: given.items ?? [] };
-        const refusal = checkSendMail(mail);
-        if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
-        result = await this.grants.sendMail(mail);
-      } else {
-        const grant: GrantRequest = { opId: given.opId, playerId: given.playerId, gold: given.gold, items: given.items ?? [] };
-        const refusal = checkGrant(grant);
-        if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
-        result = await this.grants.grant(grant);
-      }
+      refusal = asMail ? checkSendMail(mail) : checkGrant(grant);
+    } catch (err) {
+      // Checked here, before anything is asked of the store: a broken body is the caller's to fix.
+      return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: err instanceof StoreError ? err.message : 'the request is malformed' });
+    }
+    if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
+    try {
+      const result = asMail ? await this.grants.sendMail(mail) : await this.grants.grant(grant);
       this.log.info({ opId: given.opId, mail: asMail, ok: result.ok, replayed: result.replayed }, asMail ? 'system mail' : 'grant');
       return reply(response, result.ok ? 200 : 409, result);
     } catch (err) {
-      if (err instanceof StoreError && err.code === StoreErrorCodes.badRequest) return reply(response, 400, { error: err.message });
+      if (err instanceof StoreError && err.code === StoreErrorCodes.badRequest) return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: err.message });
       this.log.warn({ err, opId: given.opId }, asMail ? 'system mail failed' : 'grant failed');
-      return reply(response, 503, { error: 'it could not be completed; retry with the same opId' });
+      return reply(response, 503, { ok: false, code: AdminErrors.storageUnavailable, error: 'it could not be completed; retry with the same opId', opId: given.opId });
     }
   }
 
   private authorised(header: string | undefined): boolean {
-    const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+    // The scheme's name is case-insensitive (RFC 9110 §11.1).
+    const given = Buffer.from(/^Bearer +(.+)$/i.exec(header ?? '')?.[1] ?? '');
     return given.length === this.token.length && timingSafeEqual(given, this.token);
   }
 }
+
+/** The `code` of the admin API's error answers. */
+export const AdminErrors = {
+  /** A field is missing, of the wrong type or out of its range; the message names it. */
+  invalidRequest: 'INVALID_REQUEST',
+  /** The database could not be reached: nothing is known; retry with the same opId. */
+  storageUnavailable: 'STORAGE_UNAVAILABLE',
+} as const;
 
 class BodyTooLarge extends Error {}
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
 describe('grants through the admin API', () => {
@@ -51,6 +51,18 @@ describe('grants through the admin API', () => {
     await back.close();
   });
 
+  it('grants items alone (no gold field), with the scheme word in any case', async () => {
+    const client = await server.player(14);
+    await client.logout();
+    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `bearer ${TEST_ADMIN_TOKEN}` },
+      body: JSON.stringify({ opId: 'items-only-14', playerId: 14, items: [{ templateId: 3, count: 2 }] }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(server.inventoryInDatabase(14).itemIds.length, 1, 'the item is in the database');
+  });
+
   it('applies a key sent ten times at once exactly once', async () => {
     const client = await server.player(13);
     const answers = await Promise.all(Array.from({ length: 10 }, () => post({ opId: 'race-13', playerId: 13, gold: 5, items: [] })));
@@ -66,6 +78,13 @@ describe('grants through the admin API', () => {
     assert.equal((await post('{not json')).status, 400);
     assert.equal((await post({ opId: 'has spaces', playerId: 12, gold: 1, items: [] })).status, 400);
     assert.equal((await post({ opId: 'x-2', playerId: 12, gold: 1.5, items: [] })).status, 400);
+    // Malformed bodies are the caller's fault (400 with a code), never a storage fault (503).
+    for (const body of [{ opId: 'x-6', playerId: 12, items: [null] }, { opId: 'x-7', playerId: 12, items: 'sword' }, { opId: 'x-8', playerId: 12, items: [7] }]) {
+      const answer = await post(body);
+      assert.deepEqual([answer.status, answer.json.code], [400, 'INVALID_REQUEST'], JSON.stringify(body));
+    }
+    const mail = await server.admin('/admin/mail', { opId: 'x-9', to: 12, items: [null] });
+    assert.deepEqual([mail.status, mail.json.code], [400, 'INVALID_REQUEST']);
     const negative = await post({ opId: 'x-3', playerId: 12, gold: -5, items: [] });
     assert.deepEqual([negative.status, negative.json.reason], [409, 'NEGATIVE_GOLD']);
     const nobody = await post({ opId: 'x-4', playerId: 999, gold: 5, items: [] });
