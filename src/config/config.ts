@@ -73,6 +73,8 @@ export interface Config {
   /** mysql://user:password@host:port/database; empty: the embedded SQLite database. */
   readonly mysqlUrl: string;
   readonly mysqlPoolSize: number;
+  /** The longest one store call may take (a pool connection's wait included), milliseconds. */
+  readonly storeCallTimeoutMs: number;
   /** Where the embedded SQLite database lives. */
   readonly dataDir: string;
   /** This server's name as an owner of characters (the owner_node column). */
@@ -323,6 +325,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     spatialIndex: readSpatialIndex(env),
     mysqlUrl: readMysqlUrl(env),
     mysqlPoolSize: readInt(env, 'MYSQL_POOL_SIZE', 4, 1, 256),
+    storeCallTimeoutMs: readInt(env, 'STORE_CALL_TIMEOUT_MS', 5000, 100, 600_000),
     dataDir: env.DATA_DIR || './data',
     nodeId: readNodeId(env),
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),

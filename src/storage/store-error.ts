@@ -18,6 +18,11 @@ export class StoreError extends Error {
 export const StoreErrorCodes = Object.freeze({
   /** The store worker has exited or closed this client's port; nothing was done. */
   workerGone: 'STORE_WORKER_GONE',
+  /**
+   * The call did not finish within STORE_CALL_TIMEOUT_MS (the database or the store worker did not
+   * answer): its outcome is unknown, as after a lost connection.
+   */
+  timeout: 'STORE_TIMEOUT',
   /** The store worker is shutting down and takes no new requests. */
   stopping: 'STORE_STOPPING',
   /** A caller broke the interface's rules (for example a player twice in one save). */

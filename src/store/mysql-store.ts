@@ -29,6 +29,8 @@ import { ROW_COLUMNS, SAVE_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlacehol
 import type { StoreBackend } from './store-backend.ts';
 import type { Inventory, Mail } from '../storage/economy-store.ts';
 import { StoreLimits } from '../config/limits.ts';
+import { byDeadline, LATE } from '../retry/deadline.ts';
+import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 
 const MIGRATION_LOCK = 'zone_server_migrations';
 
@@ -66,10 +68,17 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
   private inUse = 0;
   private readonly ids = new IdBlocks();
 
-  /** Connects lazily: a server that is down shows up as failing requests, not here. */
-  constructor(url: string, poolSize: number, batchRows: number) {
+  private readonly callTimeoutMs: number;
+
+  /**
+   * Connects lazily: a server that is down shows up as failing requests, not here. A call that
+   * has not finished within `callTimeoutMs` (a pool connection's wait included) fails with
+   * STORE_TIMEOUT, and its connection is destroyed: what it had not committed is rolled back.
+   */
+  constructor(url: string, poolSize: number, batchRows: number, callTimeoutMs: number) {
     this.url = url;
     this.batchRows = batchRows;
+    this.callTimeoutMs = callTimeoutMs;
     this.pool = createPool({ uri: url, connectionLimit: poolSize, connectTimeout: StoreLimits.mysqlConnectTimeoutMs });
     // On the callback pool underneath, whose event hands over the callback connection: the
     // statement is queued on the new connection ahead of anything a request sends on it.
@@ -264,15 +273,41 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     return [result];
   }
 
+  /**
+   * Runs `body` on a pool connection within the call's time limit. A server that stopped
+   * answering (frozen, or a network that drops packets) would otherwise hold the call for good.
+   * Destroying the connection ends it safely: a transaction whose COMMIT was not sent is rolled
+   * back by the server, and one whose COMMIT was sent held its rows' locks, so a later write of
+   * the same rows (FOR UPDATE) comes after it whatever happens.
+   */
   private async withConnection<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const conn = await this.pool.getConnection();
+    const deadline = Date.now() + this.callTimeoutMs;
+    const waiting = this.pool.getConnection();
+    const conn = await byDeadline(waiting, deadline);
+    if (conn === LATE) {
+      // The pool hands the connection over later: straight back.
+      waiting.then((late) => late.release(), () => undefined);
+      throw this.timedOut('waiting for a pool connection');
+    }
     this.inUse++;
+    const work = body(conn);
+    let destroyed = false;
     try {
-      return await body(conn);
+      const result = await byDeadline(work, deadline);
+      if (result !== LATE) return result;
+      // A destroyed connection does not always fail the statement it was waiting for.
+      work.catch(() => undefined);
+      conn.destroy();
+      destroyed = true;
+      throw this.timedOut('the statement');
     } finally {
       this.inUse--;
-      conn.release();
+      if (!destroyed) conn.release();
     }
+  }
+
+  private timedOut(what: string): StoreError {
+    return new StoreError(`the database did not answer within STORE_CALL_TIMEOUT_MS (${this.callTimeoutMs} ms): ${what}`, StoreErrorCodes.timeout);
   }
 
   private transaction<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {

@@ -9,12 +9,12 @@ import { MysqlStore } from './mysql-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import type { StoreBackend } from './store-backend.ts';
 
-export type StoreConfig = Pick<Config, 'mysqlUrl' | 'mysqlPoolSize' | 'dataDir' | 'flushBatchRows'>;
+export type StoreConfig = Pick<Config, 'mysqlUrl' | 'mysqlPoolSize' | 'storeCallTimeoutMs' | 'dataDir' | 'flushBatchRows'>;
 
 export function openStore(config: StoreConfig, log: Logger): StoreBackend & EconomyBackend {
   if (config.mysqlUrl !== '') {
     const url = new URL(config.mysqlUrl);
-    const store = new MysqlStore(config.mysqlUrl, config.mysqlPoolSize, config.flushBatchRows);
+    const store = new MysqlStore(config.mysqlUrl, config.mysqlPoolSize, config.flushBatchRows, config.storeCallTimeoutMs);
     log.info({ backend: store.backend, server: url.host, database: url.pathname.slice(1), user: url.username, poolSize: config.mysqlPoolSize }, 'store: MySQL');
     return store;
   }

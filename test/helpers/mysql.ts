@@ -63,6 +63,10 @@ export interface ThrowawayMysql {
   stop(): Promise<void>;
   /** SIGKILL, as in a crash; resolves once the process has exited. */
   kill(): Promise<void>;
+  /** SIGSTOP: the server stops answering, its connections stay open (a hung machine). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   /** Kills the server if it runs and deletes its directory. */
   remove(): Promise<void>;
 }
@@ -204,8 +208,17 @@ class ThrowawayServer implements ThrowawayMysql {
   }
 
   async kill(): Promise<void> {
+    this.child?.kill('SIGCONT'); // a frozen server dies too, but only once it runs again
     this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
   }
 
   async remove(): Promise<void> {

@@ -169,6 +169,30 @@ it('database outage: play goes on, a log-out ends the session, and everything is
   }
 });
 
+it('a frozen database: a log-in is answered STORAGE_UNAVAILABLE and 1013 within STORE_CALL_TIMEOUT_MS, and succeeds once it thaws', { skip: noMariadb, timeout: 90_000 }, async () => {
+  const database = await startThrowawayMysql();
+  const url = await createTestDatabase(database.url());
+  const server = await startTestServer({ MYSQL_URL: url, ZONES: '1:1000x1000', STORE_CALL_TIMEOUT_MS: '1000' });
+  try {
+    await (await server.player(3)).logout();
+    database.freeze();
+    const client = await ZoneClient.connect(server.url);
+    const closed = client.next('close');
+    const startedAt = Date.now();
+    await assert.rejects(client.login(server.token(3)), (err: Error & { code?: number }) => err.code === ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE);
+    assert.equal((await closed).code, 1013, 'closed as "try again later"');
+    assert.ok(Date.now() - startedAt < 5000, `answered after ${Date.now() - startedAt} ms, before the 10 s log-in timeout`);
+    database.thaw();
+    const back = await server.player(3);
+    assert.ok(back.self, 'logged in once the database answers');
+    await back.close();
+  } finally {
+    database.thaw();
+    await server.stop();
+    await database.remove();
+  }
+});
+
 it('a shutdown that cannot write everything back exits 1 and names every player left unsaved', { skip: noMariadb, timeout: 90_000 }, async () => {
   const database = await startThrowawayMysql();
   try {
