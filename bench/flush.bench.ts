@@ -27,6 +27,7 @@
  *   npm run bench:flush [-- --json] [-- --players 10000] [-- --reps 7] [-- --batch-rows 500]
  *                       [-- --active-players 2000] [-- --active-seconds 30] [-- --write-through-connections 16]
  */
+import { createLogger } from '../src/log/logger.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,7 +201,7 @@ function rotated<T>(list: readonly T[], by: number): T[] {
 async function measure(target: Target): Promise<Row[]> {
   const database = await target.open();
   const storeConfig = loadConfig({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json', FLUSH_BATCH_ROWS: String(config.flushBatchRows), ...database.env }, false);
-  const handle = await StoreWorkerHandle.start(storeConfig);
+  const handle = await StoreWorkerHandle.start(storeConfig, createLogger(storeConfig));
   const store = handle.connect();
   try {
     await store.migrate();

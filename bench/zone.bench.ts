@@ -15,6 +15,7 @@
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
  *                            [--zone bare|deployed] [--npcs N] [--flush-interval-ms MS] [--json]
  */
+import { createLogger } from '../src/log/logger.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +109,7 @@ interface Deployment {
 async function deploy(): Promise<Deployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zone-bench-'));
   const config = loadConfig({ ...ENV, DATA_DIR: dataDir });
-  const handle = await StoreWorkerHandle.start(config);
+  const handle = await StoreWorkerHandle.start(config, createLogger(config));
   const store = handle.connect();
   try {
     await store.migrate();

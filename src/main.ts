@@ -4,6 +4,7 @@
  * deadline, 2 for a configuration error.
  */
 import { BindError, ConfigError, loadConfig, type Config } from './config/config.ts';
+import { unknownSettings } from './config/setting-names.ts';
 import { createLogger } from './log/logger.ts';
 import { startServer, type RunningServer } from './server.ts';
 
@@ -17,6 +18,9 @@ try {
 }
 
 const log = createLogger(config);
+for (const { name, nearest } of unknownSettings(process.env)) {
+  log.warn({ variable: name, nearest }, `${name} is not a setting of this server and is ignored${nearest ? `: did you mean ${nearest}?` : ''}`);
+}
 if (config.usingDevSecret) {
   log.warn('TOKEN_SECRET is not set: using the built-in development secret; anyone can mint tokens (refused when NODE_ENV=production)');
 }

@@ -21,6 +21,7 @@ export interface RunningServer {
   readonly port: number;
   readonly metricsPort: number;
   readonly supervisor: Supervisor;
+  readonly store: StoreWorkerHandle;
   /**
    * Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS or left
    * any player's state unwritten (the error names them).
@@ -28,12 +29,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/** How a server is put together beyond its configuration: for tests. */
+export interface ServerOptions {
+  /** The zone workers' entry point (a test wraps the real one to make a zone hang). */
+  readonly zoneWorkerUrl?: URL;
+}
+
+export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   // The embedded database is this server's alone; MySQL arbitrates its writers itself (epochs).
   const lock = config.mysqlUrl === '' ? DataDirLock.take(config.dataDir) : undefined;
   let store: StoreWorkerHandle;
   try {
-    store = await StoreWorkerHandle.start(config);
+    store = await StoreWorkerHandle.start(config, log.child({ part: 'store' }));
   } catch (err) {
     lock?.release();
     throw err;
@@ -57,8 +64,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
     'world',
   );
-  const supervisor = new Supervisor(config, log, store);
+  const supervisor = new Supervisor(config, log, store, options.zoneWorkerUrl);
   const hub = new MetricsHub([...supervisor.zones, storeClient]);
+  store.registerMetrics(hub.registry);
   const gateway = new Gateway(config, log.child({ part: 'gateway' }), supervisor.zones, hub.registry, storeClient);
   supervisor.on('zone-up', (zone) => gateway.zoneUp(zone));
   supervisor.on('zone-down', (zone) => gateway.zoneDown(zone));
@@ -82,7 +90,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     readiness() {
       const zones: Record<string, string> = {};
       for (const zone of supervisor.zones) zones[zone.id] = zone.state;
-      return { ready: !stopping && supervisor.zones.every((zone) => zone.state === 'running'), zones };
+      return { ready: !stopping && store.up && supervisor.zones.every((zone) => zone.state === 'running'), zones, store: store.up ? 'running' : 'restarting' };
     },
   }, admin, log);
 
@@ -101,6 +109,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port,
     metricsPort,
     supervisor,
+    store,
     async stop() {
       if (stopping) return;
       stopping = true;

@@ -13,6 +13,7 @@
  * `Questions` status counter, BEGIN and COMMIT included), `store_statements_total` for
  * write-back, the moves the zone applied and the ticks it ran and skipped.
  */
+import { createLogger } from '../../src/log/logger.ts';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { Config } from '../../src/config/config.ts';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
@@ -60,7 +61,7 @@ async function serverQuestions(conn: Connection): Promise<number> {
 
 /** A zone of `players` players moving every tick for `seconds`, writing the way `mode` says, to the database `config.mysqlUrl` names. */
 export async function runActiveZone(config: Config, mode: WriteMode, players: number, seconds: number, writeThroughConnections: number): Promise<ActiveRun> {
-  const handle = await StoreWorkerHandle.start(config);
+  const handle = await StoreWorkerHandle.start(config, createLogger(config));
   const store = handle.connect();
   let writeThrough: WriteThrough | undefined;
   let monitor: Connection | undefined;

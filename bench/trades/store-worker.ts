@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Config } from '../../src/config/config.ts';
 import { StoreClient } from '../../src/storage/store-client.ts';
+import { StoreLimits } from '../../src/config/limits.ts';
 import { fromWireError } from '../../src/storage/store-protocol.ts';
 import type { FromStoreWorker, GroupCommitSettings, StoreWorkerData, ToStoreWorker } from '../../src/thread-messages/store-control.ts';
 
@@ -28,7 +29,7 @@ export async function startStoreWorker(config: Config, groupCommit: Partial<Grou
   const { port1, port2 } = new MessageChannel();
   worker.postMessage({ type: 'connect', port: port2 } satisfies ToStoreWorker, [port2]);
   return {
-    client: new StoreClient(port1),
+    client: new StoreClient(port1, config.storeCallTimeoutMs + StoreLimits.clientTimeoutMarginMs),
     async stop() {
       worker.postMessage({ type: 'stop' } satisfies ToStoreWorker);
       await exited;

@@ -4,8 +4,9 @@
  * README.md lists every variable; keep the two in step.
  */
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -47,6 +48,8 @@ export interface Config {
   readonly speedTolerance: number;
   readonly shutdownDeadlineMs: number;
   readonly zoneRestartDelayMs: number;
+  /** A zone whose tick has not advanced for this long is ended and restarted, milliseconds; 0: never. */
+  readonly zoneWatchdogMs: number;
   /** An entity comes into a player's view within this distance, metres. */
   readonly viewRadiusM: number;
   /** …and leaves it only beyond viewRadiusM + viewMarginM, so nothing flickers at the edge. */
@@ -254,6 +257,26 @@ function readAdminToken(env: Env): string {
   return token;
 }
 
+/**
+ * DATA_DIR (the embedded database's directory, created when missing): a directory, or a path
+ * that can be made one. Not checked when MYSQL_URL is set, since nothing is stored there then.
+ */
+function readDataDir(env: Env): string {
+  const dataDir = env.DATA_DIR || './data';
+  if ((env.MYSQL_URL ?? '').trim() !== '') return dataDir;
+  let existing = resolve(dataDir);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    throw new ConfigError(existing === resolve(dataDir) ? `DATA_DIR ${dataDir} is not a directory` : `DATA_DIR ${dataDir} cannot be created: ${existing} is not a directory`);
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    throw new ConfigError(`DATA_DIR ${dataDir} is not writable by this user (${existing})`);
+  }
+  return dataDir;
+}
+
 function readNodeId(env: Env): string {
   const nodeId = env.NODE_ID || 'node-1';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new ConfigError(`NODE_ID must be 1 to 64 letters, digits, '.', '_' or '-', got "${nodeId}"`);
@@ -315,6 +338,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     speedTolerance: readNumber(env, 'SPEED_TOLERANCE', 1.25, 1, 10),
     shutdownDeadlineMs: readInt(env, 'SHUTDOWN_DEADLINE_MS', 10_000, 100, 600_000),
     zoneRestartDelayMs: readInt(env, 'ZONE_RESTART_DELAY_MS', 1000, 0, 60_000),
+    zoneWatchdogMs: readInt(env, 'ZONE_WATCHDOG_MS', 5000, 0, 600_000),
     viewRadiusM: readNumber(env, 'VIEW_RADIUS_M', 50, 1, 10_000),
     viewMarginM: readNumber(env, 'VIEW_MARGIN_M', 5, 0, 10_000),
     handoverMarginM: readNumber(env, 'HANDOVER_MARGIN_M', 4, 0.1, 1000),
@@ -326,7 +350,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     mysqlUrl: readMysqlUrl(env),
     mysqlPoolSize: readInt(env, 'MYSQL_POOL_SIZE', 4, 1, 256),
     storeCallTimeoutMs: readInt(env, 'STORE_CALL_TIMEOUT_MS', 5000, 100, 600_000),
-    dataDir: env.DATA_DIR || './data',
+    dataDir: readDataDir(env),
     nodeId: readNodeId(env),
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),

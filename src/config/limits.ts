@@ -96,6 +96,12 @@ export const SupervisorLimits = Object.freeze({
   stableRunMs: 60_000,
   /** A stopping zone gets the shutdown deadline less this margin, so that its answer arrives in time. */
   stopAnswerMarginMs: 100,
+  /**
+   * A store worker that died is started again after this delay, doubling while it keeps dying
+   * soon after starting, up to maxStoreRestartDelayMs: short, since every log-in and write waits.
+   */
+  storeRestartDelayMs: 100,
+  maxStoreRestartDelayMs: 5_000,
 });
 
 /** The store worker. */
@@ -111,6 +117,11 @@ export const StoreLimits = Object.freeze({
   deadlockRetries: 5,
   /** Item and mail ids reserved per committed block, so several nodes create rows on one database. */
   idBlockSize: 1000,
+  /**
+   * A store client waits this much longer than STORE_CALL_TIMEOUT_MS before it gives a call up,
+   * so that the store's own time limit (which closes the call's connection) comes first.
+   */
+  clientTimeoutMarginMs: 1_000,
   /** A MySQL connection attempt that takes longer fails: the store reports the database as unreachable. */
   mysqlConnectTimeoutMs: 3000,
   /** How long a starting node waits for another node's migrations, seconds. */

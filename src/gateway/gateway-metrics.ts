@@ -56,6 +56,7 @@ export class GatewayMetrics {
     perZone('gateway_jobs_enqueued_total', 'Jobs written into a zone inbound ring.', (zone) => zone.traffic.jobsEnqueued);
     perZone('gateway_jobs_rejected_total', 'Jobs refused because the zone inbound ring was full (the client got SERVER_BUSY).', (zone) => zone.traffic.jobsRejected);
     perZone('zone_restarts_total', 'Times a zone worker died and was restarted.', (zone) => zone.traffic.restarts);
+    perZone('zone_watchdog_kills_total', 'Zone workers ended by the watchdog because their tick stopped advancing (each then restarts).', (zone) => zone.traffic.hangs);
     new Gauge({
       name: 'ring_used_bytes',
       help: 'Bytes held in a zone ring: inbound, jobs not yet drained by the zone; outbound, frames not yet sent by the gateway.',

@@ -13,8 +13,8 @@ import type { MetricsHub } from '../metrics/metrics-hub.ts';
 import type { AdminApi } from './admin-api.ts';
 
 export interface Readiness {
-  /** Whether the server takes players now, and each zone's state. */
-  readiness(): { ready: boolean; zones: Record<string, string> };
+  /** Whether the server takes players now, each zone's state, and the store worker's. */
+  readiness(): { ready: boolean; zones: Record<string, string>; store: 'running' | 'restarting' };
 }
 
 export class OpsServer {

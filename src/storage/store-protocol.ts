@@ -34,6 +34,13 @@ export interface WireError {
   readonly errno: number | undefined;
 }
 
+/**
+ * The store worker's last message on each port when it stops for good: calls then fail at once
+ * (STORE_WORKER_GONE). A port that closes without it belongs to a worker that died; its client
+ * waits for a new port.
+ */
+export const STORE_STOPPED = 'store-stopped';
+
 export type StoreResponse =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: WireError };

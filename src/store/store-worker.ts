@@ -6,7 +6,8 @@
  * (group-commit.ts); each is answered once the transaction covering it has committed.
  *
  * Stopping: requests already received are finished, later ones are refused with STORE_STOPPING,
- * then the database is closed and every client port with it, and the thread exits.
+ * then the database is closed, every client is told (STORE_STOPPED) and its port closed, and the
+ * thread exits.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger } from '../log/logger.ts';
@@ -14,7 +15,7 @@ import { groupCommitSettings } from './group-commit.ts';
 import { MeteredEconomy } from './metered-economy.ts';
 import { MeteredStore } from './metered-store.ts';
 import { openStore } from './open-store.ts';
-import { toWireError, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from '../storage/store-protocol.ts';
+import { STORE_STOPPED, toWireError, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from '../storage/store-protocol.ts';
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from '../thread-messages/store-control.ts';
@@ -105,7 +106,10 @@ function serve({ store, economy }: Opened): void {
     stopping = true;
     await Promise.all(inFlight);
     await store.close().catch((err: unknown) => log.error({ err }, 'closing the database failed'));
-    for (const port of ports) port.close();
+    for (const port of ports) {
+      port.postMessage(STORE_STOPPED);
+      port.close();
+    }
     log.info('store stopped');
     control.close();
   }

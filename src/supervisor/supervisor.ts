@@ -14,6 +14,7 @@ import type { ArriveJob } from '../thread-messages/jobs.ts';
 import { ENTITY_ID_COUNTER_BYTES, type DropReason, type FromZone, type ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import type { StoreWorkerHandle } from './store-worker-handle.ts';
 import { ZoneHandle } from './zone-handle.ts';
+import { ZoneWatchdog } from './zone-watchdog.ts';
 import { SupervisorLimits, ZoneLimits } from '../config/limits.ts';
 import { sightStripM, zonesWithin } from '../config/world.ts';
 import { BorderBoard } from '../thread-messages/border-board.ts';
@@ -62,12 +63,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   private readonly borderBoards = new Map<string, SharedArrayBuffer>();
 
-  /** Each zone gets its own channel to `store`, the store worker, for its write-back. */
-  constructor(config: Config, log: Logger, store: StoreWorkerHandle) {
+  private readonly watchdog: ZoneWatchdog;
+  private readonly zoneWorkerUrl: URL;
+
+  /**
+   * Each zone gets its own channel to `store`, the store worker, for its write-back.
+   * `zoneWorkerUrl`: the zone workers' entry point (tests wrap it in one that can be made to hang).
+   */
+  constructor(config: Config, log: Logger, store: StoreWorkerHandle, zoneWorkerUrl: URL = ZONE_WORKER_URL) {
     super();
     this.config = config;
     this.log = log;
     this.store = store;
+    this.zoneWorkerUrl = zoneWorkerUrl;
     this.zones = config.zones.map((zone) => new ZoneHandle(zone, config.inboundRingBytes, config.outboundRingBytes));
     if (config.sightAcrossBorders) {
       for (const zone of config.zones) {
@@ -75,7 +83,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           this.borderBoards.set(`${zone.id}>${other.id}`, new SharedArrayBuffer(BorderBoard.bytes(ZoneLimits.borderSightMaxEntities)));
         }
       }
-    }
+    }    this.watchdog = new ZoneWatchdog(this.zones, config.zoneWatchdogMs, (zone, phase, stalledMs) => this.hung(zone, phase, stalledMs));
   }
 
   /** The boards of `zone` with each zone near enough to be seen from it. */
@@ -92,6 +100,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Resolves once every zone is ticking. */
   async start(): Promise<void> {
     await Promise.all(this.zones.map((zone) => this.spawn(zone)));
+    this.watchdog.start();
+  }
+
+  /** The watchdog found a zone stuck: it is ended, and then restarts as a crashed one does. */
+  private hung(zone: ZoneHandle, phase: string, stalledMs: number): void {
+    this.log.error({ zone: zone.id, phase, stalledMs: Math.round(stalledMs) }, `ZONE HUNG: zone ${zone.id}'s tick has not advanced for ${Math.round(stalledMs)} ms (stuck in ${phase}): ending its worker; it restarts`);
+    zone.traffic.hangs++;
+    void zone.worker?.terminate();
   }
 
   /**
@@ -100,6 +116,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   async stop(deadlineMs: number): Promise<StopReport> {
     this.stopping = true;
+    this.watchdog.stop();
     for (const timer of this.restartTimers) clearTimeout(timer);
     const report: StopReport = { unsaved: [], killedZones: [] };
     await Promise.all(
@@ -129,7 +146,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawn(zone: ZoneHandle): Promise<void> {
-    const storePort = this.store.connectPort();
+    // The zone's channel to the store worker, renewed (store-port) whenever that worker restarts.
+    const storeLink = this.store.attach((port) => zone.send({ type: 'store-port', port }, [port]));
+    const storePort = storeLink.port;
     const data: ZoneWorkerData = {
       config: this.config,
       zone: zone.config,
@@ -137,9 +156,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       outbound: zone.outbound.buffer,
       entityIds: this.entityIds,
       borderBoards: this.boardsOf(zone),
+      heartbeat: zone.heartbeatBuffer,
       storePort,
     };
-    const worker = new Worker(ZONE_WORKER_URL, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
+    const worker = new Worker(this.zoneWorkerUrl, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
     zone.worker = worker;
     zone.state = 'starting';
     this.startedAt.set(zone, Date.now());
@@ -182,6 +202,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       });
       worker.on('error', (err) => this.log.error({ err, zone: zone.id }, 'zone worker failed'));
       worker.on('exit', (code) => {
+        storeLink.detach();
         zone.abandonRequests();
         if (zone.generation !== generation) return;
         const wasReady = zone.state === 'running';

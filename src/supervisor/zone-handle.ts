@@ -3,8 +3,9 @@
  * its state. A restart replaces the worker and both rings (a dead worker may have died halfway
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { ToZone } from '../thread-messages/zone-control.ts';
+import { ZONE_HEARTBEAT_BYTES, ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { StoreError } from '../storage/store-error.ts';
@@ -20,11 +21,16 @@ export interface ZoneTraffic {
   /** Jobs refused because the inbound ring was full. */
   jobsRejected: number;
   restarts: number;
+  /** Workers the watchdog ended because their tick had stopped advancing. */
+  hangs: number;
 }
 
 export class ZoneHandle {
   readonly config: ZoneConfig;
-  readonly traffic: ZoneTraffic = { jobsEnqueued: 0, jobsRejected: 0, restarts: 0 };
+  readonly traffic: ZoneTraffic = { jobsEnqueued: 0, jobsRejected: 0, restarts: 0, hangs: 0 };
+  /** Shared with each of the zone's workers in turn: which phase it is in (zone-heartbeat.ts). */
+  readonly heartbeatBuffer = new SharedArrayBuffer(ZONE_HEARTBEAT_BYTES);
+  readonly heartbeat = new ZoneHeartbeat(this.heartbeatBuffer);
   state: ZoneState = 'starting';
   generation = 0;
   inbound: RingBuffer;
@@ -59,8 +65,8 @@ export class ZoneHandle {
     this.outbound = RingBuffer.create(this.outboundRingBytes);
   }
 
-  send(message: ToZone): void {
-    this.worker?.postMessage(message);
+  send(message: ToZone, transfer: readonly MessagePort[] = []): void {
+    this.worker?.postMessage(message, transfer);
   }
 
   /** The zone's metrics, or undefined when it does not answer within `timeoutMs`. */

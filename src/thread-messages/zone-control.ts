@@ -28,6 +28,8 @@ export interface ZoneWorkerData {
    * is written by this zone and read by the neighbour, `incoming` the other way round.
    */
   readonly borderBoards: readonly { readonly neighbour: number; readonly outgoing: SharedArrayBuffer; readonly incoming: SharedArrayBuffer }[];
+  /** Where the zone says which phase it is in (zone-heartbeat.ts), kept across restarts. */
+  readonly heartbeat: SharedArrayBuffer;
   /** This zone's own channel to the store worker (transferred with the worker's start). */
   readonly storePort: MessagePort;
 }
@@ -45,6 +47,8 @@ export type ToZone =
    */
   | { readonly type: 'escrow-hold'; readonly requestId: number; readonly playerId: number; readonly gold: number; readonly itemIds: readonly number[] }
   | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
+  /** The store worker was restarted: the zone's store calls go through this port from now on. */
+  | { readonly type: 'store-port'; readonly port: MessagePort }
   /** A hand-over waits on a job just written (a FENCE, an ARRIVE): take the ring's jobs now, not at the next tick. */
   | { readonly type: 'take-jobs' }
   /** Take the last jobs, release every player, write back everything; give up at deadlineMs (wall clock). */

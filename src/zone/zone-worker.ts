@@ -3,7 +3,7 @@
  * answers the main thread's control messages (thread-messages/zone-control.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ZoneLimits } from '../config/limits.ts';
+import { StoreLimits, ZoneLimits } from '../config/limits.ts';
 import { createLogger } from '../log/logger.ts';
 import type { FromZone, ToZone, ZoneWorkerData } from '../thread-messages/zone-control.ts';
 import { sightStripM, type ZoneConfig } from '../config/world.ts';
@@ -18,6 +18,7 @@ import { ZoneMetrics } from './zone-metrics.ts';
 import { crossingsOf } from './crossings.ts';
 import { BorderBoard } from '../thread-messages/border-board.ts';
 import { BorderSight } from './borders/border-sight.ts';
+import { ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -42,7 +43,7 @@ function post(message: FromZone): void {
 const inbound = RingBuffer.attach(data.inbound);
 const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
-const store = new StoreClient(data.storePort);
+const store = new StoreClient(data.storePort, config.storeCallTimeoutMs + StoreLimits.clientTimeoutMarginMs);
 const crossings = crossingsOf(config.world, data.zone, config.handoverMarginM);
 const borderSight = sightOf(data, sightStripM(config));
 const view = new ViewSystem(
@@ -71,6 +72,7 @@ const zone = new Zone(
     flushBatchRows: config.flushBatchRows,
     crossings,
     ...(borderSight ? { borderSight } : {}),
+    heartbeat: new ZoneHeartbeat(data.heartbeat),
   },
   inbound,
   outbound,
@@ -124,7 +126,7 @@ function finishStop(): void {
   if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
   else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
   post({ type: 'stopped', unsaved });
-  data.storePort.close();
+  void store.close();
   port.close();
 }
 const metrics = new ZoneMetrics(zone, () => loop.skippedTicks);
@@ -153,6 +155,9 @@ port.on('message', (message: ToZone) => {
     }
     case 'escrow-release':
       zone.releaseTradeHold(message.holdId, message.committed);
+      return;
+    case 'store-port':
+      store.replacePort(message.port);
       return;
     case 'take-jobs':
       zone.takeJobsNow();

@@ -47,6 +47,7 @@ import type { EntityIdSource } from './world/entity-ids.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
 import type { ZoneConfig } from '../config/world.ts';
+import { ZonePhase, type ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -70,6 +71,8 @@ export interface ZoneSettings {
   readonly crossings?: Crossings;
   /** Sight across the zone's borders (borders/border-sight.ts); none when absent. */
   readonly borderSight?: BorderSight;
+  /** Where the zone says which phase it is in, for the main thread's watchdog; none when absent. */
+  readonly heartbeat?: ZoneHeartbeat;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -189,12 +192,15 @@ export class Zone {
 
   tick(nowMs: number): void {
     const phases = this.phases;
+    const heartbeat = this.settings.heartbeat;
     const t0 = performance.now();
+    heartbeat?.enter(ZonePhase.jobs);
     this.timers.advance(nowMs);
     this.tickNumber++;
     this.removeDroppedSessions();
     this.counters.jobs += this.queue.take(this.jobs, ZoneLimits.maxJobsPerTick, this.id, this.arrivals);
     const t1 = performance.now();
+    heartbeat?.enter(ZonePhase.logic);
     this.applyQueuedJobs();
     if (this.stopping) this.everyoneLeaves();
     const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
@@ -203,12 +209,16 @@ export class Zone {
     this.settings.borderSight?.receive(this.world);
     this.settings.borderSight?.publish(this.world);
     const t2 = performance.now();
+    heartbeat?.enter(ZonePhase.view);
     const results = this.view.update(this.world, this.tickNumber);
     const t3 = performance.now();
+    heartbeat?.enter(ZonePhase.send);
     this.sendUpdates(results.count);
     this.outbox.flush();
     this.world.endTick();
+    heartbeat?.enter(ZonePhase.writeBack);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);
+    heartbeat?.enter(ZonePhase.betweenTicks);
     const t4 = performance.now();
     phases.jobs = t1 - t0;
     phases.logic = t2 - t1;

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, DEV_TOKEN_SECRET, loadConfig } from '../../src/config/config.ts';
+import { SETTING_NAMES, unknownSettings } from '../../src/config/setting-names.ts';
 
 it('has the documented defaults', () => {
   const config = loadConfig({}, false);
@@ -65,3 +69,36 @@ it('checks HOST and METRICS_HOST, and that PORT and METRICS_PORT differ', () => 
   assert.equal(loadConfig({ PORT: '0', METRICS_PORT: '0' }, false).port, 0, 'two free ports picked by the system may both be asked for as 0');
 });
 
+
+it('checks DATA_DIR: a directory, or a path that can become one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zone-config-'));
+  try {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    assert.equal(loadConfig({ DATA_DIR: join(dir, 'new', 'deeper') }, false).dataDir, join(dir, 'new', 'deeper'), 'created later when missing');
+    assert.throws(() => loadConfig({ DATA_DIR: file }, false), /DATA_DIR .*a-file is not a directory/);
+    assert.throws(() => loadConfig({ DATA_DIR: join(file, 'below') }, false), /DATA_DIR .* cannot be created: .*a-file is not a directory/);
+    assert.equal(loadConfig({ DATA_DIR: file, MYSQL_URL: 'mysql://root@127.0.0.1:3306/zone' }, false).dataDir, file, 'unused with MySQL');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('names the settings a variable was probably meant to be, and leaves other software\'s alone', () => {
+  const found = unknownSettings({ FLUSH_INTERVAL: '5', TOKEN_SECERT: 'x', ZONE_WATCHDOG: '1', ZONES_FILE: 'w.json', FLUSH_INTERVAL_MS: '5', NODE_OPTIONS: '--max-old-space-size=4096', MYSQL_PWD: 'x', PATH: '/bin', npm_config_cache: '/tmp' });
+  assert.deepEqual(found, [
+    { name: 'FLUSH_INTERVAL', nearest: 'FLUSH_INTERVAL_MS' },
+    { name: 'TOKEN_SECERT', nearest: 'TOKEN_SECRET' },
+    { name: 'ZONES_FILE', nearest: undefined },
+    { name: 'ZONE_WATCHDOG', nearest: 'ZONE_WATCHDOG_MS' },
+  ]);
+});
+
+it('knows every variable config.ts reads, and the README documents each of them', () => {
+  const source = readFileSync(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
+  const read = new Set([...source.matchAll(/env(?:\.|\[')([A-Z][A-Z0-9_]+)|\(env, '([A-Z][A-Z0-9_]+)'/g)].map((match) => (match[1] ?? match[2]) as string));
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const documented = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)`(?:, `([A-Z][A-Z0-9_]+)`)? \|/gm)].flatMap((match) => [match[1], match[2]].filter((name) => name !== undefined)));
+  assert.deepEqual([...read].sort(), [...SETTING_NAMES].sort(), 'SETTING_NAMES lists what config.ts reads');
+  assert.deepEqual([...documented].sort(), [...SETTING_NAMES].sort(), 'the README configuration table lists every setting');
+});

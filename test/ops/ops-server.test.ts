@@ -45,11 +45,11 @@ it('/metrics shows the zone, ring, gateway and process metrics, each zone labell
   await client.close();
 });
 
-it('/healthz is 200 and /readyz reports every zone', async () => {
+it('/healthz is 200 and /readyz reports every zone and the store', async () => {
   const base = `http://127.0.0.1:${server.metricsPort}`;
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   const ready = await fetch(`${base}/readyz`);
   assert.equal(ready.status, 200);
-  assert.deepEqual(await ready.json(), { ready: true, zones: { 1: 'running', 2: 'running' } });
+  assert.deepEqual(await ready.json(), { ready: true, zones: { 1: 'running', 2: 'running' }, store: 'running' });
   assert.equal((await fetch(`${base}/nope`)).status, 404);
 });

@@ -1,4 +1,5 @@
 /** A real store worker thread with a client on this thread, for the store tests. */
+import { createLogger } from '../../src/log/logger.ts';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import type { CharacterState } from '../../src/storage/character-store.ts';
@@ -20,7 +21,7 @@ export function storeConfig(env: Record<string, string>): Config {
 
 export async function startStore(env: Record<string, string>): Promise<RunningStore> {
   const config = storeConfig(env);
-  const handle = await StoreWorkerHandle.start(config);
+  const handle = await StoreWorkerHandle.start(config, createLogger(config));
   const client = handle.connect();
   return {
     config,
