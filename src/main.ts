@@ -1,11 +1,13 @@
 /**
  * `npm start`: reads the configuration from the environment, starts the server, and drains it
  * on SIGTERM or SIGINT. Exit codes: 0 after a clean stop, 1 when the stop failed or ran past its
- * deadline, 2 for a configuration error.
+ * deadline (or the start failed), 2 for a configuration error, 3 when another server runs on the
+ * same data (DATA_DIR, or NODE_ID on the MySQL database) or took this one's NODE_ID.
  */
 import { BindError, ConfigError, loadConfig, type Config } from './config/config.ts';
 import { unknownSettings } from './config/setting-names.ts';
 import { createLogger } from './log/logger.ts';
+import { DataInUseError } from './lease/data-in-use-error.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 let config: Config;
@@ -29,14 +31,14 @@ if (config.usingDevSecret) {
 // after it said it was ready) still drains it rather than killing the process outright.
 let server: RunningServer | undefined;
 let signalled = false;
-const stop = (running: RunningServer): void => {
+const stop = (running: RunningServer, exitCode = 0): void => {
   // Past the deadline and a grace second, nothing left may keep the process alive.
   setTimeout(() => {
     log.fatal('shutdown overran its deadline');
     process.exit(1);
   }, config.shutdownDeadlineMs + 1000).unref();
   running.stop().then(
-    () => process.exit(0),
+    () => process.exit(exitCode),
     (err: unknown) => {
       log.fatal({ err }, 'shutdown failed');
       process.exit(1);
@@ -58,7 +60,16 @@ process.on('SIGINT', onSignal);
 try {
   server = await startServer(config, log);
   if (signalled) stop(server);
+  void server.fatal.then((err) => {
+    log.fatal(err.message);
+    if (!signalled && server) stop(server, 3);
+    signalled = true;
+  });
 } catch (err) {
+  if (err instanceof DataInUseError) {
+    log.fatal(`server failed to start: ${err.message}`);
+    process.exit(3);
+  }
   // A port that cannot be bound is the operator's to fix: say which, without a stack trace.
   if (err instanceof BindError) log.fatal(`server failed to start: ${err.message}`);
   else log.fatal({ err }, 'server failed to start');

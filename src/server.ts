@@ -8,6 +8,7 @@
 import type { Config } from './config/config.ts';
 import { bordersOf } from './config/world.ts';
 import { DataDirLock } from './lease/data-dir-lock.ts';
+import { NodeLease } from './lease/node-lease.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
@@ -22,6 +23,11 @@ export interface RunningServer {
   readonly metricsPort: number;
   readonly supervisor: Supervisor;
   readonly store: StoreWorkerHandle;
+  /**
+   * Resolves if the server must stop serving on its own: another process took its NODE_ID's
+   * lease. Whoever started it then stops it (main.ts exits 3).
+   */
+  readonly fatal: Promise<Error>;
   /**
    * Drains and stops everything; rejects if that took longer than SHUTDOWN_DEADLINE_MS or left
    * any player's state unwritten (the error names them).
@@ -46,13 +52,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     throw err;
   }
   const storeClient = store.connect();
+  let lease: NodeLease | undefined;
   try {
     const migrations = await storeClient.migrate();
+    // On MySQL, recovery below is this NODE_ID's alone to run: the lease says whose it is.
+    if (config.mysqlUrl !== '') lease = await NodeLease.take(config.mysqlUrl, config.nodeId, config.nodeLeaseMs, log);
     const released = await storeClient.releaseNode(config.nodeId);
     if (released > 0) log.warn({ released, nodeId: config.nodeId }, 'start-up recovery: released characters this node had left online; their state is the last one written back');
     log.info({ backend: store.backend, migrationsApplied: migrations }, 'store ready');
   } catch (err) {
     await store.stop(Date.now() + config.shutdownDeadlineMs);
+    await lease?.release();
     lock?.release();
     throw err;
   }
@@ -98,6 +108,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     const deadline = Date.now() + config.shutdownDeadlineMs;
     await supervisor.stop(deadline);
     await store.stop(deadline);
+    await lease?.release();
     lock?.release();
     throw err;
   };
@@ -110,6 +121,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     metricsPort,
     supervisor,
     store,
+    fatal: lease?.lost ?? new Promise<Error>(() => {}),
     async stop() {
       if (stopping) return;
       stopping = true;
@@ -121,6 +133,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       await gateway.close(startedAt + config.shutdownDeadlineMs / 2);
       const report = await supervisor.stop(deadline);
       await store.stop(deadline);
+      await lease?.release();
       lock?.release();
       await ops.close();
       if (report.unsaved.length > 0 || report.killedZones.length > 0) {

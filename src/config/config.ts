@@ -82,6 +82,8 @@ export interface Config {
   readonly dataDir: string;
   /** This server's name as an owner of characters (the owner_node column). */
   readonly nodeId: string;
+  /** How long a NODE_ID lease lasts unless renewed (MySQL), milliseconds; renewed every third of it. */
+  readonly nodeLeaseMs: number;
   /** Every dirty player is written back at least this often, milliseconds. */
   readonly flushIntervalMs: number;
   /** Rows per multi-row write-back statement. */
@@ -352,6 +354,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     storeCallTimeoutMs: readInt(env, 'STORE_CALL_TIMEOUT_MS', 5000, 100, 600_000),
     dataDir: readDataDir(env),
     nodeId: readNodeId(env),
+    nodeLeaseMs: readInt(env, 'NODE_LEASE_MS', 15_000, 1000, 600_000),
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),

@@ -104,6 +104,12 @@ export const SupervisorLimits = Object.freeze({
   maxStoreRestartDelayMs: 5_000,
 });
 
+/** The NODE_ID lease on a MySQL database (lease/node-lease.ts). */
+export const LeaseLimits = Object.freeze({
+  /** Waited past a held lease's expiry before looking again, for the two clocks' rounding. */
+  nodeLeaseSlackMs: 250,
+});
+
 /** The store worker. */
 export const StoreLimits = Object.freeze({
   /**

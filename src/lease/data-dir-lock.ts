@@ -9,11 +9,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { DataInUseError } from './data-in-use-error.ts';
 
 export const LOCK_FILE_NAME = 'zone-server.lock';
 
 /** Another server holds the directory; nothing was opened. */
-export class DataDirInUseError extends Error {
+export class DataDirInUseError extends DataInUseError {
   override readonly name = 'DataDirInUseError';
 }
 

@@ -98,6 +98,27 @@ it('stops with a message naming PORT and HOST when the port is taken, exit 1, an
   }
 });
 
+it('a second server on the same DATA_DIR stops with exit code 3 and one line saying why; the first serves on', { timeout: 30_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-main-twice-'));
+  try {
+    const first = startProcess({ DATA_DIR: dataDir });
+    const { port } = await first.ready;
+    const second = startProcess({ DATA_DIR: dataDir });
+    const [code] = await once(second.child, 'exit');
+    assert.equal(code, 3);
+    const fatal = second.lines.find((line) => line.level === 60);
+    assert.match(String(fatal?.msg), /^server failed to start: another server is running on DATA_DIR /);
+    const client = await ZoneClient.connect(`ws://127.0.0.1:${port}`);
+    assert.ok((await client.enter(issueToken(TEST_SECRET, 1, 60), 'Player1')).entityId > 0, 'the first server still lets players in');
+    await client.close();
+    const exited = once(first.child, 'exit');
+    first.child.kill('SIGTERM');
+    assert.equal((await exited)[0], 0);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 it('refuses PORT equal to METRICS_PORT before binding either, exit 2', { timeout: 20_000 }, async () => {
   const server = startProcess({ PORT: '7795', METRICS_PORT: '7795' });
   const [code] = await once(server.child, 'exit');
