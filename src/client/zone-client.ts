@@ -7,6 +7,12 @@
  *   client.on('spawn', (entity) => …);
  *   const me = await client.enter(token, 'Alice');   // log in, creating the character if needed
  *   client.move(me.x + 1, me.y, 0);
+ *
+ * A connection that drops (no close frame: a network gone, a laptop asleep) is reconnected by
+ * itself, with backoff and jitter, and the session resumed within the server's window: the same
+ * player, still in the world, shown everything afresh (`reconnecting`, then `resumed`). Moves
+ * made meanwhile are dropped (the server's position stands); other requests wait and go out
+ * after the resume, and mail sends not yet answered go again under their idempotency key.
  */
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
@@ -90,6 +96,10 @@ export interface ZoneClientEvents {
    * every known entity was forgotten first; the new zone's spawns follow.
    */
   zoneChanged: ZoneChanged;
+  /** The connection dropped; the client tries to take its session back (attempt 1, 2, …). */
+  reconnecting: { attempt: number; delayMs: number };
+  /** The session is back on a new connection: every known entity was forgotten, and spawns follow. */
+  resumed: Self;
   error: ServerError;
   close: CloseInfo;
 }
@@ -135,7 +145,15 @@ export class LoginRefusedError extends Error {
 export interface ConnectOptions {
   /** A WebSocket constructor; defaults to the global one. */
   readonly WebSocket?: typeof WebSocket;
+  /** Reconnect and resume after a dropped connection (default true). */
+  readonly reconnect?: boolean;
 }
+
+/** Waits between reconnect attempts: random up to firstMs × 2^attempt, capped (full jitter). */
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 2000;
+/** The close code of a connection that ended without a close frame. */
+const ABNORMAL_CLOSURE = 1006;
 
 export class ZoneClient {
   private readonly world = new KnownWorld();
@@ -146,7 +164,18 @@ export class ZoneClient {
   lastTick = 0;
   closed: CloseInfo | undefined;
 
-  private readonly socket: WebSocket;
+  private socket: WebSocket;
+  private readonly url: string;
+  private readonly options: ConnectOptions;
+  /** The server's offer to resume this session, and how long it waits. */
+  private resumable: { token: string; windowMs: number } | undefined;
+  private reconnecting = false;
+  /** The client itself asked to close: a drop then is no reason to reconnect. */
+  private closing = false;
+  /** Requests made while reconnecting, sent once the session is back. */
+  private held: ClientMessage[] = [];
+  /** Mail sends not yet answered, by seq: sent again, with their key, after a resume. */
+  private readonly unansweredMail = new Map<number, ClientMessage>();
   private readonly worldEvents: WorldEvents = {
     spawn: (entity) => this.emit('spawn', entity),
     despawn: (entity) => this.emit('despawn', entity),
@@ -163,28 +192,22 @@ export class ZoneClient {
   inventory: Inventory | undefined;
   private pendingLogout: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
-  private constructor(socket: WebSocket) {
+  private constructor(socket: WebSocket, url: string, options: ConnectOptions) {
+    this.url = url;
+    this.options = options;
     this.socket = socket;
-    socket.binaryType = 'arraybuffer';
-    socket.addEventListener('message', (event) => this.onFrame(event.data));
-    socket.addEventListener('close', (event) => this.onClose({ code: event.code, reason: event.reason }));
+    this.listen(socket);
   }
 
-  static connect(url: string, options: ConnectOptions = {}): Promise<ZoneClient> {
-    const Ctor = options.WebSocket ?? globalThis.WebSocket;
-    return new Promise((resolve, reject) => {
-      const socket = new Ctor(url);
-      const onError = (): void => reject(new Error(`cannot connect to ${url}`));
-      socket.addEventListener('error', onError, { once: true });
-      socket.addEventListener(
-        'open',
-        () => {
-          socket.removeEventListener('error', onError);
-          resolve(new ZoneClient(socket));
-        },
-        { once: true },
-      );
-    });
+  static async connect(url: string, options: ConnectOptions = {}): Promise<ZoneClient> {
+    return new ZoneClient(await open(url, options), url, options);
+  }
+
+  private listen(socket: WebSocket): void {
+    socket.binaryType = 'arraybuffer';
+    // Events of a socket this client has moved on from are not news.
+    socket.addEventListener('message', (event) => socket === this.socket && this.onFrame(event.data));
+    socket.addEventListener('close', (event) => socket === this.socket && this.onSocketClosed({ code: event.code, reason: event.reason }));
   }
 
   on<E extends keyof ZoneClientEvents>(event: E, listener: Listener<ZoneClientEvents[E]>): () => void {
@@ -280,9 +303,12 @@ export class ZoneClient {
     return this.send({ tradeCancel: {} });
   }
 
-  /** Sends gold and items to another player's mailbox; returns the request's seq (see `mailResult`). */
+  /**
+   * Sends gold and items to another player's mailbox; returns the request's seq (see
+   * `mailResult`). It carries a key of its own, so sent again after a reconnect it sends one mail.
+   */
   mailSend(toPlayerId: number, gold: number, itemIds: readonly number[] = []): number {
-    return this.send({ mailSend: { toPlayerId, gold, itemIds: [...itemIds] } });
+    return this.send({ mailSend: { toPlayerId, gold, itemIds: [...itemIds], clientKey: clientKey() } });
   }
 
   /** Asks for the unclaimed mail (see `mailbox`). */
@@ -326,16 +352,27 @@ export class ZoneClient {
   close(): Promise<CloseInfo> {
     if (this.closed) return Promise.resolve(this.closed);
     const done = this.next('close');
-    this.socket.close(1000, 'client closed');
+    this.closing = true;
+    if (this.reconnecting) this.onClose({ code: 1000, reason: 'client closed' });
+    else this.socket.close(1000, 'client closed');
     return done;
   }
 
-  /** Sends an envelope, numbering it with the next seq. */
-  /** Sends any client message and returns its seq; throws ClientClosedError once the connection is closing. */
+  /**
+   * Sends any client message and returns its seq; throws ClientClosedError once the connection is
+   * closing. While the client reconnects, a move is dropped and anything else waits for the resume.
+   */
   send(message: ClientMessageInit): number {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) throw new ClientClosedError(this.closed);
+    if (this.closed || this.closing) throw new ClientClosedError(this.closed);
     const seq = ++this.seq;
-    this.socket.send(ClientMessage.encode({ ...message, seq }).finish());
+    const envelope = ClientMessage.create({ ...message, seq });
+    if (envelope.mailSend) this.unansweredMail.set(seq, envelope);
+    if (this.reconnecting) {
+      if (!envelope.move) this.held.push(envelope);
+      return seq;
+    }
+    if (this.socket.readyState !== this.socket.OPEN) throw new ClientClosedError(this.closed);
+    this.socket.send(ClientMessage.encode(envelope).finish());
     return seq;
   }
 
@@ -353,6 +390,7 @@ export class ZoneClient {
         const result = message.login;
         if (result?.accepted) {
           const a = result.accepted as LoginAccepted;
+          if (a.resumed) return this.onResumed(a);
           const self: Self = {
             playerId: a.playerId,
             entityId: a.entityId,
@@ -428,8 +466,14 @@ export class ZoneClient {
         this.emit('mailbox', message.mailbox as Mailbox);
         return;
       case 'mailResult':
+        this.unansweredMail.delete((message.mailResult as MailResult).seq);
         this.emit('mailResult', message.mailResult as MailResult);
         return;
+      case 'resumable': {
+        const offer = message.resumable as { resumeToken: string; windowMs: number };
+        this.resumable = { token: offer.resumeToken, windowMs: offer.windowMs };
+        return;
+      }
       case 'chat':
         this.emit('chat', message.chat as ChatMessage);
         return;
@@ -469,15 +513,111 @@ export class ZoneClient {
     return new ClientClosedError(info);
   }
 
+  /** A drop (no close frame) of a session the server offered to keep is worth a reconnect. */
+  private onSocketClosed(info: CloseInfo): void {
+    const resumable = this.resumable;
+    if (info.code === ABNORMAL_CLOSURE && resumable && !this.closing && this.options.reconnect !== false && this.self) {
+      void this.reconnect(resumable, info);
+      return;
+    }
+    this.onClose(info);
+  }
+
+  /**
+   * Opens new connections, with backoff and jitter, until one takes the session back, the server
+   * refuses the resume, or the server's window has passed.
+   */
+  private async reconnect(resumable: { token: string; windowMs: number }, dropped: CloseInfo): Promise<void> {
+    this.reconnecting = true;
+    this.resumable = undefined;
+    // Calls waiting for an answer on the lost connection will not get one.
+    this.failPending(this.closedError(dropped));
+    const giveUpAt = performance.now() + resumable.windowMs;
+    for (let attempt = 1; !this.closing; attempt++) {
+      const delayMs = Math.round(Math.random() * Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt));
+      if (performance.now() + delayMs > giveUpAt) break;
+      this.emit('reconnecting', { attempt, delayMs });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.closing) return;
+      let socket: WebSocket;
+      try {
+        socket = await open(this.url, this.options);
+      } catch {
+        continue;
+      }
+      if (this.closing) {
+        socket.close(1000, 'client closed');
+        return;
+      }
+      this.socket = socket;
+      this.listen(socket);
+      // The answer (a LoginResponse with resumed, or a refusal and close) arrives as a frame.
+      socket.send(ClientMessage.encode({ seq: ++this.seq, resume: { resumeToken: resumable.token, protocolVersion: PROTOCOL_VERSION } }).finish());
+      return;
+    }
+    if (!this.closing) this.onClose(dropped);
+  }
+
+  private onResumed(accepted: LoginAccepted): void {
+    this.reconnecting = false;
+    this.world.clear();
+    Object.assign(this.self as Self, {
+      zoneId: accepted.zoneId,
+      zoneName: accepted.zoneName,
+      zoneX: accepted.zoneX,
+      zoneY: accepted.zoneY,
+      zoneWidth: accepted.zoneWidth,
+      zoneHeight: accepted.zoneHeight,
+      x: accepted.xCm / CM_PER_METRE,
+      y: accepted.yCm / CM_PER_METRE,
+      heading: accepted.heading,
+    });
+    // Unanswered mail goes again under its key (applied once), then what waited, in order.
+    const again = [...this.unansweredMail.values()].filter((mail) => !this.held.includes(mail));
+    for (const message of [...again, ...this.held]) this.socket.send(ClientMessage.encode(message).finish());
+    this.held = [];
+    this.emit('resumed', this.self as Self);
+  }
+
+  private failPending(err: Error): void {
+    this.pendingLogin?.reject(err);
+    this.pendingLogin = undefined;
+    this.pendingLogout?.reject(err);
+    this.pendingLogout = undefined;
+    for (const pending of this.pendingPings.values()) pending.reject(err);
+    this.pendingPings.clear();
+  }
+
   private onClose(info: CloseInfo): void {
     this.closed = info;
-    const closed = this.closedError(info);
-    this.pendingLogin?.reject(closed);
-    this.pendingLogin = undefined;
-    this.pendingLogout?.reject(closed);
-    this.pendingLogout = undefined;
-    for (const pending of this.pendingPings.values()) pending.reject(closed);
-    this.pendingPings.clear();
+    this.reconnecting = false;
+    this.held = [];
+    this.failPending(this.closedError(info));
     this.emit('close', info);
   }
+}
+
+/** An open WebSocket to `url`, or a rejection if it cannot be opened. */
+function open(url: string, options: ConnectOptions): Promise<WebSocket> {
+  const Ctor = options.WebSocket ?? globalThis.WebSocket;
+  return new Promise((resolve, reject) => {
+    const socket = new Ctor(url);
+    const onError = (): void => reject(new Error(`cannot connect to ${url}`));
+    socket.addEventListener('error', onError, { once: true });
+    socket.addEventListener(
+      'open',
+      () => {
+        socket.removeEventListener('error', onError);
+        resolve(socket);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** A random idempotency key for a request: a whole number in 1 … 2^53 − 1. */
+function clientKey(): number {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return ((words[0] as number) & 0x1fffff) * 2 ** 32 + (words[1] as number) || 1;
 }

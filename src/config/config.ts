@@ -90,6 +90,8 @@ export interface Config {
   readonly flushBatchRows: number;
   /** How long a log-out waits for the player's save before confirming anyway, milliseconds. */
   readonly logoutSaveTimeoutMs: number;
+  /** How long a dropped session's player stays in the world, resumable, milliseconds; 0: not at all. */
+  readonly resumeWindowMs: number;
   /** Bearer token of the admin API on the metrics port; empty: the admin API is off. */
   readonly adminToken: string;
   /** Economy operations that may share one database transaction (group commit). */
@@ -358,6 +360,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),
+    resumeWindowMs: readInt(env, 'RESUME_WINDOW_MS', 20_000, 0, 600_000),
     adminToken: readAdminToken(env),
     economyGroupMaxOps: readInt(env, 'ECONOMY_GROUP_MAX_OPS', 256, 1, 10_000),
     economyMaxQueued: readInt(env, 'ECONOMY_MAX_QUEUED', 16_384, 1, 1_000_000),

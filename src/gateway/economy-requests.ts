@@ -40,7 +40,7 @@ export class EconomyRequests {
     // By player id (and no entity id): a partner in another zone, whose window the gateway holds.
     const partnerPlayerId = open.partnerEntityId ? 0 : (open.partnerPlayerId ?? 0);
     if (partnerPlayerId !== 0) return this.remoteTrades.open(session, seq, this.host.sessionOf(partnerPlayerId));
-    this.toZone(session, { action: EconomyAction.TRADE_OPEN, seq, target: open.partnerEntityId ?? 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.TRADE_OPEN, seq, target: open.partnerEntityId ?? 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   tradeOffer(session: Session, seq: number, offer: TradeOffer): void {
@@ -48,36 +48,36 @@ export class EconomyRequests {
     const itemIds = offer.itemIds ?? [];
     if (this.remoteTrades.has(session)) return this.remoteTrades.step(session, seq, 'offer', gold, itemIds);
     if (itemIds.length > EconomyLimits.maxItemsPerOp) return this.host.refuse(session, seq, TOO_MANY_ITEMS);
-    this.toZone(session, { action: EconomyAction.TRADE_OFFER, seq, target: 0, gold, itemIds });
+    this.toZone(session, { action: EconomyAction.TRADE_OFFER, seq, target: 0, gold, itemIds, clientKey: 0 });
   }
 
   tradeLock(session: Session, seq: number): void {
     if (this.remoteTrades.has(session)) return this.remoteTrades.step(session, seq, 'lock');
-    this.toZone(session, { action: EconomyAction.TRADE_LOCK, seq, target: 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.TRADE_LOCK, seq, target: 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   tradeAccept(session: Session, seq: number): void {
     if (this.remoteTrades.has(session)) return this.remoteTrades.step(session, seq, 'accept');
-    this.toZone(session, { action: EconomyAction.TRADE_ACCEPT, seq, target: 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.TRADE_ACCEPT, seq, target: 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   tradeCancel(session: Session, seq: number): void {
     if (this.remoteTrades.has(session)) return this.remoteTrades.step(session, seq, 'cancel');
-    this.toZone(session, { action: EconomyAction.TRADE_CANCEL, seq, target: 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.TRADE_CANCEL, seq, target: 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   mailSend(session: Session, seq: number, mail: MailSend): void {
     const itemIds = mail.itemIds ?? [];
     if (itemIds.length > EconomyLimits.maxItemsPerOp) return this.host.send(session, { mailResult: { seq, ok: false, reason: EconomyRefusals.tooManyItems } });
-    this.toZone(session, { action: EconomyAction.MAIL_SEND, seq, target: mail.toPlayerId ?? 0, gold: mail.gold ?? 0, itemIds });
+    this.toZone(session, { action: EconomyAction.MAIL_SEND, seq, target: mail.toPlayerId ?? 0, gold: mail.gold ?? 0, itemIds, clientKey: mail.clientKey ?? 0 });
   }
 
   mailList(session: Session, seq: number): void {
-    this.toZone(session, { action: EconomyAction.MAIL_LIST, seq, target: 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.MAIL_LIST, seq, target: 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   mailClaim(session: Session, seq: number, claim: MailClaim): void {
-    this.toZone(session, { action: EconomyAction.MAIL_CLAIM, seq, target: claim.mailId ?? 0, gold: 0, itemIds: [] });
+    this.toZone(session, { action: EconomyAction.MAIL_CLAIM, seq, target: claim.mailId ?? 0, gold: 0, itemIds: [], clientKey: 0 });
   }
 
   private toZone(session: Session, job: EconomyJob): void {

@@ -21,6 +21,9 @@ export class GatewayMetrics {
   readonly protocolErrors: Counter<'kind'>;
   readonly sessionCloses: Counter<'kind'>;
   readonly sessionsOpened: Counter;
+  readonly resumes: Counter<'outcome'>;
+  /** Sessions whose connection dropped, waiting to be resumed. */
+  sessionsDetached = 0;
 
   constructor(registry: Registry, zones: readonly ZoneHandle[], sessionCount: () => number) {
     const traffic = this.traffic;
@@ -33,6 +36,16 @@ export class GatewayMetrics {
     this.protocolErrors = new Counter({ name: 'gateway_protocol_errors_total', help: 'Client protocol violations, by kind.', labelNames: ['kind'], registers });
     this.sessionCloses = new Counter({ name: 'gateway_session_closes_total', help: 'Sessions closed by the server, by reason.', labelNames: ['kind'], registers });
     this.sessionsOpened = new Counter({ name: 'gateway_sessions_opened_total', help: 'WebSocket connections accepted.', registers });
+    this.resumes = new Counter({ name: 'gateway_resumes_total', help: 'Dropped sessions: taken back by their client (resumed), refused a resume (refused), or not taken back within RESUME_WINDOW_MS (expired).', labelNames: ['outcome'], registers });
+    const metrics = this;
+    new Gauge({
+      name: 'gateway_sessions_detached',
+      help: 'Sessions whose connection dropped, their players still in the world, waiting to be resumed.',
+      registers,
+      collect() {
+        this.set(metrics.sessionsDetached);
+      },
+    });
     new Gauge({
       name: 'gateway_sessions',
       help: 'Open sessions.',

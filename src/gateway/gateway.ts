@@ -20,7 +20,7 @@ import type { Registry } from 'prom-client';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { BindError, type Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
-import { ClientMessage, ErrorCode, encodeServerMessage, type CreateCharacterRequest, type LoginRequest, type MoveRequest, type ServerMessageInit } from '../protocol/messages.ts';
+import { ClientMessage, ErrorCode, PROTOCOL_VERSION, encodeServerMessage, type CreateCharacterRequest, type LoginRequest, type MoveRequest, type ServerMessageInit } from '../protocol/messages.ts';
 import { RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
 import type { CharacterStore } from '../storage/character-store.ts';
@@ -35,9 +35,13 @@ import { GatewayMetrics } from './gateway-metrics.ts';
 import { Handovers } from './handovers.ts';
 import { Logins } from './logins.ts';
 import { RemoteTrades } from './remote-trades.ts';
+import { ResumeTokens } from './resume-tokens.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { ZoneLink } from './zone-link.ts';
+
+/** The close code of a connection that ended without a close frame (RFC 6455 §7.1.5). */
+const CONNECTION_LOST = 1006;
 
 export class Gateway {
   private readonly config: Config;
@@ -49,6 +53,9 @@ export class Gateway {
   private pendingLogins = 0;
   /** Open sessions per remote address, kept only when MAX_SESSIONS_PER_IP is set. */
   private readonly sessionsPerAddress = new Map<string, number>();
+  /** The session each socket serves (a resumed session's new socket included). */
+  private readonly sessionBySocket = new WeakMap<WebSocket, Session>();
+  private readonly resumeTokens = new ResumeTokens();
   private readonly links = new Map<ZoneHandle, ZoneLink>();
   private readonly logins: Logins;
   private readonly handovers: Handovers;
@@ -79,6 +86,7 @@ export class Gateway {
       authenticated: () => this.pendingLogins--,
       linkOf: (zone) => this.links.get(zone) as ZoneLink,
       settled: (playerId) => this.handovers.settled(playerId),
+      entered: (session) => this.offerResume(session),
     });
     this.handovers = new Handovers(zones, store, registry, log, {
       sessionOf: (sessionId) => this.sessions.get(sessionId),
@@ -118,6 +126,7 @@ export class Gateway {
       mailList: { needs: inZone, handle: (session, seq) => this.economy.mailList(session, seq) },
       mailClaim: { needs: inZone, handle: (session, seq, m) => this.economy.mailClaim(session, seq, m.mailClaim ?? {}) },
       chat: { needs: inZone, handle: (session, seq, m) => this.chat.say(session, seq, m.chat ?? {}) },
+      resume: { needs: notLoggedIn, handle: (session, seq, m) => this.resume(session, seq, m.resume ?? {}) },
     };
     this.http = createServer((_request, response) => {
       response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
@@ -258,9 +267,11 @@ export class Gateway {
     );
     // Listeners first: a refused socket still reads until its close handshake ends, and an
     // 'error' with no listener would throw out of the process.
-    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(session, data as Buffer, isBinary));
-    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(session, err));
-    socket.on('close', () => this.onSocketClosed(session));
+    // Through sessionBySocket: a resume hands the socket to the session it takes back.
+    this.sessionBySocket.set(socket, session);
+    socket.on('message', (data: RawData, isBinary: boolean) => this.onFrame(this.sessionBySocket.get(socket) as Session, data as Buffer, isBinary));
+    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(this.sessionBySocket.get(socket) as Session, err));
+    socket.on('close', (code: number) => this.onSocketClosed(this.sessionBySocket.get(socket) as Session, socket, code));
     if (!this.accepting) {
       this.end(session, SessionEnds.shuttingDown);
       return;
@@ -342,8 +353,76 @@ export class Gateway {
     this.end(session, reason, false);
   }
 
-  private onSocketClosed(session: Session): void {
-    if (session.state !== 'closing') this.retire(session);
+  /** `code` 1006: the connection was lost without a close frame, which a session can be resumed after. */
+  private onSocketClosed(session: Session, socket: WebSocket, code: number): void {
+    // A resumed session's old socket: its session has another one now.
+    if (session.socket !== socket || session.state === 'closing') return;
+    if (code === CONNECTION_LOST && this.resumable(session)) this.detach(session);
+    else this.retire(session);
+  }
+
+  // ---------------------------------------------------------------- resume
+
+  /** A session whose player is in the world can wait for its client to come back. */
+  private resumable(session: Session): boolean {
+    return this.config.resumeWindowMs > 0 && this.accepting && session.resumeNonce !== '' && (session.state === 'in-zone' || session.state === 'handing-over');
+  }
+
+  /** Sends the session a resume token (a new one after each resume): the old one no longer works. */
+  private offerResume(session: Session): void {
+    if (this.config.resumeWindowMs === 0) return;
+    session.resumeNonce = ResumeTokens.nonce();
+    this.send(session, { resumable: { resumeToken: this.resumeTokens.issue(session.id, session.resumeNonce), windowMs: this.config.resumeWindowMs } });
+  }
+
+  /** The connection dropped: the player stays in the world until the window ends, then leaves as at a log-out. */
+  private detach(session: Session): void {
+    this.metrics.sessionsDetached++;
+    session.detachedTimer = setTimeout(() => {
+      session.detachedTimer = undefined;
+      this.metrics.sessionsDetached--;
+      this.metrics.resumes.inc({ outcome: 'expired' });
+      this.end(session, SessionEnds.resumeWindowPassed, false);
+    }, this.config.resumeWindowMs);
+  }
+
+  /**
+   * A new connection takes a detached session back with its token: the session goes on with this
+   * socket (same session id, so the same player in its zone), and the zone shows the client
+   * everything afresh. The connection's own session, never logged in, is forgotten.
+   */
+  private resume(fresh: Session, seq: number, request: NonNullable<ClientMessage['resume']>): void {
+    if (request.protocolVersion !== PROTOCOL_VERSION) return this.refuseLogin(fresh, seq, SessionEnds.unsupportedVersion);
+    const claim = this.resumeTokens.read(request.resumeToken ?? '');
+    const session = claim ? this.sessions.get(claim.sessionId) : undefined;
+    if (!claim || !session || session.detachedTimer === undefined || session.resumeNonce !== claim.nonce || session.state === 'closing') {
+      this.metrics.resumes.inc({ outcome: 'refused' });
+      return this.refuseLogin(fresh, seq, SessionEnds.resumeRefused);
+    }
+    clearTimeout(session.detachedTimer);
+    session.detachedTimer = undefined;
+    this.metrics.sessionsDetached--;
+    this.metrics.resumes.inc({ outcome: 'resumed' });
+    this.forget(fresh);
+    session.socket = fresh.socket;
+    this.sessionBySocket.set(fresh.socket, session);
+    this.offerResume(session);
+    const zone = session.zone as ZoneHandle;
+    const writeResume = (): void => {
+      if (!this.linkOf(session.zone as ZoneHandle).writeResume(session.id)) this.end(session, SessionEnds.serverBusy);
+    };
+    if (session.state === 'handing-over') this.handovers.hold(session, writeResume);
+    else if (zone.state === 'running') writeResume();
+    this.log.debug({ sessionId: session.id, playerId: session.playerId }, 'session resumed');
+  }
+
+  /** Takes a session that never logged in out of the tables without ending its socket (a resume took the socket). */
+  private forget(session: Session): void {
+    session.state = 'closing';
+    clearTimeout(session.loginTimer);
+    if (!this.sessions.delete(session.id)) return;
+    this.pendingLogins--;
+    this.countAddress(session.remoteAddress, -1);
   }
 
   /**
@@ -374,13 +453,14 @@ export class Gateway {
     const wasPending = session.state === 'connected';
     session.state = 'closing';
     clearTimeout(session.loginTimer);
+    if (session.detachedTimer !== undefined) {
+      clearTimeout(session.detachedTimer);
+      session.detachedTimer = undefined;
+      this.metrics.sessionsDetached--;
+    }
     if (!this.sessions.delete(session.id)) return;
     if (wasPending) this.pendingLogins--;
-    if (this.config.maxSessionsPerIp > 0) {
-      const left = (this.sessionsPerAddress.get(session.remoteAddress) ?? 1) - 1;
-      if (left > 0) this.sessionsPerAddress.set(session.remoteAddress, left);
-      else this.sessionsPerAddress.delete(session.remoteAddress);
-    }
+    this.countAddress(session.remoteAddress, -1);
     this.remoteTrades.left(session);
     if (wasHandingOver) this.handovers.sessionEnded(session);
     const zone = session.zone;
@@ -388,6 +468,13 @@ export class Gateway {
     const leaving = zone && wasInZone && zone.state === 'running' && zone.generation === session.zoneGeneration ? zone : undefined;
     this.logins.sessionEnded(session, leaving, awaitRelease);
     if (leaving) this.linkOf(leaving).addLeave(session.id);
+  }
+
+  private countAddress(address: string, change: number): void {
+    if (this.config.maxSessionsPerIp === 0) return;
+    const count = (this.sessionsPerAddress.get(address) ?? 0) + change;
+    if (count > 0) this.sessionsPerAddress.set(address, count);
+    else this.sessionsPerAddress.delete(address);
   }
 
   // ---------------------------------------------------------------- sending

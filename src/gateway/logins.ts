@@ -42,6 +42,8 @@ export interface LoginHost {
   linkOf(zone: ZoneHandle): ZoneLink;
   /** Settles once the player is not between zones (handovers.ts). */
   settled(playerId: number): Promise<void>;
+  /** The session's player is on its way into its zone: it may be offered a resume token. */
+  entered(session: Session): void;
 }
 
 /** A player whose zone (or, for one between zones, the gateway) is writing its state back and releasing its character. */
@@ -304,6 +306,7 @@ export class Logins {
     session.epoch = owned.epoch;
     this.sessionsByPlayer.set(playerId, session);
     if (session.name !== '') this.sessionsByName.set(nameKey(session.name), session);
+    this.host.entered(session);
     this.log.debug({ sessionId: session.id, playerId, zone: zone.id, epoch: owned.epoch, created: owned.created, address: session.remoteAddress }, 'logged in');
   }
 

@@ -5,6 +5,9 @@
  * handed to the zone; `no-character` waits for the client to create its character. From then on
  * the session is `in-zone` and its jobs go to that zone's inbound ring; `handing-over` lasts
  * while its player changes zones, and its messages are held meanwhile (handovers.ts).
+ *
+ * A session in a zone whose connection drops is detached (detachedTimer): its player stays in the
+ * world for RESUME_WINDOW_MS, and a ResumeRequest on a new connection takes it back.
  */
 import type { WebSocket } from 'ws';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
@@ -14,7 +17,8 @@ export type SessionState = 'connected' | 'authenticated' | 'no-character' | 'in-
 
 export class Session {
   readonly id: number;
-  readonly socket: WebSocket;
+  /** The client's connection; a resumed session takes its new one. */
+  socket: WebSocket;
   readonly remoteAddress: string;
   readonly bucket: TokenBucket;
   /** Chat's own rate limit, apart from the one on all messages. */
@@ -30,6 +34,10 @@ export class Session {
   /** Which generation of the zone's rings the player joined; a restarted zone has forgotten it. */
   zoneGeneration = -1;
   loginTimer: NodeJS.Timeout | undefined;
+  /** The nonce the session's current resume token carries ('' before it has one). */
+  resumeNonce = '';
+  /** Set while the connection is gone and the session waits to be resumed: ends it at the window's end. */
+  detachedTimer: NodeJS.Timeout | undefined;
 
   constructor(id: number, socket: WebSocket, remoteAddress: string, bucket: TokenBucket, chatBucket: TokenBucket) {
     this.id = id;

@@ -15,7 +15,7 @@
 import { GatewayLimits } from '../config/limits.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
-import { chatJobBytes, FENCE_JOB, JobKind, JobWriter, type ChatJob, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
+import { chatJobBytes, FENCE_JOB, JobKind, RESUME_JOB, JobWriter, type ChatJob, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
 
 /** Receives one frame for one session; `data` is reused once this returns. */
@@ -101,6 +101,11 @@ export class ZoneLink {
   /** Writes a JOIN now, behind what this turn staged; false when the ring has no room. */
   writeJoin(sessionId: number, join: JoinJob): boolean {
     return this.writeNow(sessionId, this.jobs.join(join));
+  }
+
+  /** Writes a RESUME now, behind what this turn staged; false when the ring has no room. */
+  writeResume(sessionId: number): boolean {
+    return this.writeNow(sessionId, RESUME_JOB);
   }
 
   /** Writes a chat message now, behind what this turn staged; false when the ring has no room. */

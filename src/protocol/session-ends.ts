@@ -43,5 +43,8 @@ export const SessionEnds = Object.freeze({
   shuttingDown: end('shutting_down', ErrorCode.ERROR_CODE_SHUTTING_DOWN, 1001, 'server shutting down', false),
   logout: end('logout', ErrorCode.ERROR_CODE_UNSPECIFIED, 1000, 'logged out', false),
   storageUnavailable: end('storage_unavailable', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1013, 'character storage unavailable, try again later', false),
+  resumeRefused: end('resume_refused', ErrorCode.ERROR_CODE_RESUME_REFUSED, 4012, 'resume refused: the token is unknown, used, or past its window; log in again', false),
+  /** A detached session nobody resumed within RESUME_WINDOW_MS: it ends as a log-out does (its client is gone, so nothing is sent). */
+  resumeWindowPassed: end('resume_window_passed', ErrorCode.ERROR_CODE_RESUME_REFUSED, 1000, 'not resumed in time', false),
   logoutSavePending: end('logout_save_pending', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1000, 'logged out; the last state is saved once the database is back', false),
 });

@@ -72,8 +72,9 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
       mkdirSync(dataDir, { recursive: true });
       this.db = new DatabaseSync(this.file);
     } catch (err) {
-      const { code, errno } = err as { code?: string; errno?: number };
-      throw new StoreError(`cannot open the SQLite database ${this.file}: ${(err as Error).message}`, code, errno);
+      // Node's file errors carry errno, node:sqlite's SQLite's result code as errcode.
+      const { code, errno, errcode } = err as { code?: string; errno?: number; errcode?: number };
+      throw new StoreError(`cannot open the SQLite database ${this.file}: ${(err as Error).message}`, code, errno ?? errcode);
     }
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
     this.batchRows = Math.min(batchRows, Math.floor(MAX_PARAMETERS / SAVE_COLUMNS));

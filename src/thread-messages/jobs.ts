@@ -8,9 +8,10 @@
  *   LEAVE [u8 kind]                                                                 1 byte
  *   MOVE  [u8 kind][3 pad][u32 seq][f32 x][f32 y][f32 heading][4 pad][f64 clientTimeMs] 32 bytes
  *   ECONOMY [u8 kind][u8 action][2 pad][u32 seq][f64 target][f64 gold][u32 n][4 pad]
- *           [f64 itemId × n]                                             32 + 8n bytes, n ≤ 32
+ *           [f64 clientKey][f64 itemId × n]                              40 + 8n bytes, n ≤ 32
  *           target: the trade partner's entity id (TRADE_OPEN), the mail's recipient
- *           (MAIL_SEND) or the mail's id (MAIL_CLAIM), else 0; gold: offered or sent
+ *           (MAIL_SEND) or the mail's id (MAIL_CLAIM), else 0; gold: offered or sent;
+ *           clientKey: the client's idempotency key (MAIL_SEND), else 0
  *   CHAT  [u8 kind][u8 channel][u16 name bytes][u32 seq][f64 fromPlayerId][u32 text bytes]
  *         [4 pad][name, UTF-8][text, UTF-8]                          24 + name + text bytes
  *         the record's key: the speaker's session (say, zone), the listener's (whisper), or 0
@@ -26,10 +27,13 @@
  *   FENCE  [u8 kind]                                                                1 byte
  *          the session's last job for a zone that has handed its player over: the zone sends
  *          the session's jobs it took since the hand-over on to the new zone (zone-control.ts)
+ *   RESUME [u8 kind]                                                                1 byte
+ *          the session's client came back on a new connection: the zone tells it where it is
+ *          and shows it everything afresh
  */
 import { EconomyLimits } from '../config/limits.ts';
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5, ARRIVE: 6, FENCE: 7 } as const);
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5, ARRIVE: 6, FENCE: 7, RESUME: 8 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
@@ -40,7 +44,7 @@ const ARRIVE_JOB_HEADER_BYTES = 128;
 const ARRIVE_ITEM_BYTES = 24;
 export const ARRIVE_BY_PORTAL = 1;
 export const ARRIVE_WITH_INVENTORY = 2;
-const ECONOMY_JOB_HEADER_BYTES = 32;
+const ECONOMY_JOB_HEADER_BYTES = 40;
 /** Item ids per trade offer or mail: the economy's own limit per operation. */
 const MAX_ECONOMY_ITEMS = EconomyLimits.maxItemsPerOp;
 const MAX_JOB_BYTES = ECONOMY_JOB_HEADER_BYTES + 8 * MAX_ECONOMY_ITEMS;
@@ -64,6 +68,8 @@ export interface EconomyJob {
   target: number;
   gold: number;
   itemIds: number[];
+  /** The client's idempotency key for the request; 0: none. */
+  clientKey: number;
 }
 
 /** A chat message on its way to the zone that delivers it; `channel` is a ChatChannel. */
@@ -181,6 +187,10 @@ export function arriveJobBytes(job: ArriveJob): Uint8Array {
 /** A FENCE job's bytes. */
 export const FENCE_JOB = Uint8Array.of(JobKind.FENCE);
 
+export const RESUME_JOB_BYTES = 1;
+/** A RESUME job's bytes. */
+export const RESUME_JOB = Uint8Array.of(JobKind.RESUME);
+
 /**
  * Job writers: each fills one job's bytes at `at` through `view`, every byte of its layout
  * (padding included), so they can write straight into reused staging memory
@@ -221,6 +231,7 @@ export function writeEconomy(view: DataView, at: number, job: EconomyJob): void 
   view.setFloat64(at + 16, job.gold, true);
   view.setUint32(at + 24, job.itemIds.length, true);
   view.setUint32(at + 28, 0, true);
+  view.setFloat64(at + 32, job.clientKey, true);
   job.itemIds.forEach((id, i) => view.setFloat64(at + ECONOMY_JOB_HEADER_BYTES + 8 * i, id, true));
 }
 
@@ -304,6 +315,7 @@ export class JobReader {
       target: view.getFloat64(offset + 8, true),
       gold: view.getFloat64(offset + 16, true),
       itemIds,
+      clientKey: view.getFloat64(offset + 32, true),
     };
   }
 

@@ -4,8 +4,11 @@
  * way here still: they are kept, in order, and sent on with the FENCE (the gateway's last job
  * for the session here), for the new zone to apply. None is applied here, none is lost.
  */
-import { JobWriter, MOVE_JOB_BYTES, chatJobBytes, writeMove } from '../thread-messages/jobs.ts';
-import type { RequestJob } from './job-queue.ts';
+import { JobWriter, MOVE_JOB_BYTES, RESUME_JOB, chatJobBytes, writeMove } from '../thread-messages/jobs.ts';
+import type { RequestJob, Resume } from './job-queue.ts';
+
+/** A job of a session's that is sent on: a request, or its client's RESUME. */
+type KeptJob = RequestJob | typeof Resume;
 
 export class Departures {
   private readonly kept = new Map<number, Uint8Array[]>();
@@ -25,7 +28,7 @@ export class Departures {
   }
 
   /** A job of a departed session: kept as its bytes (a queued move's object is reused). */
-  keep(sessionId: number, job: RequestJob): void {
+  keep(sessionId: number, job: KeptJob): void {
     const jobs = this.kept.get(sessionId);
     if (jobs) jobs.push(bytesOf(job, this.writer));
   }
@@ -38,8 +41,9 @@ export class Departures {
   }
 }
 
-function bytesOf(job: RequestJob, writer: JobWriter): Uint8Array {
+function bytesOf(job: KeptJob, writer: JobWriter): Uint8Array {
   if (job === undefined) return writer.leave().slice();
+  if ('resume' in job) return RESUME_JOB.slice();
   if ('text' in job) return chatJobBytes(job);
   if ('action' in job) return writer.economy(job).slice();
   const bytes = new Uint8Array(MOVE_JOB_BYTES);

@@ -1,7 +1,7 @@
 /**
  * The first phase of a tick: taking the jobs the gateway put in the zone's inbound ring. A JOIN
  * or an ARRIVE (a player handed over by another zone) is handed over at once (the player exists
- * from this tick on); moves, trade and mail requests, chat, LEAVEs and FENCEs queue in arrival
+ * from this tick on); moves, trade and mail requests, chat, LEAVEs, FENCEs and RESUMEs queue in arrival
  * order, so that a session's moves before its LEAVE count and reach
  * the database with its final state. Jobs are read in place and decoded moves reused by queue
  * position, so taking jobs allocates nothing for moves.
@@ -13,6 +13,7 @@ import {
   JOIN_JOB_BYTES,
   LEAVE_JOB_BYTES,
   MOVE_JOB_BYTES,
+  RESUME_JOB_BYTES,
   type ArriveJob,
   type ChatJob,
   type EconomyJob,
@@ -31,11 +32,14 @@ export type RequestJob = MoveJob | EconomyJob | ChatJob | undefined;
 /** The queued mark of a FENCE job (departures.ts). */
 export const Fence = Object.freeze({ fence: true as const });
 
+/** The queued mark of a RESUME job: the session's client came back on a new connection. */
+export const Resume = Object.freeze({ resume: true as const });
+
 /** A queued job already dealt with between ticks (Zone.takeJobsNow): the tick skips it. */
 export const Taken = Object.freeze({ taken: true as const });
 
-/** A queued job: a request, a FENCE, or one taken already. */
-export type QueuedJob = RequestJob | typeof Fence | typeof Taken;
+/** A queued job: a request, a FENCE, a RESUME, or one taken already. */
+export type QueuedJob = RequestJob | typeof Fence | typeof Resume | typeof Taken;
 
 /** Called at once for the jobs that bring a player in; their fields are valid until it returns. */
 export interface Arrivals {
@@ -79,6 +83,8 @@ export class JobQueue {
       this.push(sessionId, undefined);
     } else if (kind === JobKind.FENCE && length === FENCE_JOB_BYTES) {
       this.push(sessionId, Fence);
+    } else if (kind === JobKind.RESUME && length === RESUME_JOB_BYTES) {
+      this.push(sessionId, Resume);
     } else if (kind === JobKind.ARRIVE) {
       const arrive = reader.arrive(data, offset, length);
       if (!arrive) throw new Error(`zone ${this.zoneId}: bad arrive job (${length} bytes) from session ${sessionId}`);

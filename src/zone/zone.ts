@@ -411,6 +411,22 @@ export class Zone {
     this.economy?.refreshInventory(player);
   }
 
+  /**
+   * The session's client came back on a new connection (it forgot what it knew): it is told
+   * where it is, as at a log-in, shown everything it sees afresh, and sent its inventory.
+   */
+  private resume(sessionId: number): void {
+    const player = this.world.playersBySession.get(sessionId);
+    if (!player) return;
+    this.view.welcome(player.slot, []);
+    this.send(sessionId, {
+      login: { accepted: { playerId: player.playerId, entityId: player.id, ...this.zoneAndPlace(player), tickHz: this.settings.tickHz, resumed: true } },
+    });
+    // Told afresh even if unchanged: the new client has not seen it.
+    player.inventory = undefined;
+    this.economy?.refreshInventory(player);
+  }
+
   /** A new player's write-back state (none without a store). */
   private track(epoch: number): Player['persisted'] {
     return this.writeBack?.track(epoch, this.timers.now) ?? { epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
@@ -483,6 +499,10 @@ export class Zone {
       }
       if (!job) {
         this.leave(sessionId);
+        continue;
+      }
+      if ('resume' in job) {
+        this.resume(sessionId);
         continue;
       }
       if ('text' in job) {

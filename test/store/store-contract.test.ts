@@ -5,7 +5,7 @@
  * as the zones use it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,9 +47,10 @@ function sqliteTarget(): Target {
     },
     isDuplicateKey: (err) => (err as { errcode?: number }).errcode === 2067, // SQLITE_CONSTRAINT_UNIQUE
     async unreachable() {
-      // A data directory that cannot be created: its parent is a file.
-      writeFileSync(join(dir, 'not-a-directory'), '');
-      return { env: { DATA_DIR: join(dir, 'not-a-directory', 'data') }, code: 'ENOTDIR' };
+      // A database file that cannot be opened: a directory stands where it should be.
+      const dataDir = join(dir, 'unopenable');
+      mkdirSync(join(dataDir, SQLITE_FILE_NAME), { recursive: true });
+      return { env: { DATA_DIR: dataDir }, code: 'ERR_SQLITE_ERROR' };
     },
     async dispose() {
       rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,8 @@ export class Mailroom {
   private readonly hooks: MailHooks;
   /** Sends and claims waiting for the store now. */
   private readonly waiting = new Set<Promise<unknown>>();
+  /** Sends with a client key waiting for the store, by operation id. */
+  private readonly keyedInFlight = new Map<string, Promise<SendMailResult | undefined>>();
   /** Players with a send, claim or list waiting for the store, and how many each. */
   private readonly waitingFor = new Map<Player, number>();
 
@@ -40,23 +42,42 @@ export class Mailroom {
     this.hooks = hooks;
   }
 
+  /**
+   * A send with the client's key (clientKey) is one operation however often it comes: while it is
+   * in flight, a copy gets its answer; after it committed, a copy finds the goods gone from the
+   * player's memory and asks the store, which answers with the first result.
+   */
   send(player: Player, job: EconomyJob): void {
-    const request = { opId: `mail-${randomUUID()}`, from: player.playerId, to: job.target, gold: job.gold, itemIds: job.itemIds };
+    const keyed = job.clientKey !== 0;
+    const request = { opId: keyed ? `mail-${player.playerId}-k${job.clientKey}` : `mail-${randomUUID()}`, from: player.playerId, to: job.target, gold: job.gold, itemIds: job.itemIds };
     let refusal: MailReason | undefined;
     try {
+      if (keyed && (!Number.isSafeInteger(job.clientKey) || job.clientKey < 0)) throw new RangeError('client key out of range');
       refusal = checkSendMail(request);
     } catch {
       refusal = MailReasons.badRequest;
     }
-    refusal ??= this.escrows.refusal(player, job.gold, job.itemIds);
     if (refusal) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: refusal } });
-    const hold = this.escrows.hold(player, job.gold, job.itemIds);
+    const answer = (result: SendMailResult | undefined): void => {
+      // Undefined: the store worker is gone, this process is stopping.
+      if (result) this.answer(player, job.seq, result.ok, result.ok ? MailReasons.committed : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
+    };
+    const sameInFlight = keyed ? this.keyedInFlight.get(request.opId) : undefined;
+    if (sameInFlight) return this.track(player, sameInFlight.then(answer));
+    const unheld = this.escrows.refusal(player, job.gold, job.itemIds);
+    if (unheld && !keyed) return this.hooks.send(player.sessionId, { mailResult: { seq: job.seq, ok: false, reason: unheld } });
+    // A keyed copy whose goods are gone is the store's to judge: a replay, or a refusal.
+    const hold = unheld ? undefined : this.escrows.hold(player, job.gold, job.itemIds);
+    const sent = untilAnswered(() => this.store.sendMail(request), this.hooks.failed, this.hooks.wait);
+    if (keyed) {
+      this.keyedInFlight.set(request.opId, sent);
+      void sent.finally(() => this.keyedInFlight.delete(request.opId)).catch(() => {});
+    }
     this.track(
       player,
-      untilAnswered(() => this.store.sendMail(request), this.hooks.failed, this.hooks.wait).then((result: SendMailResult | undefined) => {
-        if (!result) return; // the store worker is gone: this process is stopping
-        this.escrows.release(player, hold);
-        this.answer(player, job.seq, result.ok, result.ok ? MailReasons.committed : result.reason, result.ok ? result.mail.mailId : 0, request.opId);
+      sent.then((result) => {
+        if (result && hold) this.escrows.release(player, hold);
+        answer(result);
       }),
     );
   }
