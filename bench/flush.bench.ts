@@ -207,7 +207,7 @@ async function measure(target: Target): Promise<Row[]> {
     await store.migrate();
     const baseline = await database.prepare();
     const playerIds = Array.from({ length: config.players }, (_, i) => i + 1);
-    const snapshotsOf = (round: number): CharacterSnapshot[] => playerIds.map((playerId) => ({ playerId, epoch: EPOCH, state: stateOf(playerId, round) }));
+    const snapshotsOf = (round: number): CharacterSnapshot[] => playerIds.map((playerId) => ({ playerId, epoch: EPOCH, version: round + 1, state: stateOf(playerId, round) }));
 
     const run: Record<Method, (round: number) => Promise<void>> = {
       async save(round) {

@@ -271,6 +271,8 @@ export class Handovers {
     const snapshot: CharacterSnapshot = {
       playerId: player.playerId,
       epoch: player.epoch,
+      // The crossing itself (a new zone id) is a change after what the old zone had.
+      version: player.version + 1,
       state: { zoneId: to.id, x: player.x, y: player.y, heading: player.heading, hp: player.hp, level: player.level, exp: player.exp, playTimeS: Math.floor(player.playTimeS) },
     };
     const backoff = new Backoff(StoreRetryBackoff);

@@ -293,7 +293,7 @@ export class Logins {
       if (refusal) this.host.refuseLogin(session, seq, refusal);
       // Nobody will play it: give the character back as it was loaded, within this turn, so that
       // the player's next log-in and a shutdown (idle) wait for it.
-      await this.store.release({ playerId, epoch: owned.epoch, state: owned.state }).catch((err: unknown) => {
+      await this.store.release({ playerId, epoch: owned.epoch, version: 0, state: owned.state }).catch((err: unknown) => {
         this.log.warn({ err, playerId }, 'could not release a character loaded for a log-in that did not happen; start-up recovery will');
       });
       return;

@@ -41,6 +41,8 @@ export interface OwnedCharacter {
 export interface CharacterSnapshot {
   readonly playerId: number;
   readonly epoch: number;
+  /** Which change of this log-in the state is (the zone's counter; 0 for the state as loaded). */
+  readonly version: number;
   readonly state: CharacterState;
 }
 
@@ -87,6 +89,12 @@ export interface CharacterStore {
    * epoch is still current. False (nothing written) when it is stale.
    */
   release(snapshot: CharacterSnapshot): Promise<boolean>;
+  /**
+   * Start-up, after a crash: writes each journaled state whose log-in is still the character's
+   * (same epoch, online) and which is newer than what the row holds (a higher version), in one
+   * transaction. Resolves to how many rows it wrote.
+   */
+  replay(snapshots: readonly CharacterSnapshot[]): Promise<number>;
   /** Start-up recovery: marks offline every character left online by `nodeId`; resolves to how many. */
   releaseNode(nodeId: string): Promise<number>;
   /**

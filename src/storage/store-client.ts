@@ -109,6 +109,10 @@ export class StoreClient implements CharacterStore, EconomyStore, MetricsSource 
     return this.call('release', [snapshot]);
   }
 
+  replay(snapshots: readonly CharacterSnapshot[]): Promise<number> {
+    return this.call('replay', [snapshots]);
+  }
+
   releaseNode(nodeId: string): Promise<number> {
     return this.call('releaseNode', [nodeId]);
   }

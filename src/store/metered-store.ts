@@ -98,6 +98,10 @@ export class MeteredStore implements CharacterStore {
     return released;
   }
 
+  replay(snapshots: readonly CharacterSnapshot[]): Promise<number> {
+    return this.counted('replay', this.inner.replay(snapshots));
+  }
+
   releaseNode(nodeId: string): Promise<number> {
     return this.counted('release_node', this.inner.releaseNode(nodeId));
   }

@@ -117,7 +117,7 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
         `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
          ON DUPLICATE KEY UPDATE
-           owner_node = VALUES(owner_node), owner_epoch = owner_epoch + 1, online = 1, last_login_at = VALUES(last_login_at)`,
+           owner_node = VALUES(owner_node), owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = VALUES(last_login_at)`,
         [playerId, ...stateValues(initial), nodeId, now, now],
       );
       // The upsert holds the row's lock until commit, so this reads what it wrote.
@@ -135,7 +135,7 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     return this.transaction(async (conn) => {
       const [update] = await this.query<ResultSetHeader>(
         conn,
-        'UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, online = 1, last_login_at = ? WHERE player_id = ?',
+        'UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ?',
         [nodeId, Date.now(), playerId],
       );
       if (update.affectedRows === 0) return undefined;
@@ -213,12 +213,12 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
         // there because its INSERT half must name every NOT NULL column without a default.
         await this.query(
           conn,
-          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, last_save_at, created_at)
+          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, state_version, last_save_at, created_at)
            VALUES ${rowPlaceholders(fresh.length, SAVE_COLUMNS)}
            ON DUPLICATE KEY UPDATE
              zone_id = VALUES(zone_id), x = VALUES(x), y = VALUES(y), heading = VALUES(heading), hp = VALUES(hp),
-             level = VALUES(level), exp = VALUES(exp), play_time_s = VALUES(play_time_s), last_save_at = VALUES(last_save_at)`,
-          fresh.flatMap((s) => saveValues(s.playerId, s.state, now)),
+             level = VALUES(level), exp = VALUES(exp), play_time_s = VALUES(play_time_s), state_version = VALUES(state_version), last_save_at = VALUES(last_save_at)`,
+          fresh.flatMap((s) => saveValues(s.playerId, s.state, s.version, now)),
         );
       }
     });
@@ -229,13 +229,31 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     const [result] = await this.withConnection((conn) =>
       this.query<ResultSetHeader>(
         conn,
-        `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, last_save_at = ?, online = 0
+        `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, state_version = ?, last_save_at = ?, online = 0
          WHERE player_id = ? AND owner_epoch = ? AND online = 1`,
-        [...stateValues(snapshot.state), Date.now(), snapshot.playerId, snapshot.epoch],
+        [...stateValues(snapshot.state), snapshot.version, Date.now(), snapshot.playerId, snapshot.epoch],
       ),
     );
     // mysql2 counts matched rows, so this is 1 even when the state was already the same.
     return result.affectedRows === 1;
+  }
+
+  /** Start-up only, so a statement per row (in player id order, as every writer locks) is fine. */
+  async replay(snapshots: readonly CharacterSnapshot[]): Promise<number> {
+    const now = Date.now();
+    return this.transaction(async (conn) => {
+      let replayed = 0;
+      for (const s of sortedSnapshots(snapshots)) {
+        const [result] = await this.query<ResultSetHeader>(
+          conn,
+          `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, state_version = ?, last_save_at = ?
+           WHERE player_id = ? AND owner_epoch = ? AND online = 1 AND state_version < ?`,
+          [...stateValues(s.state), s.version, now, s.playerId, s.epoch, s.version],
+        );
+        replayed += result.affectedRows;
+      }
+      return replayed;
+    });
   }
 
   async releaseNode(nodeId: string): Promise<number> {

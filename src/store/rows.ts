@@ -7,8 +7,8 @@ import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 
 export const STATE_COLUMNS = 'zone_id, x, y, heading, hp, level, exp, play_time_s';
 export const ROW_COLUMNS = `player_id, name, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, last_save_at, created_at`;
-/** Values per row of the write-back upsert: player_id, the 8 state columns, last_save_at, created_at. */
-export const SAVE_COLUMNS = 11;
+/** Values per row of the write-back upsert: player_id, the 8 state columns, state_version, last_save_at, created_at. */
+export const SAVE_COLUMNS = 12;
 
 /** The state in STATE_COLUMNS order. */
 export function stateValues(state: CharacterState): number[] {
@@ -16,8 +16,8 @@ export function stateValues(state: CharacterState): number[] {
 }
 
 /** The VALUES of a write-back upsert row, SAVE_COLUMNS of them. */
-export function saveValues(playerId: number, state: CharacterState, nowMs: number): number[] {
-  return [playerId, ...stateValues(state), nowMs, nowMs];
+export function saveValues(playerId: number, state: CharacterState, version: number, nowMs: number): number[] {
+  return [playerId, ...stateValues(state), version, nowMs, nowMs];
 }
 
 /** `(?, ?), (?, ?)`: placeholders for `rows` rows of `columns` values. */

@@ -105,7 +105,7 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
         `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
          ON CONFLICT (player_id) DO UPDATE SET
-           owner_node = excluded.owner_node, owner_epoch = owner_epoch + 1, online = 1, last_login_at = excluded.last_login_at
+           owner_node = excluded.owner_node, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = excluded.last_login_at
          RETURNING ${ROW_COLUMNS}`,
       ).get(playerId, ...stateValues(initial), nodeId, now, now) as Row;
       // A wallet left by a deleted character keeps its gold.
@@ -118,7 +118,7 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
 
   async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
     const row = this.statement(
-      `UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, online = 1, last_login_at = ? WHERE player_id = ? RETURNING ${ROW_COLUMNS}`,
+      `UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ? RETURNING ${ROW_COLUMNS}`,
     ).get(nodeId, Date.now(), playerId) as Row | undefined;
     if (!row) return undefined;
     const character = toStoredCharacter(row);
@@ -184,12 +184,12 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
         // Every fresh row exists and this transaction holds the write lock, so the upsert only
         // ever updates; created_at is there because its INSERT half must name every NOT NULL column.
         this.oneOff(
-          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, last_save_at, created_at)
+          `INSERT INTO characters (player_id, ${STATE_COLUMNS}, state_version, last_save_at, created_at)
            VALUES ${rowPlaceholders(fresh.length, SAVE_COLUMNS)}
            ON CONFLICT (player_id) DO UPDATE SET
              zone_id = excluded.zone_id, x = excluded.x, y = excluded.y, heading = excluded.heading, hp = excluded.hp,
-             level = excluded.level, exp = excluded.exp, play_time_s = excluded.play_time_s, last_save_at = excluded.last_save_at`,
-        ).run(...fresh.flatMap((s) => saveValues(s.playerId, s.state, now)));
+             level = excluded.level, exp = excluded.exp, play_time_s = excluded.play_time_s, state_version = excluded.state_version, last_save_at = excluded.last_save_at`,
+        ).run(...fresh.flatMap((s) => saveValues(s.playerId, s.state, s.version, now)));
       }
     });
     return { written, stale };
@@ -197,10 +197,17 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
 
   async release(snapshot: CharacterSnapshot): Promise<boolean> {
     const result = this.statement(
-      `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, last_save_at = ?, online = 0
+      `UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, state_version = ?, last_save_at = ?, online = 0
        WHERE player_id = ? AND owner_epoch = ? AND online = 1`,
-    ).run(...stateValues(snapshot.state), Date.now(), snapshot.playerId, snapshot.epoch);
+    ).run(...stateValues(snapshot.state), snapshot.version, Date.now(), snapshot.playerId, snapshot.epoch);
     return result.changes === 1;
+  }
+
+  async replay(snapshots: readonly CharacterSnapshot[]): Promise<number> {
+    const statement = this.statement(`UPDATE characters SET zone_id = ?, x = ?, y = ?, heading = ?, hp = ?, level = ?, exp = ?, play_time_s = ?, state_version = ?, last_save_at = ?
+       WHERE player_id = ? AND owner_epoch = ? AND online = 1 AND state_version < ?`);
+    const now = Date.now();
+    return this.transaction(() => sortedSnapshots(snapshots).reduce((replayed, s) => replayed + Number(statement.run(...stateValues(s.state), s.version, now, s.playerId, s.epoch, s.version).changes), 0));
   }
 
   async releaseNode(nodeId: string): Promise<number> {

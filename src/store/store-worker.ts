@@ -54,6 +54,7 @@ function serve({ store, economy }: Opened): void {
     acquireExisting: (playerId, nodeId) => store.acquireExisting(playerId, nodeId),
     save: (snapshots) => store.save(snapshots),
     release: (snapshot) => store.release(snapshot),
+    replay: (snapshots) => store.replay(snapshots),
     releaseNode: (nodeId) => store.releaseNode(nodeId),
     releaseOwned: (owners) => store.releaseOwned(owners),
     load: (playerId) => store.load(playerId),

@@ -453,6 +453,7 @@ export class Zone {
     return {
       playerId: player.playerId,
       epoch: player.persisted.epoch,
+      version: player.persisted.version,
       state: {
         zoneId: this.settings.zone.id,
         x: player.x,

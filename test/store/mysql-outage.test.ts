@@ -50,12 +50,12 @@ it('fails fast while the database is down and recovers when it is back, after a 
     ['crash', () => server.kill()],
   ] as const) {
     await takeDown();
-    for (const call of [store.client.save([{ playerId: 1, epoch, state: stateFor(2) }]), store.client.load(1)]) {
+    for (const call of [store.client.save([{ playerId: 1, epoch, version: 2, state: stateFor(2) }]), store.client.load(1)]) {
       const err = await failureOf(call, `${outage}: a store call to fail while the database is down`);
       assert.ok(err.code !== undefined && /^(ECONNREFUSED|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST)$/.test(err.code), `${outage}: a connection error, got ${err.code}: ${err.message}`);
     }
     await server.start();
-    assert.deepEqual(await store.client.save([{ playerId: 1, epoch, state: stateFor(3) }]), { written: [1], stale: [] }, `${outage}: saves again`);
+    assert.deepEqual(await store.client.save([{ playerId: 1, epoch, version: 3, state: stateFor(3) }]), { written: [1], stale: [] }, `${outage}: saves again`);
     assert.deepEqual((await store.client.load(1))?.state, stateFor(3));
   }
   assert.ok((await store.metric('store_db_errors_total', { op: 'save' })) >= 2);
@@ -68,7 +68,7 @@ it('a frozen database (connections open, nothing answered): calls fail with STOR
   server.freeze();
   try {
     // More calls than connections: two hang on a connection, the others wait for one.
-    const calls = [store.client.save([{ playerId: 2, epoch, state: stateFor(2) }]), store.client.load(2), store.client.load(2), store.client.loadInventory(2)];
+    const calls = [store.client.save([{ playerId: 2, epoch, version: 2, state: stateFor(2) }]), store.client.load(2), store.client.load(2), store.client.loadInventory(2)];
     const startedAt = Date.now();
     const failures = await Promise.all(calls.map((call) => failureOf(call, 'a store call to fail while the database is frozen')));
     assert.deepEqual(failures.map((err) => err.code), Array(calls.length).fill('STORE_TIMEOUT'), failures.map((err) => err.message).join('; '));
@@ -77,7 +77,7 @@ it('a frozen database (connections open, nothing answered): calls fail with STOR
   } finally {
     server.thaw();
   }
-  assert.deepEqual(await store.client.save([{ playerId: 2, epoch, state: stateFor(3) }]), { written: [2], stale: [] }, 'saves again');
+  assert.deepEqual(await store.client.save([{ playerId: 2, epoch, version: 3, state: stateFor(3) }]), { written: [2], stale: [] }, 'saves again');
   assert.deepEqual((await store.client.load(2))?.state, stateFor(3), 'the later save is what the database holds');
   assert.equal(await store.metric('store_pool_connections_in_use'), 0);
 });

@@ -104,7 +104,7 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
       await target.dispose();
     });
 
-    const snapshot = (playerId: number, epoch: number, seed = playerId): CharacterSnapshot => ({ playerId, epoch, state: stateFor(seed) });
+    const snapshot = (playerId: number, epoch: number, seed = playerId): CharacterSnapshot => ({ playerId, epoch, version: seed, state: stateFor(seed) });
 
     it('applies every migration once; running them again applies none', async () => {
       assert.deepEqual(firstMigration, migrationsFor(backend).map((m) => m.name));
@@ -201,6 +201,24 @@ for (const [backend, target] of Object.entries(targets) as [Backend, Target | un
       const errorsBefore = await store.metric('store_db_errors_total', { op: 'save' });
       await assert.rejects(store.client.save([snapshot(150, 1), snapshot(150, 1)]), { name: 'StoreError', code: 'STORE_BAD_REQUEST' });
       assert.equal(await store.metric('store_db_errors_total', { op: 'save' }), errorsBefore + 1);
+    });
+
+    it('replays a journaled state only over an older one of the same log-in, and never once the character is released', async () => {
+      const first = await store.client.acquire(165, 'node-a', stateFor(165));
+      await store.client.save([snapshot(165, first.epoch, 5)]);
+      const at = (seed: number, version: number, epoch = first.epoch): CharacterSnapshot => ({ playerId: 165, epoch, version, state: stateFor(seed) });
+      assert.equal(await store.client.replay([at(3, 3)]), 0, 'an older version is not written over a newer one');
+      assert.deepEqual((await store.client.load(165))?.state, stateFor(5));
+      assert.equal(await store.client.replay([at(7, 7)]), 1);
+      assert.deepEqual((await store.client.load(165))?.state, stateFor(7));
+      assert.equal(await store.client.replay([at(8, 8, first.epoch - 1)]), 0, 'another log-in\'s state is not written');
+      // A new log-in starts its versions over: the old log-in's journal cannot overwrite it.
+      const second = await store.client.acquire(165, 'node-a', stateFor(165));
+      assert.equal(await store.client.replay([at(9, 9)]), 0);
+      assert.equal(await store.client.replay([at(10, 1, second.epoch)]), 1);
+      assert.equal(await store.client.release({ playerId: 165, epoch: second.epoch, version: 2, state: stateFor(11) }), true);
+      assert.equal(await store.client.replay([at(12, 3, second.epoch)]), 0, 'a released character keeps its final state');
+      assert.deepEqual((await store.client.load(165))?.state, stateFor(11));
     });
 
     it('releases with the final state only while the epoch is current, and takes no saves after', async () => {
