@@ -10,7 +10,8 @@
  *   quadtree, and brute force (every query looks at every entity: O(N²));
  * - deployed: as the zone worker builds it (src/zone/zone-worker.ts), with the index the server
  *   picks, its metrics hooks, wandering NPCs, and write-back to a real store worker (embedded
- *   SQLite in a temporary directory) that the players were acquired from before they joined.
+ *   SQLite in a temporary directory) that the players were acquired from before they joined;
+ *   once without its journal and once with it (JOURNAL=on, the default), to price the journal.
  *
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
  *                            [--zone bare|deployed] [--npcs N] [--flush-interval-ms MS] [--json]
@@ -33,6 +34,7 @@ import { UniformGrid } from '../src/zone/spatial/uniform-grid.ts';
 import { ViewSystem, type ViewSettings } from '../src/zone/view/view-system.ts';
 import { mulberry32 } from '../src/zone/random.ts';
 import { Zone, type ZoneHooks, type ZoneSettings } from '../src/zone/zone.ts';
+import { ZoneJournal } from '../src/journal/zone-journal.ts';
 import { ZoneMetrics } from '../src/zone/zone-metrics.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
@@ -78,8 +80,8 @@ const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
   'brute force': (side) => new BruteForceIndex(side, side),
 };
 
-/** A bare zone on the named index, or the deployed one. */
-type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed' };
+/** A bare zone on the named index, or the deployed one, with its journal or without. */
+type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed'; readonly journal: boolean };
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
@@ -167,8 +169,9 @@ async function tickZone(players: number, setup: Setup, side: number, deployment:
       throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`);
     },
   };
+  const journal = deployment && setup.zone === 'deployed' && setup.journal ? new ZoneJournal(join(deployment.dataDir, 'journal'), 1, deployment.config.flushIntervalMs, 0) : undefined;
   const { zone, view } = deployment
-    ? deployedZone(deployment, settingsOf(deployment.config, side, npcsFor(players)), index, { inbound, outbound }, hooks, storeFailures)
+    ? deployedZone(deployment, { ...settingsOf(deployment.config, side, npcsFor(players)), ...(journal ? { journal } : {}) }, index, { inbound, outbound }, hooks, storeFailures)
     : bareZone(settingsOf(defaults, side, 0), index, { inbound, outbound }, hooks);
   const random = mulberry32(players);
   const jobs = new JobWriter();
@@ -219,6 +222,8 @@ async function tickZone(players: number, setup: Setup, side: number, deployment:
   const writeBack = zone.writeBack;
   let batchesAtStart = 0;
   let rowsAtStart = 0;
+  let journalBytesAtStart = 0;
+  let journalSyncsAtStart = 0;
   for (let t = 0; t < WARMUP_TICKS + ticks; t++) {
     // Everyone walks straight on, turning now and then and at the walls.
     walkers.forEach((w, i) => {
@@ -241,6 +246,8 @@ async function tickZone(players: number, setup: Setup, side: number, deployment:
       frames = 0;
       batchesAtStart = writeBack?.counters.batches ?? 0;
       rowsAtStart = writeBack?.counters.rowsWritten ?? 0;
+      journalBytesAtStart = journal?.counters.bytes ?? 0;
+      journalSyncsAtStart = journal?.counters.syncs ?? 0;
     }
     const started = performance.now();
     zone.tick((nowMs += TICK_MS));
@@ -295,6 +302,11 @@ async function tickZone(players: number, setup: Setup, side: number, deployment:
   // Batches committed while the measured ticks ran (one still in flight at the end is not counted).
   row.batches = writeBack ? writeBack.counters.batches - batchesAtStart : 0;
   row.rowsWritten = writeBack ? writeBack.counters.rowsWritten - rowsAtStart : 0;
+  row.journal = setup.zone === 'deployed' ? (setup.journal ? 'on' : 'off') : '-';
+  // Per second of game time at TICK_HZ: the ticks here run back to back, faster than that.
+  row.journalKiBPerS = journal ? ((journal.counters.bytes - journalBytesAtStart) / ticks) * TICK_HZ / 1024 : 0;
+  row.journalSyncsPerTick = journal ? (journal.counters.syncs - journalSyncsAtStart) / ticks : 0;
+  journal?.discard();
   return row;
 }
 
@@ -304,13 +316,13 @@ if (indexChoice !== undefined && !(indexChoice in INDEXES)) throw new Error(`--i
 if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
 const setups: Setup[] = [];
 if (zoneChoice !== 'deployed') for (const index of indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[])) setups.push({ zone: 'bare', index });
-if (zoneChoice !== 'bare' && indexChoice === undefined) setups.push({ zone: 'deployed' });
+if (zoneChoice !== 'bare' && indexChoice === undefined) setups.push({ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true });
 
 const loadAtStart = loadavg()[0] as number;
 const rows: Row[] = [];
 for (const players of playerCounts) {
   for (const setup of setups) {
-    const name = setup.zone === 'bare' ? `bare, ${setup.index}` : 'deployed';
+    const name = setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`;
     rows.push(await run(players, setup));
     process.stderr.write(`  ${players} players, ${name}: done\n`);
   }
@@ -320,7 +332,8 @@ const summary: Record<string, number> = {};
 for (const players of playerCounts) {
   const of = (zone: string, index?: string): Row | undefined => rows.find((r) => r.players === players && r.zone === zone && (index === undefined || r.index === index));
   const grid = of('bare', 'grid');
-  const deployed = of('deployed');
+  const deployed = rows.find((r) => r.players === players && r.zone === 'deployed' && r.journal === 'off');
+  const journaled = rows.find((r) => r.players === players && r.zone === 'deployed' && r.journal === 'on');
   const quadtree = of('bare', 'quadtree');
   const brute = of('bare', 'brute force');
   const n = (row: Row, key: string): number => row[key] as number;
@@ -337,6 +350,12 @@ for (const players of playerCounts) {
   if (grid && deployed) {
     summary[`${players}: tick p50, deployed / bare grid`] = n(deployed, 'tickP50') / n(grid, 'tickP50');
     summary[`${players}: tick p99, deployed / bare grid`] = n(deployed, 'tickP99') / n(grid, 'tickP99');
+  }
+  if (deployed && journaled) {
+    summary[`${players}: tick p99, journal on / off`] = n(journaled, 'tickP99') / n(deployed, 'tickP99');
+    summary[`${players}: tick p50, journal on / off`] = n(journaled, 'tickP50') / n(deployed, 'tickP50');
+    summary[`${players}: journal KiB per second at ${TICK_HZ} Hz`] = n(journaled, 'journalKiBPerS');
+    summary[`${players}: journal fdatasyncs per tick`] = n(journaled, 'journalSyncsPerTick');
   }
   if (grid && brute) summary[`${players}: view p50, brute force / grid`] = n(brute, 'viewP50') / n(grid, 'viewP50');
   if (grid && quadtree) summary[`${players}: view p50, quadtree / grid`] = n(quadtree, 'viewP50') / n(grid, 'viewP50');
@@ -363,6 +382,7 @@ printReport({
   columns: [
     { key: 'players' },
     { key: 'zone' },
+    { key: 'journal' },
     { key: 'index' },
     { key: 'npcs' },
     { key: 'zoneM', title: 'side m' },
@@ -381,6 +401,8 @@ printReport({
     { key: 'framesPerViewerTick', title: 'frames/viewer/tick', digits: 2 },
     { key: 'batches', title: 'batches' },
     { key: 'rowsWritten', title: 'rows written' },
+    { key: 'journalKiBPerS', title: 'journal KiB/s', digits: 0 },
+    { key: 'journalSyncsPerTick', title: 'syncs/tick', digits: 2 },
   ],
   rows,
   summary,

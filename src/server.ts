@@ -9,6 +9,7 @@ import type { Config } from './config/config.ts';
 import { bordersOf } from './config/world.ts';
 import { DataDirLock } from './lease/data-dir-lock.ts';
 import { NodeLease } from './lease/node-lease.ts';
+import { replayJournals } from './journal/journal-replay.ts';
 import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
@@ -57,6 +58,11 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     const migrations = await storeClient.migrate();
     // On MySQL, recovery below is this NODE_ID's alone to run: the lease says whose it is.
     if (config.mysqlUrl !== '') lease = await NodeLease.take(config.mysqlUrl, config.nodeId, config.nodeLeaseMs, log);
+    // What the zones journaled since their last write-back, if this node crashed, goes in first.
+    if (config.journalDir !== '') {
+      const journal = await replayJournals(config.journalDir, storeClient);
+      if (journal.segments > 0) log.warn({ ...journal, dir: config.journalDir }, 'start-up recovery: replayed the journal of a server that did not stop cleanly');
+    }
     const released = await storeClient.releaseNode(config.nodeId);
     if (released > 0) log.warn({ released, nodeId: config.nodeId }, 'start-up recovery: released characters this node had left online; their state is the last one written back');
     log.info({ backend: store.backend, migrationsApplied: migrations }, 'store ready');

@@ -6,7 +6,7 @@
 import { createPublicKey } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig } from './world.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -84,6 +84,8 @@ export interface Config {
   readonly nodeId: string;
   /** How long a NODE_ID lease lasts unless renewed (MySQL), milliseconds; renewed every third of it. */
   readonly nodeLeaseMs: number;
+  /** Where the zones journal their players' volatile state each tick; empty: no journal. */
+  readonly journalDir: string;
   /** Every dirty player is written back at least this often, milliseconds. */
   readonly flushIntervalMs: number;
   /** Rows per multi-row write-back statement. */
@@ -306,6 +308,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
 
   const host = readHost(env, 'HOST');
   const world = readWorld(env);
+  const dataDir = readDataDir(env);
   const config: Config = {
     host,
     port: readInt(env, 'PORT', 7777, 0, 65535),
@@ -354,9 +357,10 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     mysqlUrl: readMysqlUrl(env),
     mysqlPoolSize: readInt(env, 'MYSQL_POOL_SIZE', 4, 1, 256),
     storeCallTimeoutMs: readInt(env, 'STORE_CALL_TIMEOUT_MS', 5000, 100, 600_000),
-    dataDir: readDataDir(env),
+    dataDir,
     nodeId: readNodeId(env),
     nodeLeaseMs: readInt(env, 'NODE_LEASE_MS', 15_000, 1000, 600_000),
+    journalDir: readSwitch(env, 'JOURNAL', true) ? env.JOURNAL_DIR || join(dataDir, 'journal') : '',
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),

@@ -35,10 +35,14 @@ import { GatewayMetrics } from './gateway-metrics.ts';
 import { Handovers } from './handovers.ts';
 import { Logins } from './logins.ts';
 import { RemoteTrades } from './remote-trades.ts';
+import { replayJournals } from '../journal/journal-replay.ts';
 import { ResumeTokens } from './resume-tokens.ts';
 import { Session } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { ZoneLink } from './zone-link.ts';
+
+/** The session id under which a dead zone's players are recovered (real sessions count from 1). */
+const RECOVERY_SESSION = 0;
 
 /** The close code of a connection that ended without a close frame (RFC 6455 §7.1.5). */
 const CONNECTION_LOST = 1006;
@@ -59,7 +63,7 @@ export class Gateway {
   private readonly links = new Map<ZoneHandle, ZoneLink>();
   private readonly logins: Logins;
   private readonly handovers: Handovers;
-  private readonly store: Pick<CharacterStore, 'releaseOwned'>;
+  private readonly store: Pick<CharacterStore, 'releaseOwned' | 'replay'>;
   /** Trades between players of different zones: their windows live here. */
   private readonly remoteTrades: RemoteTrades;
   private readonly economy: EconomyRequests;
@@ -187,10 +191,21 @@ export class Gateway {
     }
     lost.push(...this.logins.zoneDown(zone));
     if (lost.length === 0) return;
-    this.store.releaseOwned(lost).then(
-      (released) => this.log.info({ zone: zone.id, released }, 'marked offline the characters of a zone that died'),
-      (err: unknown) => this.log.warn({ err, zone: zone.id }, 'could not mark offline the characters of a zone that died; the next start-up recovery will'),
-    );
+    // Their next log-ins wait until the zone's journal is in and they are marked offline.
+    for (const { playerId } of lost) this.logins.awaitSave(playerId, RECOVERY_SESSION);
+    const journaled = this.config.journalDir === '' ? Promise.resolve(undefined) : replayJournals(this.config.journalDir, this.store, zone.id);
+    journaled
+      .then((journal) => {
+        if (journal && journal.segments > 0) this.log.info({ zone: zone.id, ...journal }, 'replayed the journal of a zone that died');
+        return this.store.releaseOwned(lost);
+      })
+      .then(
+        (released) => this.log.info({ zone: zone.id, released }, 'marked offline the characters of a zone that died'),
+        (err: unknown) => this.log.warn({ err, zone: zone.id }, 'could not replay the journal of a zone that died or mark its characters offline; the next start-up recovery will'),
+      )
+      .finally(() => {
+        for (const { playerId } of lost) this.logins.released(playerId, RECOVERY_SESSION, true);
+      });
   }
 
   /** Zone `from` removed the session's player and hands it over (handovers.ts). */

@@ -89,6 +89,11 @@ export class WriteBack {
     return [...this.leavers.keys()].sort((a, b) => a - b);
   }
 
+  /** True while the player's final write (it left) has not succeeded. */
+  isLeaving(playerId: number): boolean {
+    return this.leavers.has(playerId);
+  }
+
   /** True while a batch holding the player is being saved: its saved version is not known yet. */
   isSaving(player: Player): boolean {
     return this.inBatch.has(player);

@@ -98,6 +98,19 @@ export class ZoneMetrics {
       });
       foldedCounter(registry, 'zone_border_board_overflows_total', 'Ticks in which more entities stood near a border than its board holds (ZoneLimits.borderSightMaxEntities); the rest were not shown across.', () => sight.counters.boardOverflows);
     }
+    const journal = zone.journal;
+    if (journal) {
+      foldedCounter(registry, 'zone_journal_bytes_total', 'Bytes appended to the zone\'s journal.', () => journal.counters.bytes);
+      foldedCounter(registry, 'zone_journal_syncs_total', 'fdatasync calls that made the zone\'s journal durable.', () => journal.counters.syncs);
+      new Gauge({
+        name: 'zone_journal_segments',
+        help: 'Journal segment files the zone holds: those with states the database may not have yet, and the one being written.',
+        registers: [registry],
+        collect() {
+          this.set(journal.counters.segments);
+        },
+      });
+    }
     const writeBack = zone.writeBack;
     if (writeBack) {
       new Gauge({

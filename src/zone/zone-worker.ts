@@ -19,6 +19,7 @@ import { crossingsOf } from './crossings.ts';
 import { BorderBoard } from '../thread-messages/border-board.ts';
 import { BorderSight } from './borders/border-sight.ts';
 import { ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
+import { ZoneJournal } from '../journal/zone-journal.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -45,6 +46,8 @@ const outbound = RingBuffer.attach(data.outbound);
 const { config } = data;
 const store = new StoreClient(data.storePort, config.storeCallTimeoutMs + StoreLimits.clientTimeoutMarginMs);
 const crossings = crossingsOf(config.world, data.zone, config.handoverMarginM);
+// A segment a flush interval long: by the time the next closes, the write-back has saved what it holds.
+const journal = config.journalDir === '' ? undefined : new ZoneJournal(config.journalDir, data.zone.id, config.flushIntervalMs, performance.now());
 const borderSight = sightOf(data, sightStripM(config));
 const view = new ViewSystem(
   {
@@ -73,6 +76,7 @@ const zone = new Zone(
     crossings,
     ...(borderSight ? { borderSight } : {}),
     heartbeat: new ZoneHeartbeat(data.heartbeat),
+    ...(journal ? { journal } : {}),
   },
   inbound,
   outbound,
@@ -125,6 +129,9 @@ function finishStop(): void {
   if (zone.economyInFlight > 0) log.error({ trades: zone.economyInFlight }, 'zone stopped with trades or mail still waiting for the store: the database has their outcome');
   if (unsaved.length > 0) log.error({ unsaved }, 'zone stopped with players whose last state is not in the database');
   else log.info({ ticks: zone.tickNumber }, 'zone stopped, everything written back');
+  // Everything in the database: nothing to replay. Otherwise the next start replays the journal.
+  if (unsaved.length === 0) journal?.discard();
+  else journal?.close();
   post({ type: 'stopped', unsaved });
   void store.close();
   port.close();

@@ -48,6 +48,7 @@ import { World, type Player } from './world/world.ts';
 import { WriteBack, type WriteBackStore } from './write-back.ts';
 import type { ZoneConfig } from '../config/world.ts';
 import { ZonePhase, type ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
+import type { JournaledPlayer, ZoneJournal } from '../journal/zone-journal.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -73,6 +74,8 @@ export interface ZoneSettings {
   readonly borderSight?: BorderSight;
   /** Where the zone says which phase it is in, for the main thread's watchdog; none when absent. */
   readonly heartbeat?: ZoneHeartbeat;
+  /** Where each tick's changes of volatile state are journaled; none when absent. */
+  readonly journal?: ZoneJournal;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -185,6 +188,11 @@ export class Zone {
     return this.settings.zone.id;
   }
 
+  /** The zone's journal, when it keeps one. */
+  get journal(): ZoneJournal | undefined {
+    return this.settings.journal;
+  }
+
   /** Sight across the zone's borders, when it has any. */
   get borderSight(): BorderSight | undefined {
     return this.settings.borderSight;
@@ -217,6 +225,7 @@ export class Zone {
     this.outbox.flush();
     this.world.endTick();
     heartbeat?.enter(ZonePhase.writeBack);
+    this.settings.journal?.tick(this.world.playersBySession.values(), this.snapshotOfPlayer, this.journalCovered, nowMs);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);
     heartbeat?.enter(ZonePhase.betweenTicks);
     const t4 = performance.now();
@@ -447,6 +456,19 @@ export class Zone {
       heading: player.heading,
     };
   }
+
+  private readonly snapshotOfPlayer = (player: JournaledPlayer): CharacterSnapshot => this.snapshotOf(player as Player);
+
+  /**
+   * Whether the database has a journaled state of a player: this log-in's saved version is at or
+   * past it, or the player is no longer this zone's to save (handed over, released, or another
+   * log-in's); a leaver whose final write is pending is not.
+   */
+  private readonly journalCovered = (playerId: number, epoch: number, version: number): boolean => {
+    if (this.writeBack?.isLeaving(playerId)) return false;
+    const player = this.world.playersById.get(playerId);
+    return !player || player.persisted.epoch !== epoch || player.persisted.savedVersion >= version;
+  };
 
   /** The player's state as the database should have it. */
   private snapshotOf(player: Player): CharacterSnapshot {
