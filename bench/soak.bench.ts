@@ -4,7 +4,7 @@
  * resident size that keeps climbing; a server that frees what it takes levels off after warm-up.
  *
  * Each cycle opens a connection, logs in (the character is loaded with a new owner epoch and
- * joins its zone), waits for the first WorldUpdate, and closes the connection with a close frame
+ * joins its zone), waits for the zone's LoginAccepted, and closes the connection with a close frame
  * (the session ends at once: its state written and the character released). `--concurrency`
  * cycles run at a time. Every `--every` cycles the server's process_resident_memory_bytes and
  * nodejs_heap_size_used_bytes (main thread) are read from /metrics.
@@ -40,22 +40,22 @@ const EVERY = Number(args.every);
 const PLAYERS = Number(args.players);
 const SECRET = 'bench-secret-0123456789abcdef';
 
-/** One cycle: log in as `playerId`, see the world once, close. */
+/** One cycle: log in as `playerId`, be in the zone, close. */
 async function cycle(url: string, playerId: number): Promise<void> {
   const socket = new WebSocket(url);
-  const firstUpdate = new Promise<void>((resolve, reject) => {
+  const inZone = new Promise<void>((resolve, reject) => {
     socket.on('message', (data: Buffer) => {
       const message = ServerMessage.decode(data);
-      if (message.body === 'update') resolve();
+      if (message.login?.accepted) resolve();
       else if (message.login?.error?.code === 21) {
         socket.send(ClientMessage.encode({ seq: 2, createCharacter: { name: `Soak${playerId}` } }).finish());
       } else if (message.login?.error) reject(new Error(`log-in refused: ${message.login.error.message}`));
     });
-    socket.once('close', () => reject(new Error('closed before the first update')));
+    socket.once('close', () => reject(new Error('closed before the log-in was accepted')));
   });
   await once(socket, 'open');
   socket.send(ClientMessage.encode({ seq: 1, login: { token: issueToken(SECRET, playerId, 3600), protocolVersion: PROTOCOL_VERSION } }).finish());
-  await firstUpdate;
+  await inZone;
   const closed = once(socket, 'close');
   socket.close(1000);
   await closed;
