@@ -391,20 +391,7 @@ export class ZoneClient {
         if (result?.accepted) {
           const a = result.accepted as LoginAccepted;
           if (a.resumed) return this.onResumed(a);
-          const self: Self = {
-            playerId: a.playerId,
-            entityId: a.entityId,
-            zoneId: a.zoneId,
-            zoneName: a.zoneName,
-            zoneX: a.zoneX,
-            zoneY: a.zoneY,
-            zoneWidth: a.zoneWidth,
-            zoneHeight: a.zoneHeight,
-            tickHz: a.tickHz,
-            x: a.xCm / CM_PER_METRE,
-            y: a.yCm / CM_PER_METRE,
-            heading: a.heading,
-          };
+          const self = selfOf(a);
           this.self = self;
           this.pendingLogin?.resolve(self);
           this.emit('login', self);
@@ -561,17 +548,8 @@ export class ZoneClient {
   private onResumed(accepted: LoginAccepted): void {
     this.reconnecting = false;
     this.world.clear();
-    Object.assign(this.self as Self, {
-      zoneId: accepted.zoneId,
-      zoneName: accepted.zoneName,
-      zoneX: accepted.zoneX,
-      zoneY: accepted.zoneY,
-      zoneWidth: accepted.zoneWidth,
-      zoneHeight: accepted.zoneHeight,
-      x: accepted.xCm / CM_PER_METRE,
-      y: accepted.yCm / CM_PER_METRE,
-      heading: accepted.heading,
-    });
+    // The same object: whoever holds `self` sees where the player is now.
+    Object.assign(this.self as Self, selfOf(accepted));
     // Unanswered mail goes again under its key (applied once), then what waited, in order.
     const again = [...this.unansweredMail.values()].filter((mail) => !this.held.includes(mail));
     for (const message of [...again, ...this.held]) this.socket.send(ClientMessage.encode(message).finish());
@@ -595,6 +573,24 @@ export class ZoneClient {
     this.failPending(this.closedError(info));
     this.emit('close', info);
   }
+}
+
+/** The player as a LoginAccepted describes it, positions in metres. */
+function selfOf(a: LoginAccepted): Self {
+  return {
+    playerId: a.playerId,
+    entityId: a.entityId,
+    zoneId: a.zoneId,
+    zoneName: a.zoneName,
+    zoneX: a.zoneX,
+    zoneY: a.zoneY,
+    zoneWidth: a.zoneWidth,
+    zoneHeight: a.zoneHeight,
+    tickHz: a.tickHz,
+    x: a.xCm / CM_PER_METRE,
+    y: a.yCm / CM_PER_METRE,
+    heading: a.heading,
+  };
 }
 
 /** An open WebSocket to `url`, or a rejection if it cannot be opened. */
