@@ -14,6 +14,8 @@
  * made meanwhile are dropped (the server's position stands); other requests wait and go out
  * after the resume, and mail sends not yet answered go again under their idempotency key.
  */
+import { ClientClosedError, LoginRefusedError, type CloseInfo } from './client-errors.ts';
+import { clientKey, open } from './connection.ts';
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
   ClientMessage,
@@ -59,12 +61,9 @@ export interface Self {
   heading: number;
 }
 
-export interface CloseInfo {
-  readonly code: number;
-  readonly reason: string;
-}
 
 export type { KnownEntity } from './known-world.ts';
+export { ClientClosedError, LoginRefusedError, type CloseInfo } from './client-errors.ts';
 
 /** The player's gold and items, as the server last said. */
 export interface Inventory {
@@ -106,17 +105,6 @@ export interface ZoneClientEvents {
 
 type Listener<T> = (value: T) => void;
 
-/** A call on a client whose connection is closed (or closing): nothing was sent. */
-export class ClientClosedError extends Error {
-  override readonly name = 'ClientClosedError';
-  /** The close, when it has happened: its code and reason. */
-  readonly close: CloseInfo | undefined;
-  constructor(close: CloseInfo | undefined) {
-    super(close ? `connection closed (${close.code} ${close.reason})` : 'connection closing');
-    this.close = close;
-  }
-}
-
 /** MOVE_REJECT_REASON_TOO_FAST → 'TOO_FAST'. */
 export type CorrectionReason = 'TOO_FAST' | 'OUT_OF_BOUNDS' | 'OUT_OF_SEQUENCE' | 'INVALID_VALUE' | 'ZONE_CHANGE_PENDING' | 'UNSPECIFIED';
 
@@ -130,16 +118,6 @@ export interface Correction {
   readonly x: number;
   readonly y: number;
   readonly heading: number;
-}
-
-/** A refused log-in: the server's error code and message. */
-export class LoginRefusedError extends Error {
-  override readonly name = 'LoginRefusedError';
-  readonly code: number;
-  constructor(error: ServerError) {
-    super(`login refused (code ${error.code}): ${error.message}`);
-    this.code = error.code;
-  }
 }
 
 export interface ConnectOptions {
@@ -591,29 +569,4 @@ function selfOf(a: LoginAccepted): Self {
     y: a.yCm / CM_PER_METRE,
     heading: a.heading,
   };
-}
-
-/** An open WebSocket to `url`, or a rejection if it cannot be opened. */
-function open(url: string, options: ConnectOptions): Promise<WebSocket> {
-  const Ctor = options.WebSocket ?? globalThis.WebSocket;
-  return new Promise((resolve, reject) => {
-    const socket = new Ctor(url);
-    const onError = (): void => reject(new Error(`cannot connect to ${url}`));
-    socket.addEventListener('error', onError, { once: true });
-    socket.addEventListener(
-      'open',
-      () => {
-        socket.removeEventListener('error', onError);
-        resolve(socket);
-      },
-      { once: true },
-    );
-  });
-}
-
-/** A random idempotency key for a request: a whole number in 1 … 2^53 − 1. */
-function clientKey(): number {
-  const words = new Uint32Array(2);
-  globalThis.crypto.getRandomValues(words);
-  return ((words[0] as number) & 0x1fffff) * 2 ** 32 + (words[1] as number) || 1;
 }

@@ -66,7 +66,7 @@ export class ZoneJournal {
    * Journals this tick's changes of `players` and, every so often, closes the segment and deletes
    * those whose contents are `covered` by the database.
    */
-  tick(players: Iterable<JournaledPlayer>, snapshotOf: (player: JournaledPlayer) => CharacterSnapshot, covered: Covered, nowMs: number): void {
+  tick<P extends JournaledPlayer>(players: Iterable<P>, snapshotOf: (player: P) => CharacterSnapshot, covered: Covered, nowMs: number): void {
     let count = 0;
     let view = new DataView(this.buffer.buffer);
     for (const player of players) {

@@ -30,9 +30,8 @@ import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
 import type { ArriveJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
-import type { DropReason } from '../thread-messages/zone-control.ts';
-import { ZoneEconomy, type ZoneEconomyStore } from './economy/zone-economy.ts';
-import { FrameOutbox, type FrameCounters, type FrameSink } from './frame-outbox.ts';
+import { ZoneEconomy } from './economy/zone-economy.ts';
+import { FrameOutbox, type FrameSink } from './frame-outbox.ts';
 import { ChatDelivery } from './chat-delivery.ts';
 import { Crossings, type Crossing } from './crossings.ts';
 import { Departures } from './departures.ts';
@@ -43,81 +42,17 @@ import { Wanderers } from './npcs.ts';
 import { TickTimers } from './tick-timers.ts';
 import { WorldUpdateWriter } from './view/world-update-writer.ts';
 import type { ViewSystem } from './view/view-system.ts';
-import type { EntityIdSource } from './world/entity-ids.ts';
 import { World, type Player } from './world/world.ts';
-import { WriteBack, type WriteBackStore } from './write-back.ts';
-import type { ZoneConfig } from '../config/world.ts';
-import { ZonePhase, type ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
-import type { JournaledPlayer, ZoneJournal } from '../journal/zone-journal.ts';
+import { WriteBack } from './write-back.ts';
+import { ZonePhase } from '../thread-messages/zone-heartbeat.ts';
+import type { ZoneJournal } from '../journal/zone-journal.ts';
+import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
+import { placeOf, snapshotOf } from './player-records.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
 
-/** What a zone needs of the store: write-back, and reading and changing inventories. */
-export type ZoneStore = WriteBackStore & ZoneEconomyStore;
-
-export interface ZoneSettings {
-  readonly zone: ZoneConfig;
-  readonly tickHz: number;
-  readonly maxSpeedMps: number;
-  readonly speedTolerance: number;
-  readonly npcs: number;
-  /** Seed of the NPCs' walks. */
-  readonly npcSeed: number;
-  /** Where entity ids come from; a zone of its own counts them itself (tests, benchmarks). */
-  readonly entityIds?: EntityIdSource;
-  readonly flushIntervalMs: number;
-  readonly flushBatchRows: number;
-  /** The zone's borders and portals (crossings.ts); none when absent. */
-  readonly crossings?: Crossings;
-  /** Sight across the zone's borders (borders/border-sight.ts); none when absent. */
-  readonly borderSight?: BorderSight;
-  /** Where the zone says which phase it is in, for the main thread's watchdog; none when absent. */
-  readonly heartbeat?: ZoneHeartbeat;
-  /** Where each tick's changes of volatile state are journaled; none when absent. */
-  readonly journal?: ZoneJournal;
-}
-
-/** Counters the worker folds into its metrics; they only grow. */
-export interface ZoneCounters extends FrameCounters {
-  jobs: number;
-  movesRejected: number;
-  /** Players handed to another zone, by border and by portal, and players taken over. */
-  handoversByBorder: number;
-  handoversByPortal: number;
-  arrivals: number;
-  /** Jobs that came for a player handed over already, sent on to its new zone. */
-  jobsForwarded: number;
-}
-
-/** What the zone tells its host about. */
-export interface ZoneHooks {
-  /**
-   * The zone removed this session's player on its own: its frames did not fit into the outbound
-   * ring, or another log-in owns its character now.
-   */
-  sessionDropped(sessionId: number, reason: DropReason): void;
-  /** A frame of `bytes` went into the outbound ring. */
-  frameSent?(bytes: number): void;
-  /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
-  released?(playerId: number, sessionId: number, saved: boolean): void;
-  /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
-  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade' | 'mail', retryInMs: number): void;
-  /** The zone removed this session's player and hands it to zone `toZone`: `player` is all of its state. */
-  handedOver?(sessionId: number, toZone: number, player: ArriveJob): void;
-  /** The FENCE of a session handed over came: the jobs that arrived for it before, oldest first. */
-  forwarded?(sessionId: number, jobs: Uint8Array[]): void;
-  /** A player handed over by another zone is here now. */
-  arrived?(sessionId: number, playerId: number): void;
-}
-
-/** How long each phase of the last tick took, ms. */
-export interface PhaseTimes {
-  jobs: number;
-  logic: number;
-  view: number;
-  encode: number;
-}
+export type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
 
 export class Zone {
   readonly world: World;
@@ -179,7 +114,7 @@ export class Zone {
             staleOwner: (player) => this.outbox.drop(player.sessionId, 'stale_owner'),
             failed: (err, what, retryInMs) => hooks.storeFailed?.(err, what, retryInMs),
           },
-          (player) => this.snapshotOf(player),
+          this.snapshotOf,
         )
       : undefined;
   }
@@ -225,7 +160,7 @@ export class Zone {
     this.outbox.flush();
     this.world.endTick();
     heartbeat?.enter(ZonePhase.writeBack);
-    this.settings.journal?.tick(this.world.playersBySession.values(), this.snapshotOfPlayer, this.journalCovered, nowMs);
+    this.settings.journal?.tick(this.world.playersBySession.values(), this.snapshotOf, this.journalCovered, nowMs);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);
     heartbeat?.enter(ZonePhase.betweenTicks);
     const t4 = performance.now();
@@ -353,7 +288,7 @@ export class Zone {
         accepted: {
           playerId,
           entityId: player.id,
-          ...this.zoneAndPlace(player),
+          ...placeOf(this.settings.zone, player),
           tickHz: this.settings.tickHz,
         },
       },
@@ -412,7 +347,7 @@ export class Zone {
     this.hooks.arrived?.(sessionId, playerId);
     this.send(sessionId, {
       zoneChanged: {
-        ...this.zoneAndPlace(player),
+        ...placeOf(this.settings.zone, player),
         freshView: !seamless,
         moveSeq: player.lastMoveSeq,
       },
@@ -429,7 +364,7 @@ export class Zone {
     if (!player) return;
     this.view.welcome(player.slot, []);
     this.send(sessionId, {
-      login: { accepted: { playerId: player.playerId, entityId: player.id, ...this.zoneAndPlace(player), tickHz: this.settings.tickHz, resumed: true } },
+      login: { accepted: { playerId: player.playerId, entityId: player.id, ...placeOf(this.settings.zone, player), tickHz: this.settings.tickHz, resumed: true } },
     });
     // Told afresh even if unchanged: the new client has not seen it.
     player.inventory = undefined;
@@ -440,24 +375,6 @@ export class Zone {
   private track(epoch: number): Player['persisted'] {
     return this.writeBack?.track(epoch, this.timers.now) ?? { epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
   }
-
-  /** This zone, and where the player stands in the world, as LoginAccepted and ZoneChanged tell them. */
-  private zoneAndPlace(player: Player): { zoneId: number; zoneName: string; zoneX: number; zoneY: number; zoneWidth: number; zoneHeight: number; xCm: number; yCm: number; heading: number } {
-    const { zone } = this.settings;
-    return {
-      zoneId: zone.id,
-      zoneName: zone.name,
-      zoneX: zone.originXM,
-      zoneY: zone.originYM,
-      zoneWidth: zone.widthM,
-      zoneHeight: zone.heightM,
-      xCm: toCentimetres(player.x + zone.originXM),
-      yCm: toCentimetres(player.y + zone.originYM),
-      heading: player.heading,
-    };
-  }
-
-  private readonly snapshotOfPlayer = (player: JournaledPlayer): CharacterSnapshot => this.snapshotOf(player as Player);
 
   /**
    * Whether the database has a journaled state of a player: this log-in's saved version is at or
@@ -470,25 +387,7 @@ export class Zone {
     return !player || player.persisted.epoch !== epoch || player.persisted.savedVersion >= version;
   };
 
-  /** The player's state as the database should have it. */
-  private snapshotOf(player: Player): CharacterSnapshot {
-    return {
-      playerId: player.playerId,
-      epoch: player.persisted.epoch,
-      version: player.persisted.version,
-      state: {
-        zoneId: this.settings.zone.id,
-        x: player.x,
-        y: player.y,
-        heading: player.heading,
-        hp: player.hp,
-        level: player.level,
-        exp: player.exp,
-        // Fractions of seconds played in zones before this one count too.
-        playTimeS: Math.floor(player.playTimeS + (this.timers.now - player.joinedAtMs) / 1000),
-      },
-    };
-  }
+  private readonly snapshotOf = (player: Player): CharacterSnapshot => snapshotOf(this.settings.zone, player, this.timers.now);
 
   /** The player leaves the zone; its state is written back unless another owner has it now. */
   private leave(sessionId: number, stale = false): void {
