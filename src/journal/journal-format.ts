@@ -11,7 +11,7 @@
  * were never made durable.
  */
 import { crc32 } from 'node:zlib';
-import type { CharacterSnapshot } from '../storage/character-store.ts';
+import type { CharacterSnapshot, CharacterState } from '../storage/character-store.ts';
 
 export const BATCH_HEADER_BYTES = 16;
 export const RECORD_BYTES = 88;
@@ -40,10 +40,28 @@ export function sealBatch(bytes: Uint8Array, count: number): Uint8Array {
   return bytes.subarray(0, end);
 }
 
-export function writeRecord(view: DataView, at: number, snapshot: CharacterSnapshot): void {
-  const { state } = snapshot;
-  const values = [snapshot.playerId, snapshot.epoch, snapshot.version, state.zoneId, state.x, state.y, state.heading, state.hp, state.level, state.exp, state.playTimeS];
-  for (let i = 0; i < values.length; i++) view.setFloat64(at + 8 * i, values[i] as number, true);
+/**
+ * A record's fields, flat: a zone fills one of these again for each player it journals, where a
+ * CharacterSnapshot would be two new objects per player per tick.
+ */
+export type JournalRecord = { -readonly [K in keyof CharacterState]: number } & { playerId: number; epoch: number; version: number };
+
+export function emptyRecord(): JournalRecord {
+  return { playerId: 0, epoch: 0, version: 0, zoneId: 0, x: 0, y: 0, heading: 0, hp: 0, level: 0, exp: 0, playTimeS: 0 };
+}
+
+export function writeRecord(view: DataView, at: number, record: JournalRecord): void {
+  view.setFloat64(at, record.playerId, true);
+  view.setFloat64(at + 8, record.epoch, true);
+  view.setFloat64(at + 16, record.version, true);
+  view.setFloat64(at + 24, record.zoneId, true);
+  view.setFloat64(at + 32, record.x, true);
+  view.setFloat64(at + 40, record.y, true);
+  view.setFloat64(at + 48, record.heading, true);
+  view.setFloat64(at + 56, record.hp, true);
+  view.setFloat64(at + 64, record.level, true);
+  view.setFloat64(at + 72, record.exp, true);
+  view.setFloat64(at + 80, record.playTimeS, true);
 }
 
 /** Every record of a segment's intact batches, in order; reading stops at the first torn one. */

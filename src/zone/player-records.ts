@@ -1,10 +1,11 @@
 /**
- * A zone's player as others are told of it: the row the database should hold (a snapshot, for
- * the write-back and the journal), and the zone and place LoginAccepted and ZoneChanged tell its
+ * A zone's player as others are told of it: the row the database should hold (a snapshot for the
+ * write-back, a record for the journal), and the zone and place LoginAccepted and ZoneChanged tell its
  * client.
  */
 import type { ZoneConfig } from '../config/world.ts';
 import { toCentimetres } from '../protocol/messages.ts';
+import type { JournalRecord } from '../journal/journal-format.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { Player } from './world/world.ts';
 
@@ -22,10 +23,29 @@ export function snapshotOf(zone: ZoneConfig, player: Player, nowMs: number): Cha
       hp: player.hp,
       level: player.level,
       exp: player.exp,
-      // Fractions of seconds played in zones before this one count too.
-      playTimeS: Math.floor(player.playTimeS + (nowMs - player.joinedAtMs) / 1000),
+      playTimeS: playTimeOf(player, nowMs),
     },
   };
+}
+
+/** The same state as snapshotOf, into the journal's record. */
+export function recordOf(zone: ZoneConfig, player: Player, nowMs: number, into: JournalRecord): void {
+  into.playerId = player.playerId;
+  into.epoch = player.persisted.epoch;
+  into.version = player.persisted.version;
+  into.zoneId = zone.id;
+  into.x = player.x;
+  into.y = player.y;
+  into.heading = player.heading;
+  into.hp = player.hp;
+  into.level = player.level;
+  into.exp = player.exp;
+  into.playTimeS = playTimeOf(player, nowMs);
+}
+
+/** Whole seconds played, fractions of seconds played in zones before this one included. */
+function playTimeOf(player: Player, nowMs: number): number {
+  return Math.floor(player.playTimeS + (nowMs - player.joinedAtMs) / 1000);
 }
 
 /** The zone, and where the player stands in the world. */

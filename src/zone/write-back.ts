@@ -101,7 +101,7 @@ export class WriteBack {
 
   /** A new player's persistence state: its first write is due at a random point of its first interval. */
   track(epoch: number, nowMs: number): Persisted {
-    return { epoch, version: 0, savedVersion: 0, nextSaveAtMs: nowMs + Math.random() * this.settings.flushIntervalMs };
+    return { epoch, version: 0, savedVersion: 0, nextSaveAtMs: nowMs + Math.random() * this.settings.flushIntervalMs, journaledVersion: 0 };
   }
 
   /** Once per tick: sends the due dirty players (one batch at a time) and retries leavers. */

@@ -45,9 +45,10 @@ import type { ViewSystem } from './view/view-system.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack } from './write-back.ts';
 import { ZonePhase } from '../thread-messages/zone-heartbeat.ts';
+import type { JournalRecord } from '../journal/journal-format.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
-import { placeOf, snapshotOf } from './player-records.ts';
+import { placeOf, recordOf, snapshotOf } from './player-records.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -160,7 +161,7 @@ export class Zone {
     this.outbox.flush();
     this.world.endTick();
     heartbeat?.enter(ZonePhase.writeBack);
-    this.settings.journal?.tick(this.world.playersBySession.values(), this.snapshotOf, this.journalCovered, nowMs);
+    this.settings.journal?.tick(this.world.playersBySession.values(), this.journalRecordOf, this.journalCovered, nowMs);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);
     heartbeat?.enter(ZonePhase.betweenTicks);
     const t4 = performance.now();
@@ -373,7 +374,7 @@ export class Zone {
 
   /** A new player's write-back state (none without a store). */
   private track(epoch: number): Player['persisted'] {
-    return this.writeBack?.track(epoch, this.timers.now) ?? { epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY };
+    return this.writeBack?.track(epoch, this.timers.now) ?? { epoch, version: 0, savedVersion: 0, nextSaveAtMs: Number.POSITIVE_INFINITY, journaledVersion: 0 };
   }
 
   /**
@@ -388,6 +389,8 @@ export class Zone {
   };
 
   private readonly snapshotOf = (player: Player): CharacterSnapshot => snapshotOf(this.settings.zone, player, this.timers.now);
+
+  private readonly journalRecordOf = (player: Player, into: JournalRecord): void => recordOf(this.settings.zone, player, this.timers.now, into);
 
   /** The player leaves the zone; its state is written back unless another owner has it now. */
   private leave(sessionId: number, stale = false): void {

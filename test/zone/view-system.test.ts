@@ -63,7 +63,7 @@ class Harness {
       exp: 0,
       playTimeS: 0,
       joinedAtMs: 0,
-      persisted: { epoch: 1, version: 0, savedVersion: 0, nextSaveAtMs: 0 },
+      persisted: { epoch: 1, version: 0, savedVersion: 0, nextSaveAtMs: 0, journaledVersion: 0 },
       inventory: undefined,
     });
   }

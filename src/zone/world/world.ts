@@ -43,6 +43,8 @@ export interface Persisted {
   /** The version the database has. */
   savedVersion: number;
   nextSaveAtMs: number;
+  /** The version last journaled (journal/zone-journal.ts). */
+  journaledVersion: number;
 }
 
 export interface Player extends Entity {
