@@ -11,7 +11,9 @@
  * - deployed: as the zone worker builds it (src/zone/zone-worker.ts), with the index the server
  *   picks, its metrics hooks, wandering NPCs, and write-back to a real store worker (embedded
  *   SQLite in a temporary directory) that the players were acquired from before they joined;
- *   once without its journal and once with it (JOURNAL=on, the default), to price the journal.
+ *   once without its journal and once with it (JOURNAL=on, the default), to price the journal:
+ *   these two run side by side, taking turns of TURN_TICKS ticks, so that the machine's load
+ *   falls on both alike.
  *
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
  *                            [--zone bare|deployed] [--npcs N] [--flush-interval-ms MS] [--json]
@@ -122,14 +124,32 @@ async function deploy(): Promise<Deployment> {
   return { config, handle, store, dataDir };
 }
 
-async function run(players: number, setup: Setup): Promise<Row> {
+/**
+ * Zones run together take turns of this many ticks. Short, so that the machine's load, which
+ * changes from second to second here, falls on each alike; long, so that one zone's disk work
+ * trailing its turn (a journal's fdatasync, a write-back batch) seldom lands in the other's.
+ */
+const TURN_TICKS = 20;
+
+/** The setups `together` side by side, taking turns; one alone is simply run. A row each. */
+async function run(players: number, together: readonly Setup[]): Promise<Row[]> {
   // Uniform density with ~TARGET_IN_VIEW other players within the view radius.
   const side = Math.sqrt((players * Math.PI * VIEW.radiusM ** 2) / TARGET_IN_VIEW);
-  const deployment = setup.zone === 'deployed' ? await deploy() : undefined;
+  const deployments: Deployment[] = [];
   try {
-    return await tickZone(players, setup, side, deployment);
+    const runs: ZoneRun[] = [];
+    for (const setup of together) {
+      const deployment = setup.zone === 'deployed' ? await deploy() : undefined;
+      if (deployment) deployments.push(deployment);
+      runs.push(await prepareRun(players, setup, side, deployment));
+    }
+    const allTicks = WARMUP_TICKS + ticks;
+    for (let turn = 0; turn < allTicks; turn += TURN_TICKS) {
+      for (const zoneRun of runs) for (let t = turn; t < Math.min(turn + TURN_TICKS, allTicks); t++) await zoneRun.step(t);
+    }
+    return runs.map((zoneRun) => zoneRun.finish());
   } finally {
-    if (deployment) {
+    for (const deployment of deployments) {
       await deployment.handle.stop(Date.now() + 10_000);
       rmSync(deployment.dataDir, { recursive: true, force: true });
     }
@@ -158,7 +178,15 @@ function deployedZone(deployment: Deployment, settings: ZoneSettings, index: Spa
   return { zone, view };
 }
 
-async function tickZone(players: number, setup: Setup, side: number, deployment: Deployment | undefined): Promise<Row> {
+/** A zone set up for the benchmark and ticked a tick at a time, so that two can take turns. */
+interface ZoneRun {
+  /** Tick `t` of WARMUP_TICKS + ticks: the walk's moves written in, the tick timed, the frames drained. */
+  step(t: number): Promise<void>;
+  /** The measured ticks' row. */
+  finish(): Row;
+}
+
+async function prepareRun(players: number, setup: Setup, side: number, deployment: Deployment | undefined): Promise<ZoneRun> {
   const inbound = RingBuffer.create(1 << 22);
   const outbound = RingBuffer.create(1 << 26);
   const index = setup.zone === 'bare' ? INDEXES[setup.index](side) : createSpatialIndex(defaults.spatialIndex, { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM);
@@ -224,107 +252,113 @@ async function tickZone(players: number, setup: Setup, side: number, deployment:
   let rowsAtStart = 0;
   let journalBytesAtStart = 0;
   let journalSyncsAtStart = 0;
-  for (let t = 0; t < WARMUP_TICKS + ticks; t++) {
-    // Everyone walks straight on, turning now and then and at the walls.
-    walkers.forEach((w, i) => {
-      if (random() < 0.02) w.heading = random() * 2 * Math.PI;
-      let x = w.x + Math.cos(w.heading) * step;
-      let y = w.y + Math.sin(w.heading) * step;
-      // Moves travel as float32: stay a centimetre inside so rounding never crosses the edge.
-      const edge = side - 0.01;
-      if (x < 0 || x > edge || y < 0 || y > edge) {
-        w.heading += Math.PI;
-        x = Math.min(edge, Math.max(0, x));
-        y = Math.min(edge, Math.max(0, y));
+  return {
+    async step(t: number): Promise<void> {
+      // Everyone walks straight on, turning now and then and at the walls.
+      walkers.forEach((w, i) => {
+        if (random() < 0.02) w.heading = random() * 2 * Math.PI;
+        let x = w.x + Math.cos(w.heading) * step;
+        let y = w.y + Math.sin(w.heading) * step;
+        // Moves travel as float32: stay a centimetre inside so rounding never crosses the edge.
+        const edge = side - 0.01;
+        if (x < 0 || x > edge || y < 0 || y > edge) {
+          w.heading += Math.PI;
+          x = Math.min(edge, Math.max(0, x));
+          y = Math.min(edge, Math.max(0, y));
+        }
+        w.x = Math.fround(x);
+        w.y = Math.fround(y);
+        if (!inbound.tryWrite(i + 1, moveJob(++w.seq, x, y, w.heading, 0))) throw new Error('inbound ring full');
+      });
+      if (t === WARMUP_TICKS) {
+        frameBytes = 0;
+        frames = 0;
+        batchesAtStart = writeBack?.counters.batches ?? 0;
+        rowsAtStart = writeBack?.counters.rowsWritten ?? 0;
+        journalBytesAtStart = journal?.counters.bytes ?? 0;
+        journalSyncsAtStart = journal?.counters.syncs ?? 0;
       }
-      w.x = Math.fround(x);
-      w.y = Math.fround(y);
-      if (!inbound.tryWrite(i + 1, moveJob(++w.seq, x, y, w.heading, 0))) throw new Error('inbound ring full');
-    });
-    if (t === WARMUP_TICKS) {
-      frameBytes = 0;
-      frames = 0;
-      batchesAtStart = writeBack?.counters.batches ?? 0;
-      rowsAtStart = writeBack?.counters.rowsWritten ?? 0;
-      journalBytesAtStart = journal?.counters.bytes ?? 0;
-      journalSyncsAtStart = journal?.counters.syncs ?? 0;
-    }
-    const started = performance.now();
-    zone.tick((nowMs += TICK_MS));
-    const took = performance.now() - started;
-    const compare = t >= WARMUP_TICKS && t % 10 === 0;
-    keep = compare ? new Map() : undefined;
-    drain();
-    if (compare && keep) {
-      // The baseline encoder on the same news; it must produce the very same bytes.
-      const baseline = encodeWithProtobufjs(zone, view);
-      phases.pbjsEncode.push(baseline.encodeMs);
-      phases.pbjsBuildEncode.push(baseline.buildMs + baseline.encodeMs);
-      for (const [session, bytes] of baseline.frames) {
-        if (!Buffer.from(bytes).equals(keep.get(session) ?? Buffer.alloc(0))) throw new Error(`tick ${zone.tickNumber}: the encoders disagree on session ${session}'s frame`);
+      const started = performance.now();
+      zone.tick((nowMs += TICK_MS));
+      const took = performance.now() - started;
+      const compare = t >= WARMUP_TICKS && t % 10 === 0;
+      keep = compare ? new Map() : undefined;
+      drain();
+      if (compare && keep) {
+        // The baseline encoder on the same news; it must produce the very same bytes.
+        const baseline = encodeWithProtobufjs(zone, view);
+        phases.pbjsEncode.push(baseline.encodeMs);
+        phases.pbjsBuildEncode.push(baseline.buildMs + baseline.encodeMs);
+        for (const [session, bytes] of baseline.frames) {
+          if (!Buffer.from(bytes).equals(keep.get(session) ?? Buffer.alloc(0))) throw new Error(`tick ${zone.tickNumber}: the encoders disagree on session ${session}'s frame`);
+        }
       }
-    }
-    // The store's answers are handled between ticks, as on the zone worker's event loop; the
-    // bare zone yields the same way, so the two differ only in what the zone does.
-    await nextTurn();
-    if (t < WARMUP_TICKS) continue;
-    totals.push(took);
-    phases.jobs.push(zone.phases.jobs);
-    phases.logic.push(zone.phases.logic);
-    phases.view.push(zone.phases.view);
-    phases.encode.push(zone.phases.encode);
-    if (t % 10 === 0) {
-      for (const player of zone.world.playersBySession.values()) visibleSum += view.visibleOf(player.slot).length;
-      visibleSamples += players;
-    }
-  }
-  if (zone.counters.movesRejected > 0) throw new Error(`${zone.counters.movesRejected} moves rejected: the walk is too fast`);
-  if (storeFailures.length > 0) throw new Error(`${storeFailures.length} store calls failed, the first: ${String(storeFailures[0])}`);
-  const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
-  const total = sorted(totals);
-  const row: Record<string, number | string> = {
-    players,
-    zone: setup.zone,
-    index: indexName,
-    npcs: zone.world.entities.size - players,
-    zoneM: Math.round(side),
-    visible: visibleSum / visibleSamples,
-    tickP50: percentile(total, 0.5),
-    tickP99: percentile(total, 0.99),
+      // The store's answers are handled between ticks, as on the zone worker's event loop; the
+      // bare zone yields the same way, so the two differ only in what the zone does.
+      await nextTurn();
+      if (t < WARMUP_TICKS) return;
+      totals.push(took);
+      phases.jobs.push(zone.phases.jobs);
+      phases.logic.push(zone.phases.logic);
+      phases.view.push(zone.phases.view);
+      phases.encode.push(zone.phases.encode);
+      if (t % 10 === 0) {
+        for (const player of zone.world.playersBySession.values()) visibleSum += view.visibleOf(player.slot).length;
+        visibleSamples += players;
+      }
+    },
+    finish(): Row {
+      if (zone.counters.movesRejected > 0) throw new Error(`${zone.counters.movesRejected} moves rejected: the walk is too fast`);
+      if (storeFailures.length > 0) throw new Error(`${storeFailures.length} store calls failed, the first: ${String(storeFailures[0])}`);
+      const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+      const total = sorted(totals);
+      const row: Record<string, number | string> = {
+        players,
+        zone: setup.zone,
+        index: indexName,
+        npcs: zone.world.entities.size - players,
+        zoneM: Math.round(side),
+        visible: visibleSum / visibleSamples,
+        tickP50: percentile(total, 0.5),
+        tickP99: percentile(total, 0.99),
+      };
+      for (const [phase, values] of Object.entries(phases)) {
+        const s = sorted(values);
+        row[`${phase}P50`] = percentile(s, 0.5);
+        row[`${phase}P99`] = percentile(s, 0.99);
+      }
+      row.bytesPerViewer = frameBytes / (players * ticks);
+      row.framesPerViewerTick = frames / (players * ticks);
+      // Batches committed while the measured ticks ran (one still in flight at the end is not counted).
+      row.batches = writeBack ? writeBack.counters.batches - batchesAtStart : 0;
+      row.rowsWritten = writeBack ? writeBack.counters.rowsWritten - rowsAtStart : 0;
+      row.journal = setup.zone === 'deployed' ? (setup.journal ? 'on' : 'off') : '-';
+      // Per second of game time at TICK_HZ: the ticks here run back to back, faster than that.
+      row.journalKiBPerS = journal ? ((journal.counters.bytes - journalBytesAtStart) / ticks) * TICK_HZ / 1024 : 0;
+      row.journalSyncsPerTick = journal ? (journal.counters.syncs - journalSyncsAtStart) / ticks : 0;
+      journal?.discard();
+      return row;
+    },
   };
-  for (const [phase, values] of Object.entries(phases)) {
-    const s = sorted(values);
-    row[`${phase}P50`] = percentile(s, 0.5);
-    row[`${phase}P99`] = percentile(s, 0.99);
-  }
-  row.bytesPerViewer = frameBytes / (players * ticks);
-  row.framesPerViewerTick = frames / (players * ticks);
-  // Batches committed while the measured ticks ran (one still in flight at the end is not counted).
-  row.batches = writeBack ? writeBack.counters.batches - batchesAtStart : 0;
-  row.rowsWritten = writeBack ? writeBack.counters.rowsWritten - rowsAtStart : 0;
-  row.journal = setup.zone === 'deployed' ? (setup.journal ? 'on' : 'off') : '-';
-  // Per second of game time at TICK_HZ: the ticks here run back to back, faster than that.
-  row.journalKiBPerS = journal ? ((journal.counters.bytes - journalBytesAtStart) / ticks) * TICK_HZ / 1024 : 0;
-  row.journalSyncsPerTick = journal ? (journal.counters.syncs - journalSyncsAtStart) / ticks : 0;
-  journal?.discard();
-  return row;
 }
 
 const indexChoice = choice('index');
 const zoneChoice = choice('zone');
 if (indexChoice !== undefined && !(indexChoice in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
 if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
-const setups: Setup[] = [];
-if (zoneChoice !== 'deployed') for (const index of indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[])) setups.push({ zone: 'bare', index });
-if (zoneChoice !== 'bare' && indexChoice === undefined) setups.push({ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true });
+// The bare zones one after another; the deployed zone without its journal and with it side by
+// side, taking turns, since the journal's price is a ratio of the two.
+const groups: Setup[][] = [];
+if (zoneChoice !== 'deployed') for (const index of indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[])) groups.push([{ zone: 'bare', index }]);
+if (zoneChoice !== 'bare' && indexChoice === undefined) groups.push([{ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true }]);
 
 const loadAtStart = loadavg()[0] as number;
 const rows: Row[] = [];
 for (const players of playerCounts) {
-  for (const setup of setups) {
-    const name = setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`;
-    rows.push(await run(players, setup));
-    process.stderr.write(`  ${players} players, ${name}: done\n`);
+  for (const group of groups) {
+    const names = group.map((setup) => (setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`));
+    rows.push(...(await run(players, group)));
+    process.stderr.write(`  ${players} players, ${names.join(' and ')}: done\n`);
   }
 }
 
