@@ -411,6 +411,9 @@ printReport({
     deployedStore: 'store worker thread, embedded SQLite (WAL, synchronous=FULL) in a temporary directory',
     flushIntervalMs: defaults.flushIntervalMs,
     flushBatchRows: defaults.flushBatchRows,
+    // A zone worker's young generation is capped (SupervisorLimits.workerYoungGenerationMb);
+    // npm run bench:zone gives this thread the same cap.
+    youngGeneration: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].find((flag) => flag.startsWith('--max-semi-space-size')) ?? "V8's default",
     loadAverage1m: `${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] as number).toFixed(2)} at end`,
   },
   columns: [

@@ -1,11 +1,13 @@
 /**
- * The server under test as a child process (`node src/main.ts`) on free ports. The caller
- * chooses its database through `env` (DATA_DIR, or MYSQL_URL inherited from the environment) and
- * may profile it: `--cpu-prof` writes one .cpuprofile per thread into `profileDir` when it stops.
+ * The server under test as a child process (`node src/main.ts`, with npm start's Node flags) on
+ * free ports. The caller chooses its database through `env` (DATA_DIR, or MYSQL_URL inherited
+ * from the environment) and may profile it: `--cpu-prof` writes one .cpuprofile per thread into
+ * `profileDir` when it stops.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { MAIN_THREAD_NODE_FLAGS } from '../../src/config/limits.ts';
 import { parseExposition, type Sample } from './metrics.ts';
 
 export interface ServerProcess {
@@ -19,7 +21,7 @@ export interface ServerProcess {
 const SHOWN_LEVEL = 40;
 
 export async function startServerProcess(env: Record<string, string>, profileDir?: string): Promise<ServerProcess> {
-  const args = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), new URL('../../src/main.ts', import.meta.url).pathname];
+  const args = [...MAIN_THREAD_NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), new URL('../../src/main.ts', import.meta.url).pathname];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -78,7 +78,11 @@ export class StoreWorkerHandle extends EventEmitter<StoreWorkerEvents> {
   }
 
   private static async spawn(config: Config): Promise<{ worker: Worker; exited: Promise<number>; backend: Backend }> {
-    const worker = new Worker(STORE_WORKER_URL, { workerData: { config } satisfies StoreWorkerData, name: 'store' });
+    const worker = new Worker(STORE_WORKER_URL, {
+      workerData: { config } satisfies StoreWorkerData,
+      name: 'store',
+      resourceLimits: { maxYoungGenerationSizeMb: SupervisorLimits.workerYoungGenerationMb },
+    });
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     const first = await new Promise<FromStoreWorker>((resolve, reject) => {
       worker.once('message', resolve);

@@ -83,7 +83,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           this.borderBoards.set(`${zone.id}>${other.id}`, new SharedArrayBuffer(BorderBoard.bytes(ZoneLimits.borderSightMaxEntities)));
         }
       }
-    }    this.watchdog = new ZoneWatchdog(this.zones, config.zoneWatchdogMs, (zone, phase, stalledMs) => this.hung(zone, phase, stalledMs));
+    }
+    this.watchdog = new ZoneWatchdog(this.zones, config.zoneWatchdogMs, (zone, phase, stalledMs) => this.hung(zone, phase, stalledMs));
   }
 
   /** The boards of `zone` with each zone near enough to be seen from it. */
@@ -159,7 +160,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       heartbeat: zone.heartbeatBuffer,
       storePort,
     };
-    const worker = new Worker(this.zoneWorkerUrl, { workerData: data, name: `zone-${zone.id}`, transferList: [storePort] });
+    const worker = new Worker(this.zoneWorkerUrl, {
+      workerData: data,
+      name: `zone-${zone.id}`,
+      transferList: [storePort],
+      resourceLimits: { maxYoungGenerationSizeMb: SupervisorLimits.workerYoungGenerationMb },
+    });
     zone.worker = worker;
     zone.state = 'starting';
     this.startedAt.set(zone, Date.now());

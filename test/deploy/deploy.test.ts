@@ -15,6 +15,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadConfig } from '../../src/config/config.ts';
+import { MAIN_THREAD_NODE_FLAGS } from '../../src/config/limits.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import {
   dockerIgnores,
@@ -264,7 +265,15 @@ describe('Dockerfile', () => {
     const cmd = execForm(instructionsOf(runtime, 'CMD').at(-1) as string);
     // npm start execs node, so that npm's signals reach it; in the image node is PID 1 itself.
     assert.deepEqual(cmd, (pkg.scripts.start as string).replace(/^exec /, '').split(' '), 'CMD is what npm start runs, with node as PID 1');
-    assert.ok(existsSync(join(ROOT, cmd[1] as string)), `${cmd[1]} exists`);
+    assert.ok(existsSync(join(ROOT, cmd.at(-1) as string)), `${cmd.at(-1)} exists`);
+  });
+
+  it('npm start, the image and the README\'s systemd unit give the main thread the same Node flags', () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const command = ['node', ...MAIN_THREAD_NODE_FLAGS, 'src/main.ts'];
+    assert.deepEqual((pkg.scripts.start as string).replace(/^exec /, '').split(' '), command, 'npm start');
+    const execStart = /^ExecStart=(.*)$/m.exec(read('README.md'))?.[1];
+    assert.deepEqual(execStart?.split(' '), ['/srv/zone-server/node_modules/.bin/node', ...command.slice(1)], 'the systemd unit');
   });
 
   it('generates the protobuf code in a full install and ships only production dependencies', () => {

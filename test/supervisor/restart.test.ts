@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, it } from 'node:test';
+import { SupervisorLimits } from '../../src/config/limits.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
 import type { ServerError } from '../../src/protocol/messages.ts';
 import type { ZoneHandle } from '../../src/supervisor/zone-handle.ts';
@@ -81,4 +82,13 @@ it('restarts a zone whose tick throws, and tells its players', { timeout: 20_000
   const back = await server.player(3);
   assert.equal(back.self?.zoneId, 3);
   await back.close();
+});
+
+it('runs every worker, a restarted one too, with its young generation capped', () => {
+  // Uncapped, V8 lets each thread's young generation grow to 192 MiB, and the process's memory climb.
+  const workers = [...server.supervisor.zones.map((zone) => zone.worker), server.store.thread];
+  assert.equal(workers.length, 4);
+  for (const worker of workers) {
+    assert.equal(worker?.resourceLimits?.maxYoungGenerationSizeMb, SupervisorLimits.workerYoungGenerationMb, `${worker?.threadId}`);
+  }
 });
