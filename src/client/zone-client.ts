@@ -13,8 +13,14 @@
  * player, still in the world, shown everything afresh (`reconnecting`, then `resumed`). Moves
  * made meanwhile are dropped (the server's position stands); other requests wait and go out
  * after the resume, and mail sends not yet answered go again under their idempotency key.
+ *
+ * Requests the server answers return promises of the answer: log-in, character creation, ping,
+ * log-out, every trade step, and mail. They reject with ClientClosedError if the connection
+ * closes (or drops) first, a mail send excepted (it is sent again after a resume and answered
+ * then), and with RequestRefusedError if the server refuses the request. A call made without
+ * awaiting it does not crash a process when it fails: the refusal is an `error` event too.
  */
-import { ClientClosedError, LoginRefusedError, type CloseInfo } from './client-errors.ts';
+import { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
 import { clientKey, open } from './connection.ts';
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
@@ -63,7 +69,7 @@ export interface Self {
 
 
 export type { KnownEntity } from './known-world.ts';
-export { ClientClosedError, LoginRefusedError, type CloseInfo } from './client-errors.ts';
+export { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
 
 /** The player's gold and items, as the server last said. */
 export interface Inventory {
@@ -104,6 +110,13 @@ export interface ZoneClientEvents {
 }
 
 type Listener<T> = (value: T) => void;
+
+interface PendingAnswer {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  /** A mail send: sent again after a resume, so a dropped connection does not fail it. */
+  readonly survivesDrop: boolean;
+}
 
 /** MOVE_REJECT_REASON_TOO_FAST → 'TOO_FAST'. */
 export type CorrectionReason = 'TOO_FAST' | 'OUT_OF_BOUNDS' | 'OUT_OF_SEQUENCE' | 'INVALID_VALUE' | 'ZONE_CHANGE_PENDING' | 'UNSPECIFIED';
@@ -164,6 +177,8 @@ export class ZoneClient {
   /** The seq of the last move sent. */
   private lastMoveSeq = 0;
   private readonly pendingPings = new Map<number, { resolve: (rttMs: number) => void; reject: (err: Error) => void }>();
+  /** Trade and mail requests waiting for the answer that carries their seq. */
+  private readonly pendingAnswers = new Map<number, PendingAnswer>();
   /** A login or character creation waiting for its LoginResponse (or, for creation, an Error with its seq). */
   private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void; seq: number } | undefined;
   /** Gold and items; undefined until the server has sent them after log-in. */
@@ -253,50 +268,97 @@ export class ZoneClient {
     return seq;
   }
 
-  /** Opens a trade window with the player whose entity this is; returns the request's seq. */
-  tradeOpen(partnerEntityId: number): number {
-    return this.send({ tradeOpen: { partnerEntityId } });
+  /**
+   * Opens a trade window with the player whose entity this is: resolves with the window as it
+   * opened (both players get it; the partner's carries seq 0).
+   */
+  tradeOpen(partnerEntityId: number): Promise<TradeUpdate> {
+    return this.ask({ tradeOpen: { partnerEntityId } });
   }
 
   /** Opens a trade window with a player in another zone of the server, by player id. */
-  tradeOpenWith(partnerPlayerId: number): number {
-    return this.send({ tradeOpen: { partnerPlayerId } });
+  tradeOpenWith(partnerPlayerId: number): Promise<TradeUpdate> {
+    return this.ask({ tradeOpen: { partnerPlayerId } });
   }
 
-  /** Replaces this player's offer (unlocking both sides); returns the request's seq. */
-  tradeOffer(gold: number, itemIds: readonly number[] = []): number {
-    return this.send({ tradeOffer: { gold, itemIds: [...itemIds] } });
+  /** Replaces this player's offer (unlocking both sides); resolves with the window after it. */
+  tradeOffer(gold: number, itemIds: readonly number[] = []): Promise<TradeUpdate> {
+    return this.ask({ tradeOffer: { gold, itemIds: [...itemIds] } });
   }
 
-  tradeLock(): number {
-    return this.send({ tradeLock: {} });
-  }
-
-  /** Accepts once both offers are locked; the trade commits when both have accepted. */
-  tradeAccept(): number {
-    return this.send({ tradeAccept: {} });
-  }
-
-  tradeCancel(): number {
-    return this.send({ tradeCancel: {} });
+  tradeLock(): Promise<TradeUpdate> {
+    return this.ask({ tradeLock: {} });
   }
 
   /**
-   * Sends gold and items to another player's mailbox; returns the request's seq (see
-   * `mailResult`). It carries a key of its own, so sent again after a reconnect it sends one mail.
+   * Accepts once both offers are locked: resolves with the window after it, `committing` when
+   * the partner had accepted already. How the trade ends comes as `tradeResult` (and see
+   * `tradeEnded`).
    */
-  mailSend(toPlayerId: number, gold: number, itemIds: readonly number[] = []): number {
-    return this.send({ mailSend: { toPlayerId, gold, itemIds: [...itemIds], clientKey: clientKey() } });
+  tradeAccept(): Promise<TradeUpdate> {
+    return this.ask({ tradeAccept: {} });
   }
 
-  /** Asks for the unclaimed mail (see `mailbox`). */
-  mailList(): number {
-    return this.send({ mailList: {} });
+  /** Cancels the open trade: resolves with its result (ok false, CANCELLED). */
+  tradeCancel(): Promise<TradeResult> {
+    return this.ask({ tradeCancel: {} });
   }
 
-  /** Claims a mail's gold and items; sending it again is safe (a claimed mail answers MAIL_CLAIMED). */
-  mailClaim(mailId: number): number {
-    return this.send({ mailClaim: { mailId } });
+  /** The result of the trade now open (or committing), however it ends: committed, cancelled, refused. */
+  tradeEnded(tradeId: number): Promise<TradeResult> {
+    if (this.closed) return Promise.reject(this.closedError(this.closed));
+    return new Promise((resolve, reject) => {
+      const offResult = this.on('tradeResult', (result) => {
+        if (result.tradeId !== tradeId) return;
+        offs();
+        resolve(result);
+      });
+      const offClose = this.on('close', (info) => {
+        offs();
+        reject(this.closedError(info));
+      });
+      const offs = (): void => {
+        offResult();
+        offClose();
+      };
+    });
+  }
+
+  /**
+   * Sends gold and items to another player's mailbox: resolves with the outcome (ok, or the
+   * reason nothing was sent: INSUFFICIENT_GOLD, UNKNOWN_PLAYER, …). It carries a key of its own,
+   * so sent again after a reconnect it sends one mail, and its promise waits for that answer.
+   */
+  mailSend(toPlayerId: number, gold: number, itemIds: readonly number[] = []): Promise<MailResult> {
+    return this.ask({ mailSend: { toPlayerId, gold, itemIds: [...itemIds], clientKey: clientKey() } });
+  }
+
+  /** The unclaimed mail, oldest first. */
+  mailList(): Promise<Mailbox> {
+    return this.ask({ mailList: {} });
+  }
+
+  /** Claims a mail's gold and items; claiming again is safe (it resolves with MAIL_CLAIMED). */
+  mailClaim(mailId: number): Promise<MailResult> {
+    return this.ask({ mailClaim: { mailId } });
+  }
+
+  /** Sends a request and waits for the answer carrying its seq. */
+  private ask<T>(message: ClientMessageInit): Promise<T> {
+    const answer = new Promise<T>((resolve, reject) => {
+      const seq = this.send(message);
+      this.pendingAnswers.set(seq, { resolve: resolve as (value: unknown) => void, reject, survivesDrop: message.mailSend !== undefined });
+    });
+    // Awaited or not: a caller that only fires the request must not get an unhandled rejection.
+    answer.catch(() => {});
+    return answer;
+  }
+
+  private answered(seq: number, value: unknown): void {
+    const pending = this.pendingAnswers.get(seq);
+    if (!pending) return;
+    this.pendingAnswers.delete(seq);
+    pending.resolve(value);
   }
 
   /**
@@ -408,6 +470,12 @@ export class ZoneClient {
           this.pendingLogin.reject(new LoginRefusedError(error));
           this.pendingLogin = undefined;
         }
+        const pending = error.seq === 0 ? undefined : this.pendingAnswers.get(error.seq);
+        if (pending) {
+          this.pendingAnswers.delete(error.seq);
+          this.unansweredMail.delete(error.seq);
+          pending.reject(new RequestRefusedError(error));
+        }
         this.emit('error', error);
         return;
       }
@@ -421,19 +489,31 @@ export class ZoneClient {
         this.emit('inventory', inventory);
         return;
       }
-      case 'trade':
-        this.emit('trade', message.trade as TradeUpdate);
+      case 'trade': {
+        const update = message.trade as TradeUpdate;
+        this.answered(update.seq, update);
+        this.emit('trade', update);
         return;
-      case 'tradeResult':
-        this.emit('tradeResult', message.tradeResult as TradeResult);
+      }
+      case 'tradeResult': {
+        const result = message.tradeResult as TradeResult;
+        this.answered(result.seq, result);
+        this.emit('tradeResult', result);
         return;
-      case 'mailbox':
-        this.emit('mailbox', message.mailbox as Mailbox);
+      }
+      case 'mailbox': {
+        const mailbox = message.mailbox as Mailbox;
+        this.answered(mailbox.seq, mailbox);
+        this.emit('mailbox', mailbox);
         return;
-      case 'mailResult':
-        this.unansweredMail.delete((message.mailResult as MailResult).seq);
-        this.emit('mailResult', message.mailResult as MailResult);
+      }
+      case 'mailResult': {
+        const result = message.mailResult as MailResult;
+        this.unansweredMail.delete(result.seq);
+        this.answered(result.seq, result);
+        this.emit('mailResult', result);
         return;
+      }
       case 'resumable': {
         const offer = message.resumable as { resumeToken: string; windowMs: number };
         this.resumable = { token: offer.resumeToken, windowMs: offer.windowMs };
@@ -496,7 +576,7 @@ export class ZoneClient {
     this.reconnecting = true;
     this.resumable = undefined;
     // Calls waiting for an answer on the lost connection will not get one.
-    this.failPending(this.closedError(dropped));
+    this.failPending(this.closedError(dropped), true);
     const giveUpAt = performance.now() + resumable.windowMs;
     for (let attempt = 1; !this.closing; attempt++) {
       const delayMs = Math.round(Math.random() * Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt));
@@ -535,7 +615,13 @@ export class ZoneClient {
     this.emit('resumed', this.self as Self);
   }
 
-  private failPending(err: Error): void {
+  /** Rejects every call waiting for an answer; on a drop (`dropped`), mail sends keep waiting. */
+  private failPending(err: Error, dropped = false): void {
+    for (const [seq, pending] of this.pendingAnswers) {
+      if (dropped && pending.survivesDrop) continue;
+      this.pendingAnswers.delete(seq);
+      pending.reject(err);
+    }
     this.pendingLogin?.reject(err);
     this.pendingLogin = undefined;
     this.pendingLogout?.reject(err);

@@ -41,7 +41,16 @@ export function offerRefusal(from: number, to: number, gold: number, itemIds: re
   return refusal === EconomyRefusals.nothingToDo ? undefined : refusal;
 }
 
-/** The TradeUpdate one side sees. `partnerEntityId` is 0 for a partner in another zone. */
-export function windowUpdate(tradeId: number, partnerEntityId: number, partnerPlayerId: number, mine: Offer, theirs: Offer, committing: boolean): ServerMessageInit {
-  return { trade: { tradeId, partnerEntityId, partnerPlayerId, mine: { ...mine }, theirs: { ...theirs }, committing } };
+/**
+ * The TradeUpdate one side sees. `partnerEntityId` is 0 for a partner in another zone; `seq` is
+ * that side's request the change answers, or 0.
+ */
+export function windowUpdate(tradeId: number, partnerEntityId: number, partnerPlayerId: number, mine: Offer, theirs: Offer, committing: boolean, seq: number): ServerMessageInit {
+  return { trade: { tradeId, partnerEntityId, partnerPlayerId, mine: { ...mine }, theirs: { ...theirs }, committing, seq } };
+}
+
+/** Which side's request a change answers, and its seq. */
+export interface Answering<Side> {
+  readonly side: Side;
+  readonly seq: number;
 }

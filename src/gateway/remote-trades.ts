@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ServerMessageInit } from '../protocol/messages.ts';
 import { EconomyRefusals, TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import { timerWait, untilAnswered } from '../storage/until-answered.ts';
-import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../economy/trade-window.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Answering, type Offer } from '../economy/trade-window.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { Session } from './session.ts';
 import type { EconomyStore, TradeRequest } from '../storage/economy-store.ts';
@@ -62,7 +62,7 @@ export class RemoteTrades {
     };
     this.bySession.set(session, trade);
     this.bySession.set(partner, trade);
-    this.show(trade);
+    this.show(trade, { side: session, seq });
   }
 
   step(session: Session, seq: number, step: TradeStep, gold = 0, itemIds: readonly number[] = []): void {
@@ -76,19 +76,19 @@ export class RemoteTrades {
         const refusal = offerRefusal(session.playerId, partner.playerId, gold, itemIds);
         if (refusal) return this.refuse(session, seq, refusal);
         replaceOffer(trade.offers, session, gold, itemIds);
-        return this.show(trade);
+        return this.show(trade, { side: session, seq });
       }
       case 'lock':
         offer.locked = true;
-        return this.show(trade);
+        return this.show(trade, { side: session, seq });
       case 'accept':
         if (![...trade.offers.values()].every((side) => side.locked)) return this.refuse(session, seq, TradeReasons.notLocked);
         offer.accepted = true;
-        this.show(trade);
+        this.show(trade, { side: session, seq });
         if ([...trade.offers.values()].every((side) => side.accepted)) void this.commit(trade);
         return;
       case 'cancel':
-        return this.end(trade, false, TradeReasons.cancelled, '');
+        return this.end(trade, false, TradeReasons.cancelled, '', { side: session, seq });
     }
   }
 
@@ -135,19 +135,19 @@ export class RemoteTrades {
     this.end(trade, result.ok, result.ok ? TradeReasons.committed : result.reason, request.opId);
   }
 
-  private end(trade: RemoteTrade, ok: boolean, reason: TradeReason, opId: string): void {
+  private end(trade: RemoteTrade, ok: boolean, reason: TradeReason, opId: string, answering?: Answering<Session>): void {
     for (const side of [trade.a, trade.b]) {
       if (this.bySession.get(side) === trade) this.bySession.delete(side);
-      this.send(side, { tradeResult: { tradeId: trade.id, ok, reason, opId } });
+      this.send(side, { tradeResult: { tradeId: trade.id, ok, reason, opId, seq: answering?.side === side ? answering.seq : 0 } });
     }
   }
 
-  private show(trade: RemoteTrade): void {
+  private show(trade: RemoteTrade, answering?: Answering<Session>): void {
     for (const [side, partner] of [
       [trade.a, trade.b],
       [trade.b, trade.a],
     ] as const) {
-      this.send(side, windowUpdate(trade.id, 0, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing));
+      this.send(side, windowUpdate(trade.id, 0, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing, answering?.side === side ? answering.seq : 0));
     }
   }
 

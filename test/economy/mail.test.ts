@@ -1,7 +1,7 @@
 /** Mail with attachments through the protocol: sent and claimed whole, each once, refused cleanly. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ZoneClient } from '../../src/client/zone-client.ts';
+import type { MailResult } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
 
@@ -12,8 +12,8 @@ describe('mail', () => {
   });
   after(() => server.stop());
 
-  function result(client: ZoneClient, seq: number): Promise<{ ok: boolean; reason: string; mailId: number }> {
-    return client.next('mailResult', (r) => r.seq === seq).then((r) => ({ ok: r.ok, reason: r.reason, mailId: r.mailId as number }));
+  function result(answer: Promise<MailResult>): Promise<{ ok: boolean; reason: string; mailId: number }> {
+    return answer.then((r) => ({ ok: r.ok, reason: r.reason, mailId: r.mailId as number }));
   }
 
   it('moves gold and items into a mail and out to its recipient, once, even when the claim is sent again', async () => {
@@ -23,7 +23,7 @@ describe('mail', () => {
     await until(sender, () => sender.inventory?.gold === 100 && sender.inventory.items.length === 1, 'the sender’s goods');
     const potion = sender.inventory?.items[0]?.itemId as number;
 
-    const sent = await result(sender, sender.mailSend(32, 40, [potion]));
+    const sent = await result(sender.mailSend(32, 40, [potion]));
     assert.deepEqual([sent.ok, sent.reason], [true, 'COMMITTED']);
     await until(sender, () => sender.inventory?.gold === 60 && sender.inventory.items.length === 0, 'the sender without them');
 
@@ -32,10 +32,10 @@ describe('mail', () => {
     const [mail] = (await box).mails;
     assert.deepEqual([mail?.mailId, mail?.fromPlayerId, mail?.gold, mail?.items?.[0]?.itemId], [sent.mailId, 31, 40, potion]);
 
-    const claimed = await result(recipient, recipient.mailClaim(sent.mailId));
+    const claimed = await result(recipient.mailClaim(sent.mailId));
     assert.deepEqual([claimed.ok, claimed.reason], [true, 'COMMITTED']);
     await until(recipient, () => recipient.inventory?.gold === 40 && recipient.inventory.items.length === 1, 'the recipient with them');
-    const again = await result(recipient, recipient.mailClaim(sent.mailId));
+    const again = await result(recipient.mailClaim(sent.mailId));
     assert.deepEqual([again.ok, again.reason], [false, 'MAIL_CLAIMED'], 'a claim sent again finds the mail claimed');
     assert.deepEqual(server.inventoryInDatabase(32), { gold: 40, itemIds: [potion] }, 'and moves nothing more in the database');
     assert.deepEqual(server.inventoryInDatabase(31), { gold: 60, itemIds: [] });
@@ -57,7 +57,7 @@ describe('mail', () => {
     const mails = (await box).mails;
     assert.equal(mails.length, 1);
     assert.deepEqual([mails[0]?.fromPlayerId, mails[0]?.gold, mails[0]?.items?.[0]?.templateId, mails[0]?.items?.[0]?.count], [0, 7, 4, 2]);
-    const claimed = await result(player, player.mailClaim(mails[0]?.mailId as number));
+    const claimed = await result(player.mailClaim(mails[0]?.mailId as number));
     assert.equal(claimed.ok, true);
     await until(player, () => player.inventory?.gold === 7 && player.inventory.items.length === 1, 'the reward in the inventory');
     await player.close();
@@ -68,15 +68,15 @@ describe('mail', () => {
     const other = await server.player(34);
     await server.grant('mail-test-2', 33, 10, []);
     await until(sender, () => sender.inventory?.gold === 10, 'the sender’s gold');
-    assert.equal((await result(sender, sender.mailSend(34, 11))).reason, 'INSUFFICIENT_GOLD');
-    assert.equal((await result(sender, sender.mailSend(34, 0, [123456]))).reason, 'ITEM_NOT_OWNED');
-    assert.equal((await result(sender, sender.mailSend(33, 1))).reason, 'SAME_PLAYER');
-    assert.equal((await result(sender, sender.mailSend(999_999, 1))).reason, 'UNKNOWN_PLAYER');
-    assert.equal((await result(sender, sender.mailSend(34, 0))).reason, 'NOTHING_TO_DO');
-    const sent = await result(sender, sender.mailSend(34, 5));
+    assert.equal((await result(sender.mailSend(34, 11))).reason, 'INSUFFICIENT_GOLD');
+    assert.equal((await result(sender.mailSend(34, 0, [123456]))).reason, 'ITEM_NOT_OWNED');
+    assert.equal((await result(sender.mailSend(33, 1))).reason, 'SAME_PLAYER');
+    assert.equal((await result(sender.mailSend(999_999, 1))).reason, 'UNKNOWN_PLAYER');
+    assert.equal((await result(sender.mailSend(34, 0))).reason, 'NOTHING_TO_DO');
+    const sent = await result(sender.mailSend(34, 5));
     assert.equal(sent.ok, true);
-    assert.equal((await result(sender, sender.mailClaim(sent.mailId))).reason, 'MAIL_NOT_YOURS');
-    assert.equal((await result(other, other.mailClaim(987_654))).reason, 'UNKNOWN_MAIL');
+    assert.equal((await result(sender.mailClaim(sent.mailId))).reason, 'MAIL_NOT_YOURS');
+    assert.equal((await result(other.mailClaim(987_654))).reason, 'UNKNOWN_MAIL');
     await until(sender, () => sender.inventory?.gold === 5, 'only the sent mail taken');
     await Promise.all([sender.close(), other.close()]);
   });

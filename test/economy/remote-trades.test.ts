@@ -32,6 +32,25 @@ describe('trades across zones', () => {
     b.tradeAccept();
   }
 
+  it('answers each step of a trade across zones through its promise', async () => {
+    const a = await server.player(51);
+    const b = await server.player(52);
+    await grant(51, 30);
+    await until(a, () => a.inventory?.gold === 30, 'a’s gold');
+    const opened = await a.tradeOpenWith(52);
+    assert.notEqual(opened.seq, 0);
+    assert.equal((await a.tradeOffer(12)).mine?.gold, 12);
+    assert.deepEqual([(await a.tradeLock()).mine?.locked, (await b.tradeLock()).theirs?.locked], [true, true]);
+    assert.equal((await a.tradeAccept()).mine?.accepted, true);
+    const ended = b.tradeEnded(opened.tradeId);
+    assert.equal((await b.tradeAccept()).mine?.accepted, true);
+    const result = await within(ended, 'the trade’s result');
+    assert.deepEqual([result.ok, result.reason], [true, 'COMMITTED']);
+    await eventually(async () => server.inventoryInDatabase(52).gold === 12, 'the database to hold b’s gold');
+    await assert.rejects(a.tradeAccept(), (err: Error & { reason?: string }) => err.reason === 'NO_TRADE');
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('moves gold and items between zones once both accepted', async () => {
     const a = await server.player(41);
     const b = await server.player(42);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ZoneClient } from '../../src/client/zone-client.ts';
+import { RequestRefusedError, type ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until } from '../helpers/wait.ts';
@@ -32,12 +32,40 @@ describe('trades', () => {
     return [a, b];
   }
 
-  function refusal(client: ZoneClient, seq: number): Promise<string> {
-    return client.next('error', (error) => error.seq === seq).then((error) => {
-      assert.equal(error.code, ErrorCode.ERROR_CODE_TRADE_REFUSED);
-      return error.message;
-    });
+  /** The reason a trade step was refused, from the rejection of its promise. */
+  function refusal(request: Promise<unknown>): Promise<string> {
+    return request.then(
+      () => assert.fail('the request was answered, not refused'),
+      (err: unknown) => {
+        assert.ok(err instanceof RequestRefusedError, String(err));
+        assert.equal(err.code, ErrorCode.ERROR_CODE_TRADE_REFUSED);
+        return err.reason;
+      },
+    );
   }
+
+  it('answers each trade step through its promise: the window it changed, or the result', async () => {
+    const [a, b] = await pair(29, 30, 40, 0);
+    const partnerSaw = b.next('trade');
+    const opened = await a.tradeOpen(b.self?.entityId as number);
+    assert.notEqual(opened.seq, 0, 'the window answers the open');
+    assert.equal((await partnerSaw).seq, 0, 'the partner’s copy answers none of its requests');
+    assert.equal((await a.tradeOffer(15)).mine?.gold, 15);
+    assert.deepEqual([(await a.tradeLock()).mine?.locked, (await b.tradeLock()).theirs?.locked], [true, true]);
+    const first = await a.tradeAccept();
+    assert.deepEqual([first.mine?.accepted, first.committing], [true, false]);
+    const ended = a.tradeEnded(opened.tradeId);
+    assert.equal((await b.tradeAccept()).committing, true, 'the second accept starts the commit');
+    const result = await ended;
+    assert.deepEqual([result.ok, result.reason], [true, 'COMMITTED']);
+    await until(b, () => b.inventory?.gold === 15, 'b with the gold');
+    assert.deepEqual(server.inventoryInDatabase(30), { gold: 15, itemIds: [] });
+
+    const again = await b.tradeOpen(a.self?.entityId as number);
+    const cancelled = await a.tradeCancel();
+    assert.deepEqual([cancelled.tradeId, cancelled.ok, cancelled.reason], [again.tradeId, false, 'CANCELLED']);
+    await Promise.all([a.close(), b.close()]);
+  });
 
   it('moves gold and items once both accepted, and conserves them', async () => {
     const [a, b] = await pair(21, 22, 100, 50, [{ templateId: 1, count: 1 }, { templateId: 2, count: 5 }]);
@@ -79,7 +107,7 @@ describe('trades', () => {
     a.tradeOffer(6);
     const unlocked = await b.next('trade', (t) => t.theirs?.gold === 6);
     assert.deepEqual([unlocked.mine?.locked, unlocked.theirs?.locked], [false, false]);
-    assert.equal(await refusal(a, a.tradeAccept()), 'NOT_LOCKED');
+    assert.equal(await refusal(a.tradeAccept()), 'NOT_LOCKED');
     const cancelled = b.next('tradeResult');
     a.tradeCancel();
     assert.deepEqual([(await cancelled).ok, (await cancelled).reason], [false, 'CANCELLED']);
@@ -89,16 +117,16 @@ describe('trades', () => {
   it('refuses what a player does not have, trading with itself, and amounts past the limits', async () => {
     const [a, b] = await pair(25, 26, 20, 0, [{ templateId: 3, count: 1 }]);
     const gem = a.inventory?.items[0]?.itemId as number;
-    assert.equal(await refusal(a, a.tradeOpen(a.self?.entityId as number)), 'SAME_PLAYER');
-    assert.equal(await refusal(a, a.tradeOffer(1)), 'NO_TRADE');
+    assert.equal(await refusal(a.tradeOpen(a.self?.entityId as number)), 'SAME_PLAYER');
+    assert.equal(await refusal(a.tradeOffer(1)), 'NO_TRADE');
     a.tradeOpen(b.self?.entityId as number);
     await b.next('trade');
-    assert.equal(await refusal(a, a.tradeOffer(21)), 'INSUFFICIENT_GOLD');
-    assert.equal(await refusal(b, b.tradeOffer(0, [gem])), 'ITEM_NOT_OWNED', 'not yours');
-    assert.equal(await refusal(a, a.tradeOffer(2_000_000_000)), 'GOLD_OVER_LIMIT');
-    assert.equal(await refusal(a, a.tradeOffer(1, [gem, gem])), 'DUPLICATE_ITEM');
-    assert.equal(await refusal(a, a.tradeOffer(0, Array.from({ length: 33 }, (_, i) => i + 1))), 'TOO_MANY_ITEMS');
-    assert.equal(await refusal(b, b.tradeOpen(a.self?.entityId as number)), 'BUSY');
+    assert.equal(await refusal(a.tradeOffer(21)), 'INSUFFICIENT_GOLD');
+    assert.equal(await refusal(b.tradeOffer(0, [gem])), 'ITEM_NOT_OWNED', 'not yours');
+    assert.equal(await refusal(a.tradeOffer(2_000_000_000)), 'GOLD_OVER_LIMIT');
+    assert.equal(await refusal(a.tradeOffer(1, [gem, gem])), 'DUPLICATE_ITEM');
+    assert.equal(await refusal(a.tradeOffer(0, Array.from({ length: 33 }, (_, i) => i + 1))), 'TOO_MANY_ITEMS');
+    assert.equal(await refusal(b.tradeOpen(a.self?.entityId as number)), 'BUSY');
     const cancelled = Promise.all([a.next('tradeResult'), b.next('tradeResult')]);
     a.tradeCancel();
     await cancelled;

@@ -83,7 +83,8 @@ describe('sessions end to end', { timeout: 30_000 }, () => {
     await client.close();
     // A closed client says so rather than dropping what it is asked to send.
     assert.throws(() => client.move(start.x, start.y, 0), ClientClosedError);
-    assert.throws(() => client.tradeCancel(), ClientClosedError);
+    await assert.rejects(client.tradeCancel(), ClientClosedError);
+    await assert.rejects(client.mailSend(2, 1), ClientClosedError);
     await assert.rejects(client.ping(), ClientClosedError);
   });
 

@@ -101,7 +101,7 @@ export class Mailroom {
       (mails) => {
         if (player.removed) return;
         const shown = mails.map((mail) => ({ mailId: mail.mailId, fromPlayerId: mail.from ?? 0, gold: mail.gold, items: mail.items.map((item) => ({ ...item })), sentAtMs: mail.sentAt }));
-        this.hooks.send(player.sessionId, { mailbox: { mails: shown } });
+        this.hooks.send(player.sessionId, { mailbox: { mails: shown, seq: job.seq } });
       },
       (err: unknown) => {
         this.hooks.failed(err, 0);

@@ -19,7 +19,7 @@ import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
 import { ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
 import { EconomyRefusals, TradeReasons, type TradeReason } from '../../protocol/reasons.ts';
 import { untilAnswered, type Wait } from '../../storage/until-answered.ts';
-import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Offer } from '../../economy/trade-window.ts';
+import { emptyOffers, offerRefusal, replaceOffer, windowUpdate, type Answering, type Offer } from '../../economy/trade-window.ts';
 import type { Escrows } from './escrow.ts';
 import type { Player, World } from '../world/world.ts';
 import type { EconomyStore } from '../../storage/economy-store.ts';
@@ -72,13 +72,13 @@ export class Trades {
       case EconomyAction.TRADE_LOCK:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
         (trade.offers.get(player) as Offer).locked = true;
-        return this.show(trade);
+        return this.show(trade, { side: player, seq: job.seq });
       case EconomyAction.TRADE_ACCEPT:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
         return this.accept(trade, player, job.seq);
       case EconomyAction.TRADE_CANCEL:
         if (!trade || trade.committing) return this.refuse(player, job.seq, trade ? TradeReasons.committing : TradeReasons.noTrade);
-        return this.end(trade, false, TradeReasons.cancelled);
+        return this.end(trade, false, TradeReasons.cancelled, '', { side: player, seq: job.seq });
       default:
         return this.refuse(player, job.seq, TradeReasons.unknownAction);
     }
@@ -114,7 +114,7 @@ export class Trades {
     };
     this.byPlayer.set(player, trade);
     this.byPlayer.set(other, trade);
-    this.show(trade);
+    this.show(trade, { side: player, seq });
   }
 
   private offer(trade: Trade, player: Player, seq: number, gold: number, itemIds: number[]): void {
@@ -123,18 +123,18 @@ export class Trades {
     const refusal = offerRefusal(player.playerId, partner.playerId, gold, itemIds) ?? this.escrows.refusal(player, gold, itemIds);
     if (refusal) return this.refuse(player, seq, refusal);
     replaceOffer(trade.offers, player, gold, itemIds);
-    this.show(trade);
+    this.show(trade, { side: player, seq });
   }
 
   private accept(trade: Trade, player: Player, seq: number): void {
     const offers = [...trade.offers.values()];
     if (!offers.every((offer) => offer.locked)) return this.refuse(player, seq, TradeReasons.notLocked);
     (trade.offers.get(player) as Offer).accepted = true;
-    if (!offers.every((offer) => offer.accepted)) return this.show(trade);
+    if (!offers.every((offer) => offer.accepted)) return this.show(trade, { side: player, seq });
     // Both accepted: the offers must still be there, and then nothing else may touch them.
     for (const [side, offer] of trade.offers) {
       const refusal = this.escrows.refusal(side, offer.gold, offer.itemIds);
-      if (refusal) return this.end(trade, false, refusal);
+      if (refusal) return this.end(trade, false, refusal, '', { side: player, seq });
     }
     this.holds.set(
       trade,
@@ -144,7 +144,7 @@ export class Trades {
       }),
     );
     trade.committing = true;
-    this.show(trade);
+    this.show(trade, { side: player, seq });
     const a = trade.offers.get(trade.a) as Offer;
     const b = trade.offers.get(trade.b) as Offer;
     const committing = this.commit(trade, {
@@ -175,24 +175,25 @@ export class Trades {
   }
 
   /** Closes the window, releases the escrow, tells both, and reads inventories back after a commit. */
-  private end(trade: Trade, ok: boolean, reason: TradeReason, opId = ''): void {
+  private end(trade: Trade, ok: boolean, reason: TradeReason, opId = '', answering?: Answering<Player>): void {
     for (const side of [trade.a, trade.b]) if (this.byPlayer.get(side) === trade) this.byPlayer.delete(side);
     for (const release of this.holds.get(trade) ?? []) release();
     this.holds.delete(trade);
     if (!ok && !trade.committing) this.counters.cancelled++;
     for (const side of [trade.a, trade.b]) {
       if (side.removed) continue;
-      this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason, opId } });
+      this.hooks.send(side.sessionId, { tradeResult: { tradeId: trade.id, ok, reason, opId, seq: answering?.side === side ? answering.seq : 0 } });
       if (ok) this.hooks.refreshInventory(side);
     }
   }
 
-  private show(trade: Trade): void {
+  private show(trade: Trade, answering?: Answering<Player>): void {
     for (const [side, partner] of [
       [trade.a, trade.b],
       [trade.b, trade.a],
     ] as const) {
-      this.hooks.send(side.sessionId, windowUpdate(trade.id, partner.id, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing));
+      const seq = answering?.side === side ? answering.seq : 0;
+      this.hooks.send(side.sessionId, windowUpdate(trade.id, partner.id, partner.playerId, trade.offers.get(side) as Offer, trade.offers.get(partner) as Offer, trade.committing, seq));
     }
   }
 
