@@ -1,0 +1,112 @@
+/**
+ * The SDK as a game gets it: built as a package (sdk/build.ts), packed, installed into a
+ * throwaway project outside the repository, type-checked there against its declarations, and run
+ * by the machine's own Node (20 or later; no TypeScript) against a real server.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Each step's time limit: an install reads npm's cache, and may ask the registry. */
+const STEP_TIMEOUT_MS = 120_000;
+
+let server: TestServer;
+let dir: string;
+before(async () => {
+  server = await startTestServer();
+  dir = mkdtempSync(join(tmpdir(), 'sdk-package-'));
+});
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs a command to its end, not blocking this process: the server under test runs in it. */
+function run(command: string, args: string[], cwd: string): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, encoding: 'utf8', timeout: STEP_TIMEOUT_MS }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} ${args.join(' ')} failed (${err.message}):\n${stdout}\n${stderr}`));
+      else resolve({ stdout });
+    });
+  });
+}
+
+/** The `node` a user would run: the first on PATH outside any node_modules (npm test puts the project's Node first). */
+function machineNode(): string {
+  for (const entry of (process.env.PATH ?? '').split(delimiter)) {
+    if (entry.includes('node_modules')) continue;
+    if (existsSync(join(entry, 'node'))) return join(entry, 'node');
+  }
+  return process.execPath;
+}
+
+const CONSUMER = `import { WebSocket } from 'ws';
+import { RequestRefusedError, ZoneClient } from 'zone-server-client';
+import { ErrorCode } from 'zone-server-client/protocol';
+
+const [url, token, name] = process.argv.slice(2);
+// Node 20 has no global WebSocket; ws's serves.
+const client = await ZoneClient.connect(url, { WebSocket });
+const me = await client.enter(token, name);
+const rttMs = await client.ping();
+const mailbox = await client.mailList();
+const refused = await client.tradeAccept().then(() => undefined, (err) => err instanceof RequestRefusedError && err.code === ErrorCode.ERROR_CODE_TRADE_REFUSED && err.reason);
+await client.logout();
+await client.close();
+console.log(JSON.stringify({ playerId: me.playerId, x: me.x, y: me.y, rttMs, mails: mailbox.mails.length, refused }));
+`;
+
+/** Uses the declarations as a TypeScript game would: a wrong type here fails the check. */
+const TYPED_CONSUMER = `import { ZoneClient, type Correction, type Self } from 'zone-server-client';
+import { ChatChannel, type MailResult, type TradeUpdate } from 'zone-server-client/protocol';
+
+export async function play(url: string, token: string): Promise<number> {
+  const client: ZoneClient = await ZoneClient.connect(url);
+  const me: Self = await client.enter(token, 'Typed');
+  client.on('correction', (c: Correction) => console.log(c.reason.toLowerCase(), c.x));
+  const window: TradeUpdate = await client.tradeOpen(7);
+  const sent: MailResult = await client.mailSend(2, 1);
+  client.chat(ChatChannel.CHAT_CHANNEL_SAY, 'hi');
+  return me.x + window.tradeId + (sent.ok ? 1 : 0) + (await client.ping());
+}
+`;
+
+it('builds, packs and installs outside the repository, type-checks, and plays from the machine’s Node', { timeout: 6 * STEP_TIMEOUT_MS }, async () => {
+  const built = join(dir, 'package');
+  await run(process.execPath, [join(ROOT, 'sdk/build.ts'), '--out', built], ROOT);
+  const manifest = JSON.parse(readFileSync(join(built, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
+  assert.deepEqual(Object.keys(manifest.dependencies), ['protobufjs'], 'protobufjs is its one dependency');
+  const tarball = (await run('npm', ['pack', built, '--pack-destination', dir, '--silent'], dir)).stdout.trim().split('\n').at(-1) as string;
+
+  const app = join(dir, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'a-game', private: true, type: 'module' }));
+  const wsVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/ws/package.json'), 'utf8')) as { version: string }).version;
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, tarball), `ws@${wsVersion}`], app);
+
+  writeFileSync(join(app, 'typed.ts'), TYPED_CONSUMER);
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], strict: true, noEmit: true }, files: ['typed.ts'] }));
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
+
+  writeFileSync(join(app, 'main.js'), CONSUMER);
+  const node = machineNode();
+  const version = (await run(node, ['--version'], app)).stdout.trim();
+  assert.ok(Number(version.slice(1).split('.')[0]) >= 20, `${node} is ${version}`);
+  const playerId = 61;
+  assert.equal(server.characterInDatabase(playerId), undefined, 'no character before the game makes one');
+  const played = await run(node, ['main.js', server.url, server.token(playerId), 'Packaged'], app);
+  const told = JSON.parse(played.stdout) as { playerId: number; x: number; y: number; rttMs: number; mails: number; refused: string };
+  assert.equal(told.playerId, playerId);
+  assert.equal(told.mails, 0);
+  assert.equal(told.refused, 'NO_TRADE', 'a refused request rejects with RequestRefusedError');
+  assert.ok(told.rttMs >= 0);
+  // What the server did: it made the character where it told the client, and the log-out released it.
+  const row = server.characterInDatabase(playerId);
+  assert.deepEqual([row?.online, row?.x, row?.y], [false, told.x, told.y], `as ${node} (${version}) was told`);
+});
