@@ -17,6 +17,7 @@ import { byDeadline, LATE } from '../retry/deadline.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { answerDevToken } from './dev-tokens.ts';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { BindError, type Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
@@ -132,7 +133,8 @@ export class Gateway {
       chat: { needs: inZone, handle: (session, seq, m) => this.chat.say(session, seq, m.chat ?? {}) },
       resume: { needs: notLoggedIn, handle: (session, seq, m) => this.resume(session, seq, m.resume ?? {}) },
     };
-    this.http = createServer((_request, response) => {
+    this.http = createServer((request, response) => {
+      if (config.usingDevSecret && answerDevToken(request, response, config.tokenSecret)) return;
       response.writeHead(426, { 'content-type': 'text/plain' }).end('this port speaks WebSocket only\n');
     });
     this.wss = new WebSocketServer({
