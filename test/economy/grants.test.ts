@@ -41,6 +41,22 @@ describe('grants through the admin API', () => {
     await client.close();
   });
 
+  it('tells an online player of one grant with one inventory update', async () => {
+    const client = await server.player(17);
+    const updates: number[] = [];
+    client.on('inventory', (inventory) => updates.push(inventory.gold));
+    // The first grant races the log-in's own inventory read (not awaited): both may read it. Each
+    // grant's update comes before the next grant is made, and the last marks the end, so a copy
+    // of an update would stand next to itself.
+    for (const [key, gold, total] of [['1', 5, 5], ['2', 7, 12], ['3', 3, 15]] as const) {
+      assert.equal((await post({ opId: `one-update-17-${key}`, playerId: 17, gold })).status, 200);
+      await inventoryOf(client, total);
+    }
+    assert.deepEqual(updates.slice(-3), [5, 12, 15]);
+    assert.deepEqual(updates.filter((gold, i) => gold === updates[i - 1]), [], `each inventory once: ${updates.join(', ')}`);
+    await client.close();
+  });
+
   it('grants to an offline player in the database, which the player finds at its next log-in', async () => {
     const client = await server.player(12);
     await client.logout();
