@@ -12,15 +12,30 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const SDK = fileURLToPath(new URL('../../src/client/zone-client.ts', import.meta.url));
-const PROTOCOL = fileURLToPath(new URL('../../src/protocol/messages.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The page's script with the SDK in it, as a game's bundler would make it from the package. */
-export async function bundlePage(): Promise<string> {
+/** Where the page's `zone-server-client` comes from: its two entry points, and where its dependencies are. */
+export interface SdkSource {
+  readonly client: string;
+  readonly protocol: string;
+  readonly nodePaths: readonly string[];
+}
+
+/** The SDK's source in this repository: what `npm run demo` bundles. */
+export const SDK_SOURCE: SdkSource = { client: `${ROOT}src/client/zone-client.ts`, protocol: `${ROOT}src/protocol/messages.ts`, nodePaths: [] };
+
+/** The SDK as sdk/build.ts built it into `dir`, its protobufjs taken from this repository. */
+export function builtSdk(dir: string): SdkSource {
+  return { client: join(dir, 'client/zone-client.js'), protocol: join(dir, 'protocol/messages.js'), nodePaths: [`${ROOT}node_modules`] };
+}
+
+/** The page's script with the SDK in it, as a game's bundler makes it. */
+export async function bundlePage(sdk: SdkSource = SDK_SOURCE): Promise<string> {
   const result = await build({
     entryPoints: [`${HERE}main.ts`],
     bundle: true,
@@ -28,18 +43,18 @@ export async function bundlePage(): Promise<string> {
     target: 'es2022',
     platform: 'browser',
     write: false,
-    // The package's two entry points, from the source.
-    alias: { 'zone-server-client': SDK, 'zone-server-client/protocol': PROTOCOL },
+    alias: { 'zone-server-client': sdk.client, 'zone-server-client/protocol': sdk.protocol },
+    nodePaths: [...sdk.nodePaths],
     logLevel: 'silent',
   });
   return (result.outputFiles[0] as { text: string }).text;
 }
 
 /** Serves the page and its script on `port` (0: any free one) of `host`; resolves once listening. */
-export async function servePage(host: string, port: number): Promise<{ server: Server; url: string }> {
+export async function servePage(host: string, port: number, sdk: SdkSource = SDK_SOURCE): Promise<{ server: Server; url: string }> {
   const files: Record<string, { type: string; body: string }> = {
     '/': { type: 'text/html', body: readFileSync(`${HERE}index.html`, 'utf8') },
-    '/main.js': { type: 'text/javascript', body: await bundlePage() },
+    '/main.js': { type: 'text/javascript', body: await bundlePage(sdk) },
   };
   const server = createServer((request, response) => {
     const file = files[new URL(request.url ?? '/', 'http://localhost').pathname];

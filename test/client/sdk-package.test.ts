@@ -6,12 +6,12 @@
  * that checks the rest of the API.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from '../helpers/run-command.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,15 +29,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs a command to its end, not blocking this process: the server under test runs in it. */
-function run(command: string, args: string[], cwd: string): Promise<{ stdout: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, encoding: 'utf8', timeout: STEP_TIMEOUT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} ${args.join(' ')} failed (${err.message}):\n${stdout}\n${stderr}`));
-      else resolve({ stdout });
-    });
-  });
-}
+const run = (command: string, args: string[], cwd: string): Promise<{ stdout: string }> => runCommand(command, args, { cwd, timeoutMs: STEP_TIMEOUT_MS });
 
 /** The `node` a user would run: the first on PATH outside any node_modules (npm test puts the project's Node first). */
 function machineNode(): string {

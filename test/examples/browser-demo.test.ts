@@ -1,18 +1,20 @@
 /**
- * The browser example (`npm run demo`) in a real headless Chromium, Debian's, driven by
- * playwright-core: two pages log in with development tokens, walk (one by the keyboard, one by
+ * The browser example (`npm run demo`), bundled by esbuild with the SDK as sdk/build.ts builds
+ * it, in a real headless Chromium, Debian's, driven by playwright-core: two pages log in with development tokens, walk (one by the keyboard, one by
  * a click), see each other where the server says they are, as a third client, an SDK watcher,
  * is told, and chat. A screenshot of each page is kept in test-results/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
-import { servePage } from '../../examples/browser/serve.ts';
+import { builtSdk, servePage } from '../../examples/browser/serve.ts';
+import { runCommand } from '../helpers/run-command.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until, WAIT_TIMEOUT_MS } from '../helpers/wait.ts';
 
@@ -22,15 +24,21 @@ const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 let server: TestServer;
 let page: Awaited<ReturnType<typeof servePage>>;
 let browser: Browser | undefined;
+let sdkDir: string;
+
 before(async () => {
   // The development secret: the page asks the server for its tokens.
   server = await startTestServer({ TOKEN_SECRET: '', ZONES: '1' });
-  page = await servePage('127.0.0.1', 0);
+  // The page bundled (esbuild) with the SDK as its package is built, as a game would get it.
+  sdkDir = mkdtempSync(join(tmpdir(), 'demo-sdk-'));
+  await runCommand(process.execPath, [fileURLToPath(new URL('../../sdk/build.ts', import.meta.url)), '--out', sdkDir], { timeoutMs: 60_000 });
+  page = await servePage('127.0.0.1', 0, builtSdk(sdkDir));
 });
 after(async () => {
   await browser?.close();
   page.server.close();
   await server.stop();
+  rmSync(sdkDir, { recursive: true, force: true });
 });
 
 function needChromium(t: TestContext): string | undefined {
