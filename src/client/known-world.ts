@@ -22,9 +22,9 @@ export interface KnownEntity {
 }
 
 export interface WorldEvents {
-  spawn?(entity: KnownEntity): void;
-  despawn?(entity: KnownEntity): void;
-  move?(entity: KnownEntity): void;
+  spawn?: ((entity: KnownEntity) => void) | undefined;
+  despawn?: ((entity: KnownEntity) => void) | undefined;
+  move?: ((entity: KnownEntity) => void) | undefined;
 }
 
 export class KnownWorld {
@@ -67,6 +67,7 @@ export class KnownWorld {
     // Moves are columns: the field columns have an entry only for entities whose mask has the
     // field's bit, so each keeps its own cursor.
     const { moveEntityIds: ids, moveMasks: masks, moveDxCm: dx, moveDyCm: dy, moveHeadingMrad: headings } = update;
+    const moved = events.move;
     let position = 0;
     let heading = 0;
     for (let i = 0; i < ids.length; i++) {
@@ -85,7 +86,7 @@ export class KnownWorld {
         if (entity) entity.heading = (headings[heading] ?? 0) / 1000;
         heading++;
       }
-      if (entity) events.move?.(entity);
+      if (entity && moved) moved(entity);
     }
   }
 }

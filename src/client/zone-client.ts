@@ -167,11 +167,11 @@ export class ZoneClient {
   private held: ClientMessage[] = [];
   /** Mail sends not yet answered, by seq: sent again, with their key, after a resume. */
   private readonly unansweredMail = new Map<number, ClientMessage>();
-  private readonly worldEvents: WorldEvents = {
-    spawn: (entity) => this.emit('spawn', entity),
-    despawn: (entity) => this.emit('despawn', entity),
-    move: (entity) => this.emit('move', entity),
-  };
+  /**
+   * What the known world tells this client, entity by entity: only the events someone listens
+   * to are set, since a frame carries a move for each of dozens of entities (on()).
+   */
+  private readonly worldEvents: WorldEvents = { spawn: undefined, despawn: undefined, move: undefined };
   private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
   private seq = 0;
   /** The seq of the last move sent. */
@@ -207,6 +207,14 @@ export class ZoneClient {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(listener as Listener<never>);
+    if (event === 'spawn' || event === 'despawn' || event === 'move') {
+      const worldEvent: keyof WorldEvents = event;
+      this.worldEvents[worldEvent] = (entity: KnownEntity) => this.emit(worldEvent, entity);
+      return () => {
+        set.delete(listener as Listener<never>);
+        if (set.size === 0) this.worldEvents[worldEvent] = undefined;
+      };
+    }
     return () => set.delete(listener as Listener<never>);
   }
 
