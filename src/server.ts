@@ -14,6 +14,7 @@ import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
 import { AdminApi } from './ops/admin-api.ts';
+import { viewPlayer } from './ops/player-view.ts';
 import { OpsServer } from './ops/ops-server.ts';
 import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
@@ -99,6 +100,11 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))),
       sendMail: (request) => storeClient.sendMail(request),
       systemChat: (text) => gateway.systemChat(text),
+      player: (playerId) =>
+        gateway.withPlayer(playerId, async (zone, address) => {
+          const live = zone ? await zone.inspectPlayer(playerId) : undefined;
+          return viewPlayer({ load: (id) => storeClient.load(id), loadInventory: (id) => storeClient.loadInventory(id), zones: config.zones }, playerId, live, address);
+        }),
     },
     log.child({ part: 'admin' }),
   );

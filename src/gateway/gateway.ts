@@ -165,8 +165,11 @@ export class Gateway {
     return this.chat.system(text);
   }
 
-  /** Runs `work` in the player's turn with the zone holding it (admin grants; logins.ts). */
-  withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in the player's turn with the zone holding it and its session's address, both
+   * undefined when it is not in a zone (the admin API; logins.ts).
+   */
+  withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined, address: string | undefined) => Promise<T>): Promise<T> {
     return this.logins.withPlayer(playerId, work);
   }
 

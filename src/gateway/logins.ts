@@ -179,12 +179,13 @@ export class Logins {
    * Runs `work` in the player's turn, with the zone that holds the player, or undefined when it
    * is not in a zone: that is where a change to its inventory must go.
    */
-  withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined) => Promise<T>): Promise<T> {
+  withPlayer<T>(playerId: number, work: (zone: ZoneHandle | undefined, address: string | undefined) => Promise<T>): Promise<T> {
     return this.inTurn(playerId, async () => {
       // A player between zones is in neither: the change waits for it to arrive.
       await this.host.settled(playerId);
       const session = this.sessionsByPlayer.get(playerId);
-      return work(session?.state === 'in-zone' ? session.zone : undefined);
+      const inZone = session?.state === 'in-zone' ? session : undefined;
+      return work(inZone?.zone, inZone?.remoteAddress);
     });
   }
 

@@ -7,6 +7,8 @@
  *                        "items": [{"templateId": 7, "count": 1}]}
  *   POST /admin/mail    {"opId": "event-reward-42", "to": 42, "gold": 100, "items": [...]}
  *   POST /admin/chat    {"text": "the server restarts in 5 minutes"}: a system chat message to all
+ *   GET  /admin/players/42   the player: live from its zone when online, else as the database has
+ *                            it (player-view.ts); 404 PLAYER_NOT_FOUND if it has no character
  *
  * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
  * key again returns the first result and grants nothing more. For an online player the grant goes
@@ -27,6 +29,7 @@ import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 import type { GrantRequest, GrantResult, SendMailRequest, SendMailResult } from '../storage/economy-store.ts';
 import { checkGrant, checkSendMail } from '../economy/economy-rules.ts';
 import { OpsLimits } from '../config/limits.ts';
+import type { PlayerView } from './player-view.ts';
 
 /** What the admin API asks of the server. */
 export interface AdminActions {
@@ -35,6 +38,8 @@ export interface AdminActions {
   sendMail(request: SendMailRequest): Promise<SendMailResult>;
   /** A system chat message to every player; the zones it reached, or why the text was refused. */
   systemChat(text: string): { zones: number } | { refusal: string };
+  /** The player now (player-view.ts); undefined when it has no character. */
+  player(playerId: number): Promise<PlayerView | undefined>;
 }
 
 export class AdminApi {
@@ -55,6 +60,14 @@ export class AdminApi {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, 401, { error: 'missing or wrong bearer token' });
     }
+    const player = /^\/admin\/players\/([^/]+)$/.exec(path);
+    if (player) {
+      if (request.method !== 'GET') {
+        response.setHeader('allow', 'GET');
+        return reply(response, 405, { error: 'use GET' });
+      }
+      return void this.showPlayer(response, player[1] as string);
+    }
     if (path !== '/admin/grants' && path !== '/admin/mail' && path !== '/admin/chat') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
@@ -62,6 +75,21 @@ export class AdminApi {
     }
     if (path === '/admin/chat') void this.chat(request, response);
     else void this.give(request, response, path === '/admin/mail');
+  }
+
+  private async showPlayer(response: ServerResponse, id: string): Promise<void> {
+    const playerId = Number(id);
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(playerId) || playerId < 1) {
+      return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `a player id is a positive whole number, not "${id}"` });
+    }
+    try {
+      const view = await this.grants.player(playerId);
+      if (!view) return reply(response, 404, { ok: false, code: AdminErrors.playerNotFound, error: `player ${playerId} has no character` });
+      return reply(response, 200, { ok: true, ...view });
+    } catch (err) {
+      this.log.warn({ err, playerId }, 'player view failed');
+      return reply(response, 503, { ok: false, code: AdminErrors.storageUnavailable, error: 'the player could not be read; try again' });
+    }
   }
 
   /** A system chat message: `{"text": "..."}`; 200 with the zones it reached, 400 with the reason it was refused. */
@@ -134,6 +162,8 @@ export const AdminErrors = {
   invalidRequest: 'INVALID_REQUEST',
   /** The database could not be reached: nothing is known; retry with the same opId. */
   storageUnavailable: 'STORAGE_UNAVAILABLE',
+  /** No character has this player id. */
+  playerNotFound: 'PLAYER_NOT_FOUND',
 } as const;
 
 class BodyTooLarge extends Error {}

@@ -4,7 +4,7 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { ToZone } from '../thread-messages/zone-control.ts';
+import type { LivePlayer, ToZone } from '../thread-messages/zone-control.ts';
 import { ZONE_HEARTBEAT_BYTES, ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
@@ -42,6 +42,8 @@ export class ZoneHandle {
   readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: TradeReason }): void; reject(err: Error): void }>();
   /** Grants waiting for the worker's answer, by request id. */
   readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
+  /** Inspections of a player waiting for the worker's answer, by request id. */
+  readonly pendingInspections = new Map<number, { resolve(player: LivePlayer | undefined): void; reject(err: Error): void }>();
   private nextRequestId = 1;
   private readonly inboundRingBytes: number;
   private readonly outboundRingBytes: number;
@@ -114,6 +116,23 @@ export class ZoneHandle {
     });
   }
 
+  /** What the zone holds of a player now; rejects if the zone is not running or dies first. */
+  inspectPlayer(playerId: number): Promise<LivePlayer | undefined> {
+    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pendingInspections.set(requestId, { resolve, reject });
+      this.send({ type: 'inspect-player', requestId, playerId });
+    });
+  }
+
+  settleInspection(requestId: number, player: LivePlayer | undefined): void {
+    const pending = this.pendingInspections.get(requestId);
+    if (!pending) return;
+    this.pendingInspections.delete(requestId);
+    pending.resolve(player);
+  }
+
   settleHold(requestId: number, held: { holdId?: number | undefined; reason?: TradeReason | undefined }): void {
     const pending = this.pendingHolds.get(requestId);
     if (!pending) return;
@@ -135,6 +154,10 @@ export class ZoneHandle {
     for (const answer of [...this.pendingMetrics.values()]) answer(undefined);
     for (const [requestId, pending] of [...this.pendingHolds]) {
       this.pendingHolds.delete(requestId);
+      pending.reject(new Error(`zone ${this.id} stopped before answering`));
+    }
+    for (const [requestId, pending] of [...this.pendingInspections]) {
+      this.pendingInspections.delete(requestId);
       pending.reject(new Error(`zone ${this.id} stopped before answering`));
     }
     for (const [requestId, pending] of [...this.pendingGrants]) {

@@ -34,6 +34,19 @@ export interface ZoneWorkerData {
   readonly storePort: MessagePort;
 }
 
+/** A player as its zone holds it now, for an operator (the admin API): world coordinates, metres. */
+export interface LivePlayer {
+  readonly zoneId: number;
+  readonly x: number;
+  readonly y: number;
+  readonly heading: number;
+  readonly hp: number;
+  readonly level: number;
+  readonly exp: number;
+  /** Gold and items as the zone last read them; undefined until the first read after log-in. */
+  readonly inventory: { readonly gold: number; readonly items: readonly { readonly itemId: number; readonly templateId: number; readonly count: number }[] } | undefined;
+}
+
 /** Why a zone dropped a session on its own: its frames did not fit, or another log-in owns the character now. */
 export type DropReason = 'zone_overloaded' | 'stale_owner';
 
@@ -47,6 +60,8 @@ export type ToZone =
    */
   | { readonly type: 'escrow-hold'; readonly requestId: number; readonly playerId: number; readonly gold: number; readonly itemIds: readonly number[] }
   | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
+  /** What the zone holds of a player now (answered by player-inspected). */
+  | { readonly type: 'inspect-player'; readonly requestId: number; readonly playerId: number }
   /** The store worker was restarted: the zone's store calls go through this port from now on. */
   | { readonly type: 'store-port'; readonly port: MessagePort }
   /** A hand-over waits on a job just written (a FENCE, an ARRIVE): take the ring's jobs now, not at the next tick. */
@@ -65,6 +80,8 @@ export type FromZone =
   | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
   /** The escrow is held (holdId), or refused with the reason (nothing held). */
   | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: TradeReason }
+  /** undefined: the zone holds no such player (it left, or never was here). */
+  | { readonly type: 'player-inspected'; readonly requestId: number; readonly player: LivePlayer | undefined }
   /**
    * The zone removed this session's player and hands it to zone `toZone` with all its state; the
    * gateway answers with a FENCE job behind the session's last job here.

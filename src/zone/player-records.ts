@@ -6,6 +6,7 @@
 import type { ZoneConfig } from '../config/world.ts';
 import { toCentimetres } from '../protocol/messages.ts';
 import type { JournalRecord } from '../journal/journal-format.ts';
+import type { LivePlayer } from '../thread-messages/zone-control.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { Player } from './world/world.ts';
 
@@ -46,6 +47,21 @@ export function recordOf(zone: ZoneConfig, player: Player, nowMs: number, into: 
 /** Whole seconds played, fractions of seconds played in zones before this one included. */
 function playTimeOf(player: Player, nowMs: number): number {
   return Math.floor(player.playTimeS + (nowMs - player.joinedAtMs) / 1000);
+}
+
+/** The player as an operator is shown it: its state now, in world coordinates. */
+export function liveViewOf(zone: ZoneConfig, player: Player): LivePlayer {
+  const { inventory } = player;
+  return {
+    zoneId: zone.id,
+    x: player.x + zone.originXM,
+    y: player.y + zone.originYM,
+    heading: player.heading,
+    hp: player.hp,
+    level: player.level,
+    exp: player.exp,
+    inventory: inventory && { gold: inventory.gold, items: inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) },
+  };
 }
 
 /** The zone, and where the player stands in the world. */

@@ -163,6 +163,9 @@ port.on('message', (message: ToZone) => {
     case 'escrow-release':
       zone.releaseTradeHold(message.holdId, message.committed);
       return;
+    case 'inspect-player':
+      post({ type: 'player-inspected', requestId: message.requestId, player: zone.inspect(message.playerId) });
+      return;
     case 'store-port':
       store.replacePort(message.port);
       return;

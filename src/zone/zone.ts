@@ -45,10 +45,11 @@ import type { ViewSystem } from './view/view-system.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack } from './write-back.ts';
 import { ZonePhase } from '../thread-messages/zone-heartbeat.ts';
+import type { LivePlayer } from '../thread-messages/zone-control.ts';
 import type { JournalRecord } from '../journal/journal-format.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
-import { placeOf, recordOf, snapshotOf } from './player-records.ts';
+import { liveViewOf, placeOf, recordOf, snapshotOf } from './player-records.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -240,6 +241,12 @@ export class Zone {
   holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): { holdId: number } | { reason: TradeReason } {
     if (!this.economy) return { reason: TradeReasons.inventoryLoading };
     return this.economy.holdForTrade(this.world, playerId, gold, itemIds);
+  }
+
+  /** The player as it is now, for an operator; undefined if this zone does not hold it. */
+  inspect(playerId: number): LivePlayer | undefined {
+    const player = this.world.playersById.get(playerId);
+    return player && liveViewOf(this.settings.zone, player);
   }
 
   releaseTradeHold(holdId: number, committed: boolean): void {
