@@ -105,6 +105,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
           const live = zone ? await zone.inspectPlayer(playerId) : undefined;
           return viewPlayer({ load: (id) => storeClient.load(id), loadInventory: (id) => storeClient.loadInventory(id), zones: config.zones }, playerId, live, address);
         }),
+      kick: (playerId, reason) => gateway.kick(playerId, reason),
     },
     log.child({ part: 'admin' }),
   );

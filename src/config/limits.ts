@@ -86,6 +86,8 @@ export const OpsLimits = Object.freeze({
   scrapeTimeoutMs: 1000,
   /** Largest admin API request body: a grant of 32 stacks is under 2 KiB. */
   maxAdminBodyBytes: 64 * 1024,
+  /** A kick's reason, shown to the client (its close frame carries at most 123 bytes of it). */
+  maxKickReasonChars: 200,
 });
 
 /** Zone restarts and shutdown (main thread). */

@@ -23,7 +23,7 @@ import { BindError, type Config } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import { ClientMessage, ErrorCode, PROTOCOL_VERSION, encodeServerMessage, type CreateCharacterRequest, type LoginRequest, type MoveRequest, type ServerMessageInit } from '../protocol/messages.ts';
 import { RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
-import { SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
+import { kickedFor, SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
 import type { CharacterStore } from '../storage/character-store.ts';
 import type { EconomyStore } from '../storage/economy-store.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
@@ -158,6 +158,14 @@ export class Gateway {
         resolve((this.http.address() as AddressInfo).port);
       });
     });
+  }
+
+  /** Ends the player's session for an operator (the admin API), its state written; false when it has none. */
+  kick(playerId: number, text: string): boolean {
+    const session = this.logins.sessionOf(playerId);
+    if (!session || session.state === 'closing') return false;
+    this.end(session, kickedFor(text));
+    return true;
   }
 
   /** A system chat message to every player (the admin API); see chat.ts. */

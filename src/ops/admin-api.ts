@@ -9,6 +9,8 @@
  *   POST /admin/chat    {"text": "the server restarts in 5 minutes"}: a system chat message to all
  *   GET  /admin/players/42   the player: live from its zone when online, else as the database has
  *                            it (player-view.ts); 404 PLAYER_NOT_FOUND if it has no character
+ *   POST /admin/players/42/kick  {"reason": "…"}: ends its session, the client shown the reason;
+ *                            409 PLAYER_NOT_ONLINE if it has none
  *
  * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
  * key again returns the first result and grants nothing more. For an online player the grant goes
@@ -40,6 +42,8 @@ export interface AdminActions {
   systemChat(text: string): { zones: number } | { refusal: string };
   /** The player now (player-view.ts); undefined when it has no character. */
   player(playerId: number): Promise<PlayerView | undefined>;
+  /** Ends the player's session, telling the client `reason`; false when it has none. */
+  kick(playerId: number, reason: string): boolean;
 }
 
 export class AdminApi {
@@ -60,13 +64,16 @@ export class AdminApi {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, 401, { error: 'missing or wrong bearer token' });
     }
-    const player = /^\/admin\/players\/([^/]+)$/.exec(path);
+    const player = /^\/admin\/players\/([^/]+)(\/kick)?$/.exec(path);
     if (player) {
-      if (request.method !== 'GET') {
-        response.setHeader('allow', 'GET');
-        return reply(response, 405, { error: 'use GET' });
+      const method = player[2] ? 'POST' : 'GET';
+      if (request.method !== method) {
+        response.setHeader('allow', method);
+        return reply(response, 405, { error: `use ${method}` });
       }
-      return void this.showPlayer(response, player[1] as string);
+      const playerId = playerIdOf(response, player[1] as string);
+      if (playerId === undefined) return;
+      return void (player[2] ? this.kick(request, response, playerId) : this.showPlayer(response, playerId));
     }
     if (path !== '/admin/grants' && path !== '/admin/mail' && path !== '/admin/chat') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
     if (request.method !== 'POST') {
@@ -77,11 +84,19 @@ export class AdminApi {
     else void this.give(request, response, path === '/admin/mail');
   }
 
-  private async showPlayer(response: ServerResponse, id: string): Promise<void> {
-    const playerId = Number(id);
-    if (!/^\d+$/.test(id) || !Number.isSafeInteger(playerId) || playerId < 1) {
-      return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `a player id is a positive whole number, not "${id}"` });
+  private async kick(request: IncomingMessage, response: ServerResponse, playerId: number): Promise<void> {
+    const body = await this.jsonBody(request, response);
+    if (!body) return;
+    const reason = body.reason;
+    if (typeof reason !== 'string' || reason.trim() === '' || reason.length > OpsLimits.maxKickReasonChars) {
+      return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `"reason" must be a text of 1 to ${OpsLimits.maxKickReasonChars} characters` });
     }
+    if (!this.grants.kick(playerId, reason)) return reply(response, 409, { ok: false, code: AdminErrors.playerNotOnline, error: `player ${playerId} has no session` });
+    this.log.info({ playerId, reason }, 'kicked');
+    return reply(response, 200, { ok: true, playerId });
+  }
+
+  private async showPlayer(response: ServerResponse, playerId: number): Promise<void> {
     try {
       const view = await this.grants.player(playerId);
       if (!view) return reply(response, 404, { ok: false, code: AdminErrors.playerNotFound, error: `player ${playerId} has no character` });
@@ -164,7 +179,17 @@ export const AdminErrors = {
   storageUnavailable: 'STORAGE_UNAVAILABLE',
   /** No character has this player id. */
   playerNotFound: 'PLAYER_NOT_FOUND',
+  /** The player has no session to act on. */
+  playerNotOnline: 'PLAYER_NOT_ONLINE',
 } as const;
+
+/** The id in a /admin/players/{id} path, or undefined once a 400 is answered. */
+function playerIdOf(response: ServerResponse, id: string): number | undefined {
+  const playerId = Number(id);
+  if (/^\d+$/.test(id) && Number.isSafeInteger(playerId) && playerId >= 1) return playerId;
+  reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `a player id is a positive whole number, not "${id}"` });
+  return undefined;
+}
 
 class BodyTooLarge extends Error {}
 

@@ -46,5 +46,19 @@ export const SessionEnds = Object.freeze({
   resumeRefused: end('resume_refused', ErrorCode.ERROR_CODE_RESUME_REFUSED, 4012, 'resume refused: the token is unknown, used, or past its window; log in again', false),
   /** A detached session nobody resumed within RESUME_WINDOW_MS: it ends as a log-out does (its client is gone, so nothing is sent). */
   resumeWindowPassed: end('resume_window_passed', ErrorCode.ERROR_CODE_RESUME_REFUSED, 1000, 'not resumed in time', false),
+  /** An operator's kick (the admin API); the reason sent is `kicked: ` and the operator's text (kickedFor). */
+  kicked: end('kicked', ErrorCode.ERROR_CODE_KICKED, 4013, 'kicked', false),
   logoutSavePending: end('logout_save_pending', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1000, 'logged out; the last state is saved once the database is back', false),
 });
+
+/**
+ * A close reason may be at most 123 bytes (RFC 6455 §5.5): the kick's, with the operator's text
+ * cut to fit, whole characters only.
+ */
+export function kickedFor(text: string): SessionEnd {
+  let reason = `kicked: ${text}`;
+  while (new TextEncoder().encode(reason).length > MAX_CLOSE_REASON_BYTES) reason = [...reason].slice(0, -1).join('');
+  return Object.freeze({ ...SessionEnds.kicked, reason });
+}
+
+const MAX_CLOSE_REASON_BYTES = 123;

@@ -1,6 +1,11 @@
-/** GET /admin/players/{id}: the live state from the owning zone when online, the database's otherwise. */
+/**
+ * The admin API's players: GET /admin/players/{id}, the live state from the owning zone when
+ * online and the database's otherwise; POST /admin/players/{id}/kick, with a reason the client sees.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ServerError } from '../../src/protocol/messages.ts';
+import { ErrorCode } from '../../src/protocol/messages.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.ts';
 import { eventually, until } from '../helpers/wait.ts';
 
@@ -63,5 +68,35 @@ describe('the admin API: a player', () => {
     }
     assert.equal((await get('/admin/players/44', 'DELETE')).status, 405);
     assert.equal((await get('/admin/players/44', 'GET', '')).status, 401);
+  });
+
+  it('kicks a player: the client is told why and closed, its state written, and it may come back', async () => {
+    const client = await server.player(45);
+    const told = client.next('error');
+    const closed = client.next('close');
+    const kick = await server.admin('/admin/players/45/kick', { reason: 'spamming the market' });
+    assert.deepEqual([kick.status, kick.json.ok], [200, true]);
+    const error = (await told) as ServerError;
+    assert.deepEqual([error.code, error.message], [ErrorCode.ERROR_CODE_KICKED, 'kicked: spamming the market']);
+    assert.deepEqual(await closed, { code: 4013, reason: 'kicked: spamming the market' });
+    await eventually(async () => server.characterInDatabase(45)?.online === false, 'the kicked player to be released');
+    const again = await server.player(45);
+    assert.equal(again.self?.playerId, 45, 'a kick is no ban');
+
+    // A reason longer than a close frame holds is cut there, on a whole character.
+    const cut = again.next('close');
+    assert.equal((await server.admin('/admin/players/45/kick', { reason: 'é'.repeat(150) })).status, 200);
+    const { reason } = await cut;
+    assert.ok(Buffer.byteLength(reason) <= 123 && reason.startsWith('kicked: éé') && !reason.includes('\ufffd'), reason);
+  });
+
+  it('refuses a kick without a session to end, without a reason, or by GET', async () => {
+    const offline = await server.admin('/admin/players/44/kick', { reason: 'gone already' });
+    assert.deepEqual([offline.status, offline.json.code], [409, 'PLAYER_NOT_ONLINE']);
+    for (const body of [{}, { reason: '' }, { reason: '   ' }, { reason: 7 }, { reason: 'x'.repeat(201) }]) {
+      const bad = await server.admin('/admin/players/44/kick', body);
+      assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_REQUEST'], JSON.stringify(body));
+    }
+    assert.equal((await get('/admin/players/44/kick')).status, 405);
   });
 });
