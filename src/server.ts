@@ -106,6 +106,19 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
           return viewPlayer({ load: (id) => storeClient.load(id), loadInventory: (id) => storeClient.loadInventory(id), zones: config.zones }, playerId, live, address);
         }),
       kick: (playerId, reason) => gateway.kick(playerId, reason),
+      zones: () =>
+        Promise.all(
+          supervisor.zones.map(async (zone) => {
+            const status = zone.state === 'running' ? await zone.status().catch(() => undefined) : undefined;
+            return { id: zone.id, name: zone.config.name, state: zone.state, players: status ? status.players.length : null, tickP99Ms: status ? status.tickP99Ms : null };
+          }),
+        ),
+      zonePlayers: async (zoneId) => {
+        const zone = supervisor.zones.find((z) => z.id === zoneId);
+        if (!zone) return undefined;
+        const { players } = await zone.status();
+        return { zoneId, players: players.map((player) => ({ ...player, name: gateway.nameOf(player.playerId) })) };
+      },
     },
     log.child({ part: 'admin' }),
   );

@@ -160,6 +160,11 @@ export class Gateway {
     });
   }
 
+  /** The name of the character a session plays now; '' when none does. */
+  nameOf(playerId: number): string {
+    return this.logins.sessionOf(playerId)?.name ?? '';
+  }
+
   /** Ends the player's session for an operator (the admin API), its state written; false when it has none. */
   kick(playerId: number, text: string): boolean {
     const session = this.logins.sessionOf(playerId);

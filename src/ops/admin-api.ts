@@ -11,6 +11,9 @@
  *                            it (player-view.ts); 404 PLAYER_NOT_FOUND if it has no character
  *   POST /admin/players/42/kick  {"reason": "…"}: ends its session, the client shown the reason;
  *                            409 PLAYER_NOT_ONLINE if it has none
+ *   GET  /admin/zones        every zone: its state, players and tick p99 over its last ticks
+ *   GET  /admin/zones/3/players  a zone's players, where they stand; 404 ZONE_NOT_FOUND,
+ *                            503 ZONE_UNAVAILABLE while it is not running
  *
  * A grant is what a web shop or an operator sends. `opId` is its idempotency key: sending the same
  * key again returns the first result and grants nothing more. For an online player the grant goes
@@ -44,6 +47,24 @@ export interface AdminActions {
   player(playerId: number): Promise<PlayerView | undefined>;
   /** Ends the player's session, telling the client `reason`; false when it has none. */
   kick(playerId: number, reason: string): boolean;
+  zones(): Promise<ZoneSummary[]>;
+  /** The zone's players; undefined when there is no such zone, a rejection while it is not running. */
+  zonePlayers(zoneId: number): Promise<ZoneRoster | undefined>;
+}
+
+/** A zone in GET /admin/zones; `players` and `tickP99Ms` are null while it is not running. */
+export interface ZoneSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly state: string;
+  readonly players: number | null;
+  readonly tickP99Ms: number | null;
+}
+
+/** GET /admin/zones/{id}/players: world coordinates, metres. */
+export interface ZoneRoster {
+  readonly zoneId: number;
+  readonly players: readonly { readonly playerId: number; readonly name: string; readonly x: number; readonly y: number }[];
 }
 
 export class AdminApi {
@@ -64,6 +85,14 @@ export class AdminApi {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, 401, { error: 'missing or wrong bearer token' });
     }
+    const zones = /^\/admin\/zones(?:\/([^/]+)\/players)?$/.exec(path);
+    if (zones) {
+      if (request.method !== 'GET') {
+        response.setHeader('allow', 'GET');
+        return reply(response, 405, { error: 'use GET' });
+      }
+      return void (zones[1] === undefined ? this.listZones(response) : this.listZonePlayers(response, zones[1]));
+    }
     const player = /^\/admin\/players\/([^/]+)(\/kick)?$/.exec(path);
     if (player) {
       const method = player[2] ? 'POST' : 'GET';
@@ -82,6 +111,23 @@ export class AdminApi {
     }
     if (path === '/admin/chat') void this.chat(request, response);
     else void this.give(request, response, path === '/admin/mail');
+  }
+
+  private async listZones(response: ServerResponse): Promise<void> {
+    return reply(response, 200, { ok: true, zones: await this.grants.zones() });
+  }
+
+  private async listZonePlayers(response: ServerResponse, id: string): Promise<void> {
+    const zoneId = Number(id);
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(zoneId)) return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `a zone id is a whole number, not "${id}"` });
+    let roster: ZoneRoster | undefined;
+    try {
+      roster = await this.grants.zonePlayers(zoneId);
+    } catch {
+      return reply(response, 503, { ok: false, code: AdminErrors.zoneUnavailable, error: `zone ${zoneId} is not running; try again shortly` });
+    }
+    if (!roster) return reply(response, 404, { ok: false, code: AdminErrors.zoneNotFound, error: `there is no zone ${zoneId}` });
+    return reply(response, 200, { ok: true, ...roster });
   }
 
   private async kick(request: IncomingMessage, response: ServerResponse, playerId: number): Promise<void> {
@@ -181,6 +227,10 @@ export const AdminErrors = {
   playerNotFound: 'PLAYER_NOT_FOUND',
   /** The player has no session to act on. */
   playerNotOnline: 'PLAYER_NOT_ONLINE',
+  /** No zone has this id. */
+  zoneNotFound: 'ZONE_NOT_FOUND',
+  /** The zone is starting, restarting or stopped: try again shortly. */
+  zoneUnavailable: 'ZONE_UNAVAILABLE',
 } as const;
 
 /** The id in a /admin/players/{id} path, or undefined once a 400 is answered. */

@@ -190,6 +190,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           case 'grant-result':
             zone.settleGrant(message.requestId, message.result, message.error);
             return;
+          case 'zone-status':
+            zone.settleStatus(message.requestId, message.status);
+            return;
           case 'player-inspected':
             zone.settleInspection(message.requestId, message.player);
             return;

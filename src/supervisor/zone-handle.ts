@@ -4,7 +4,7 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { LivePlayer, ToZone } from '../thread-messages/zone-control.ts';
+import type { LivePlayer, ToZone, ZoneStatus } from '../thread-messages/zone-control.ts';
 import { ZONE_HEARTBEAT_BYTES, ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
@@ -42,6 +42,8 @@ export class ZoneHandle {
   readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: TradeReason }): void; reject(err: Error): void }>();
   /** Grants waiting for the worker's answer, by request id. */
   readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
+  /** Status requests waiting for the worker's answer, by request id. */
+  readonly pendingStatuses = new Map<number, { resolve(status: ZoneStatus): void; reject(err: Error): void }>();
   /** Inspections of a player waiting for the worker's answer, by request id. */
   readonly pendingInspections = new Map<number, { resolve(player: LivePlayer | undefined): void; reject(err: Error): void }>();
   private nextRequestId = 1;
@@ -116,6 +118,23 @@ export class ZoneHandle {
     });
   }
 
+  /** The zone's players and recent tick p99; rejects if the zone is not running or dies first. */
+  status(): Promise<ZoneStatus> {
+    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pendingStatuses.set(requestId, { resolve, reject });
+      this.send({ type: 'zone-status', requestId });
+    });
+  }
+
+  settleStatus(requestId: number, status: ZoneStatus): void {
+    const pending = this.pendingStatuses.get(requestId);
+    if (!pending) return;
+    this.pendingStatuses.delete(requestId);
+    pending.resolve(status);
+  }
+
   /** What the zone holds of a player now; rejects if the zone is not running or dies first. */
   inspectPlayer(playerId: number): Promise<LivePlayer | undefined> {
     if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
@@ -156,9 +175,11 @@ export class ZoneHandle {
       this.pendingHolds.delete(requestId);
       pending.reject(new Error(`zone ${this.id} stopped before answering`));
     }
-    for (const [requestId, pending] of [...this.pendingInspections]) {
-      this.pendingInspections.delete(requestId);
-      pending.reject(new Error(`zone ${this.id} stopped before answering`));
+    for (const pendings of [this.pendingInspections, this.pendingStatuses]) {
+      for (const [requestId, pending] of [...pendings]) {
+        pendings.delete(requestId);
+        pending.reject(new Error(`zone ${this.id} stopped before answering`));
+      }
     }
     for (const [requestId, pending] of [...this.pendingGrants]) {
       this.pendingGrants.delete(requestId);

@@ -47,6 +47,12 @@ export interface LivePlayer {
   readonly inventory: { readonly gold: number; readonly items: readonly { readonly itemId: number; readonly templateId: number; readonly count: number }[] } | undefined;
 }
 
+/** A zone as an operator sees it: its players (world coordinates, metres) and its recent tick p99. */
+export interface ZoneStatus {
+  readonly tickP99Ms: number;
+  readonly players: readonly { readonly playerId: number; readonly x: number; readonly y: number }[];
+}
+
 /** Why a zone dropped a session on its own: its frames did not fit, or another log-in owns the character now. */
 export type DropReason = 'zone_overloaded' | 'stale_owner';
 
@@ -60,6 +66,8 @@ export type ToZone =
    */
   | { readonly type: 'escrow-hold'; readonly requestId: number; readonly playerId: number; readonly gold: number; readonly itemIds: readonly number[] }
   | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
+  /** The zone's players and recent tick time, for an operator (answered by zone-status). */
+  | { readonly type: 'zone-status'; readonly requestId: number }
   /** What the zone holds of a player now (answered by player-inspected). */
   | { readonly type: 'inspect-player'; readonly requestId: number; readonly playerId: number }
   /** The store worker was restarted: the zone's store calls go through this port from now on. */
@@ -80,6 +88,7 @@ export type FromZone =
   | { readonly type: 'grant-result'; readonly requestId: number; readonly result?: GrantResult; readonly error?: { readonly message: string; readonly code?: string | undefined } }
   /** The escrow is held (holdId), or refused with the reason (nothing held). */
   | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: TradeReason }
+  | { readonly type: 'zone-status'; readonly requestId: number; readonly status: ZoneStatus }
   /** undefined: the zone holds no such player (it left, or never was here). */
   | { readonly type: 'player-inspected'; readonly requestId: number; readonly player: LivePlayer | undefined }
   /**

@@ -47,17 +47,13 @@ export class ZoneMetrics {
     });
     this.frameBytes = new FoldedHistogram(registry, 'zone_frame_bytes', 'Size of the frames sent to players, bytes.', [32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]);
     this.visibleEntities = new FoldedHistogram(registry, 'zone_visible_entities', 'Entities a player sees, sampled whenever its view is recomputed.', [0, 5, 10, 20, 40, 60, 80, 100, 150, 250, 500]);
-    const recent = this.recentTicks;
     const metrics = this;
     new Gauge({
       name: 'zone_tick_p99_seconds',
       help: `The 99th percentile of the zone's last ${RECENT_TICKS} tick durations (exact, unlike the histogram's buckets).`,
       registers: [registry],
       collect() {
-        const count = Math.min(metrics.recentCount, RECENT_TICKS);
-        if (count === 0) return this.set(0);
-        const sorted = recent.slice(0, count).sort();
-        this.set(sorted[Math.min(count - 1, Math.floor(0.99 * count))] as number);
+        this.set(metrics.recentTickP99Seconds());
       },
     });
     foldedCounter(registry, 'zone_ticks_skipped_total', 'Ticks skipped after the zone fell too far behind.', skippedTicks);
@@ -124,6 +120,14 @@ export class ZoneMetrics {
       foldedCounter(registry, 'zone_flush_retries_total', 'Write-back calls (batches and releases) that failed and will be retried with backoff.', () => writeBack.counters.retries);
       foldedCounter(registry, 'zone_flush_batches_total', 'Write-back batches committed.', () => writeBack.counters.batches);
     }
+  }
+
+  /** The 99th percentile of the last RECENT_TICKS tick durations, seconds; 0 before the first. */
+  recentTickP99Seconds(): number {
+    const count = Math.min(this.recentCount, RECENT_TICKS);
+    if (count === 0) return 0;
+    const sorted = this.recentTicks.slice(0, count).sort();
+    return sorted[Math.min(count - 1, Math.floor(0.99 * count))] as number;
   }
 
   observeTick(timing: TickTiming, viewMs: number): void {

@@ -163,6 +163,9 @@ port.on('message', (message: ToZone) => {
     case 'escrow-release':
       zone.releaseTradeHold(message.holdId, message.committed);
       return;
+    case 'zone-status':
+      post({ type: 'zone-status', requestId: message.requestId, status: { tickP99Ms: metrics.recentTickP99Seconds() * 1000, players: zone.roster() } });
+      return;
     case 'inspect-player':
       post({ type: 'player-inspected', requestId: message.requestId, player: zone.inspect(message.playerId) });
       return;

@@ -45,7 +45,7 @@ import type { ViewSystem } from './view/view-system.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack } from './write-back.ts';
 import { ZonePhase } from '../thread-messages/zone-heartbeat.ts';
-import type { LivePlayer } from '../thread-messages/zone-control.ts';
+import type { LivePlayer, ZoneStatus } from '../thread-messages/zone-control.ts';
 import type { JournalRecord } from '../journal/journal-format.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
@@ -241,6 +241,12 @@ export class Zone {
   holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): { holdId: number } | { reason: TradeReason } {
     if (!this.economy) return { reason: TradeReasons.inventoryLoading };
     return this.economy.holdForTrade(this.world, playerId, gold, itemIds);
+  }
+
+  /** The zone's players and where they stand in the world, for an operator. */
+  roster(): ZoneStatus['players'] {
+    const { originXM, originYM } = this.settings.zone;
+    return [...this.world.playersBySession.values()].map((player) => ({ playerId: player.playerId, x: player.x + originXM, y: player.y + originYM }));
   }
 
   /** The player as it is now, for an operator; undefined if this zone does not hold it. */
