@@ -11,12 +11,17 @@ export interface CuttableProxy {
   readonly url: string;
   /** Destroys every connection through the proxy now; new ones are let through. */
   cut(): void;
+  /** Cuts every connection and resets each new one at once, as a network gone down, until up(). */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
 export async function cuttableProxy(targetPort: number): Promise<CuttableProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  let isDown = false;
   const server = createServer((client) => {
+    if (isDown) return void client.resetAndDestroy();
     const upstream = connect(targetPort, '127.0.0.1');
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
@@ -41,6 +46,13 @@ export async function cuttableProxy(targetPort: number): Promise<CuttableProxy> 
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     cut,
+    down() {
+      isDown = true;
+      cut();
+    },
+    up() {
+      isDown = false;
+    },
     async close() {
       cut();
       server.close();
