@@ -6,6 +6,7 @@
  */
 import { BindError, ConfigError, loadConfig, type Config } from './config/config.ts';
 import { unknownSettings } from './config/setting-names.ts';
+import { SupervisorLimits } from './config/limits.ts';
 import { createLogger } from './log/logger.ts';
 import { DataInUseError } from './lease/data-in-use-error.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -31,6 +32,7 @@ if (config.usingDevSecret) {
 // after it said it was ready) still drains it rather than killing the process outright.
 let server: RunningServer | undefined;
 let signalled = false;
+let firstSignal: { signal: NodeJS.Signals; atMs: number } | undefined;
 const stop = (running: RunningServer, exitCode = 0): void => {
   // Past the deadline and a grace second, nothing left may keep the process alive.
   setTimeout(() => {
@@ -46,11 +48,15 @@ const stop = (running: RunningServer, exitCode = 0): void => {
   );
 };
 const onSignal = (signal: NodeJS.Signals): void => {
+  // The same signal again at once is one request delivered twice: Ctrl-C in a terminal reaches
+  // npm and the server alike, and npm passes its copy on. A later one means: stop waiting.
+  if (firstSignal && signal === firstSignal.signal && Date.now() - firstSignal.atMs < SupervisorLimits.repeatedSignalMs) return;
   if (signalled) {
     log.warn({ signal }, 'second signal: exiting now');
     process.exit(1);
   }
   signalled = true;
+  firstSignal = { signal, atMs: Date.now() };
   log.info({ signal }, 'signal received');
   if (server) stop(server);
 };

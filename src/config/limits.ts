@@ -96,6 +96,11 @@ export const SupervisorLimits = Object.freeze({
   maxRestartDelayMs: 30_000,
   /** A zone that ran at least this long before dying is restarted after the base delay again. */
   stableRunMs: 60_000,
+  /**
+   * The same signal again within this time is the first one delivered twice (a terminal's Ctrl-C
+   * reaches npm and the server, and npm passes its copy on), not a second request to stop at once.
+   */
+  repeatedSignalMs: 1000,
   /** A stopping zone gets the shutdown deadline less this margin, so that its answer arrives in time. */
   stopAnswerMarginMs: 100,
   /**

@@ -161,3 +161,33 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+it('drains on a Ctrl-C at the terminal, which reaches npm and the server alike (npm passes its copy on)', { timeout: 30_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'zone-npm-ctrl-c-'));
+  try {
+    // Its own process group, as a terminal's foreground job: the signal goes to the whole group.
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, PORT: '0', METRICS_PORT: '0', ZONES: '1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', TOKEN_SECRET: TEST_SECRET, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const messages: string[] = [];
+    const ready = new Promise<void>((resolve) => {
+      createInterface({ input: npm.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        messages.push(entry.msg as string);
+        if (entry.msg === 'server ready') resolve();
+      });
+    });
+    await within(ready, 'the server under npm to be ready');
+    const exited = once(npm, 'exit');
+    process.kill(-(npm.pid as number), 'SIGINT');
+    await within(exited, 'npm to exit');
+    assert.ok(messages.includes('stopped: everything written back'), `it drained: ${messages.join(' | ')}`);
+    assert.ok(!messages.includes('second signal: exiting now'), 'the copy npm passed on was not taken for a second request');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
