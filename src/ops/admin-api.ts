@@ -27,7 +27,7 @@
  *   503 {"ok": false, "code": "STORAGE_UNAVAILABLE", "opId"}: the database could not be reached:
  *   nothing is known, retry with the same opId.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
@@ -78,8 +78,15 @@ export class AdminApi {
     this.log = log;
   }
 
-  /** Answers a request under /admin/. */
+  /**
+   * Answers a request under /admin/. Each gets an id, the caller's `x-request-id` when it sends a
+   * sane one: answered in the same header, and in every log line the request makes.
+   */
   handle(request: IncomingMessage, response: ServerResponse, path: string): void {
+    const given = request.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    const log = this.log.child({ requestId });
     if (this.token.length === 0) return reply(response, 404, { error: 'the admin API is off: set ADMIN_TOKEN to turn it on' });
     if (!this.authorised(request.headers.authorization)) {
       response.setHeader('www-authenticate', 'Bearer');
@@ -102,15 +109,15 @@ export class AdminApi {
       }
       const playerId = playerIdOf(response, player[1] as string);
       if (playerId === undefined) return;
-      return void (player[2] ? this.kick(request, response, playerId) : this.showPlayer(response, playerId));
+      return void (player[2] ? this.kick(log, request, response, playerId) : this.showPlayer(log, response, playerId));
     }
     if (path !== '/admin/grants' && path !== '/admin/mail' && path !== '/admin/chat') return reply(response, 404, { error: `no such admin endpoint: ${path}` });
     if (request.method !== 'POST') {
       response.setHeader('allow', 'POST');
       return reply(response, 405, { error: 'use POST' });
     }
-    if (path === '/admin/chat') void this.chat(request, response);
-    else void this.give(request, response, path === '/admin/mail');
+    if (path === '/admin/chat') void this.chat(log, request, response);
+    else void this.give(log, request, response, path === '/admin/mail');
   }
 
   private async listZones(response: ServerResponse): Promise<void> {
@@ -130,7 +137,7 @@ export class AdminApi {
     return reply(response, 200, { ok: true, ...roster });
   }
 
-  private async kick(request: IncomingMessage, response: ServerResponse, playerId: number): Promise<void> {
+  private async kick(log: Logger, request: IncomingMessage, response: ServerResponse, playerId: number): Promise<void> {
     const body = await this.jsonBody(request, response);
     if (!body) return;
     const reason = body.reason;
@@ -138,30 +145,30 @@ export class AdminApi {
       return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `"reason" must be a text of 1 to ${OpsLimits.maxKickReasonChars} characters` });
     }
     if (!this.grants.kick(playerId, reason)) return reply(response, 409, { ok: false, code: AdminErrors.playerNotOnline, error: `player ${playerId} has no session` });
-    this.log.info({ playerId, reason }, 'kicked');
+    log.info({ playerId, reason }, 'kicked');
     return reply(response, 200, { ok: true, playerId });
   }
 
-  private async showPlayer(response: ServerResponse, playerId: number): Promise<void> {
+  private async showPlayer(log: Logger, response: ServerResponse, playerId: number): Promise<void> {
     try {
       const view = await this.grants.player(playerId);
       if (!view) return reply(response, 404, { ok: false, code: AdminErrors.playerNotFound, error: `player ${playerId} has no character` });
       return reply(response, 200, { ok: true, ...view });
     } catch (err) {
-      this.log.warn({ err, playerId }, 'player view failed');
+      log.warn({ err, playerId }, 'player view failed');
       return reply(response, 503, { ok: false, code: AdminErrors.storageUnavailable, error: 'the player could not be read; try again' });
     }
   }
 
   /** A system chat message: `{"text": "..."}`; 200 with the zones it reached, 400 with the reason it was refused. */
-  private async chat(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async chat(log: Logger, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await this.jsonBody(request, response);
     if (!body) return;
     const text = (body as { text?: unknown }).text;
     if (typeof text !== 'string') return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: '"text" must be a string' });
     const outcome = this.grants.systemChat(text);
     if ('refusal' in outcome) return reply(response, 400, { ok: false, reason: outcome.refusal });
-    this.log.info({ zones: outcome.zones, chars: text.length }, 'system chat');
+    log.info({ zones: outcome.zones, chars: text.length }, 'system chat');
     return reply(response, 200, { ok: true, zones: outcome.zones });
   }
 
@@ -183,7 +190,7 @@ export class AdminApi {
   }
 
   /** A grant, or a system mail when `asMail`. `gold` and `items` may be left out (none). */
-  private async give(request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
+  private async give(log: Logger, request: IncomingMessage, response: ServerResponse, asMail: boolean): Promise<void> {
     const body = await this.jsonBody(request, response);
     if (!body) return;
     const given = body as { opId: string; playerId: number; to: number; gold?: number; items?: GrantRequest['items'] };
@@ -201,11 +208,11 @@ export class AdminApi {
     if (refusal) return reply(response, 409, { ok: false, reason: refusal, replayed: false });
     try {
       const result = asMail ? await this.grants.sendMail(mail) : await this.grants.grant(grant);
-      this.log.info({ opId: given.opId, mail: asMail, ok: result.ok, replayed: result.replayed }, asMail ? 'system mail' : 'grant');
+      log.info({ opId: given.opId, mail: asMail, ok: result.ok, replayed: result.replayed }, asMail ? 'system mail' : 'grant');
       return reply(response, result.ok ? 200 : 409, result);
     } catch (err) {
       if (err instanceof StoreError && err.code === StoreErrorCodes.badRequest) return reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: err.message });
-      this.log.warn({ err, opId: given.opId }, asMail ? 'system mail failed' : 'grant failed');
+      log.warn({ err, opId: given.opId }, asMail ? 'system mail failed' : 'grant failed');
       return reply(response, 503, { ok: false, code: AdminErrors.storageUnavailable, error: 'it could not be completed; retry with the same opId', opId: given.opId });
     }
   }
@@ -240,6 +247,9 @@ function playerIdOf(response: ServerResponse, id: string): number | undefined {
   reply(response, 400, { ok: false, code: AdminErrors.invalidRequest, error: `a player id is a positive whole number, not "${id}"` });
   return undefined;
 }
+
+/** A caller's request id is kept when it is this plain: it goes into log lines and a header. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 class BodyTooLarge extends Error {}
 

@@ -9,11 +9,10 @@ import { pino } from 'pino';
 import { issueToken } from '../../src/auth/token.ts';
 import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
-import { testConfig } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const lines: { level: number; msg: string; address?: string }[] = [];
-let server: RunningServer;
+let server: TestServer;
 before(async () => {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -21,7 +20,7 @@ before(async () => {
       done();
     },
   });
-  server = await startServer(testConfig({ ZONES: '1' }), pino({ level: 'info' }, sink));
+  server = await startTestServer({ ZONES: '1' }, {}, pino({ level: 'info' }, sink));
 });
 after(() => server.stop());
 

@@ -11,7 +11,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
 
@@ -48,10 +48,11 @@ export interface TestServer extends RunningServer {
   playersInTransit(): Promise<number>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
+/** `log`: where the server's main thread logs (a test that reads log lines gives its own). */
+export async function startTestServer(env: Record<string, string> = {}, options: ServerOptions = {}, log?: Logger): Promise<TestServer> {
   const ownDataDir = env.DATA_DIR === undefined && env.MYSQL_URL === undefined ? mkdtempSync(join(tmpdir(), 'zone-test-')) : undefined;
   const config = testConfig(ownDataDir ? { ...env, DATA_DIR: ownDataDir } : env);
-  const server = await startServer(config, createLogger(config), options);
+  const server = await startServer(config, log ?? createLogger(config), options);
   const url = `ws://127.0.0.1:${server.port}`;
   const stop = server.stop;
   return Object.assign(server, {
