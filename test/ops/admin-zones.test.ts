@@ -65,3 +65,16 @@ it('answers 404 for a zone that does not exist and 400 for a bad id', async () =
   const bad = await get('/admin/zones/one/players');
   assert.deepEqual([bad.status, bad.json.code], [400, 'INVALID_REQUEST']);
 });
+
+it('answers no admin route on the game port, and nothing but 401 without the credential', async () => {
+  for (const path of ['/admin/zones', '/admin/players/61', '/admin/openapi.json']) {
+    const onGamePort = await fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    assert.equal(onGamePort.status, 426, `${path} on the WebSocket port`);
+    assert.doesNotMatch(await onGamePort.text(), /zones|players|ok/);
+  }
+  for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${TEST_ADMIN_TOKEN}`, TEST_ADMIN_TOKEN]) {
+    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/zones`, { headers: authorization ? { authorization } : {} });
+    assert.equal(response.status, 401, String(authorization));
+    assert.deepEqual(Object.keys((await response.json()) as object), ['error'], 'the refusal says nothing of the zones');
+  }
+});
