@@ -1,5 +1,5 @@
 /** Opening a client's WebSocket, and the random keys that make its requests idempotent. */
-import type { ConnectOptions } from './zone-client.ts';
+import type { ConnectOptions } from './client-types.ts';
 
 /** An open WebSocket to `url`, or a rejection if it cannot be opened. */
 export function open(url: string, options: ConnectOptions): Promise<WebSocket> {
