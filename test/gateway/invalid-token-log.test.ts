@@ -3,24 +3,17 @@
  * clients sign with another secret sees it, and a client retrying in a loop does not flood the log.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { pino } from 'pino';
 import { issueToken } from '../../src/auth/token.ts';
 import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
+import { logLines } from '../helpers/log-lines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const lines: { level: number; msg: string; address?: string }[] = [];
+const { log, lines } = logLines();
 let server: TestServer;
 before(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  server = await startTestServer({ ZONES: '1' }, {}, pino({ level: 'info' }, sink));
+  server = await startTestServer({ ZONES: '1' }, {}, log);
 });
 after(() => server.stop());
 

@@ -1,22 +1,15 @@
 /** Every admin request gets an id: answered in `x-request-id`, and carried by each log line it makes. */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { pino } from 'pino';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
+import { logLines } from '../helpers/log-lines.ts';
 import { startTestServer, TEST_ADMIN_TOKEN, TEST_SECRET, type TestServer } from '../helpers/server.ts';
 
-const lines: { msg: string; requestId?: string; opId?: string }[] = [];
+const { log, lines } = logLines();
 let server: TestServer;
 before(async () => {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  server = await startTestServer({ ZONES: '1' }, {}, pino({ level: 'info' }, sink));
+  server = await startTestServer({ ZONES: '1' }, {}, log);
 });
 after(() => server.stop());
 
