@@ -8,19 +8,12 @@ import type { StoredCharacter } from '../storage/character-store.ts';
 import type { Inventory } from '../storage/economy-store.ts';
 import type { LivePlayer } from '../thread-messages/zone-control.ts';
 
-export interface PlayerView {
+export interface PlayerView extends Omit<LivePlayer, 'inventory'> {
   readonly playerId: number;
   readonly name: string | null;
   readonly source: 'live' | 'database';
   readonly online: boolean;
-  readonly zoneId: number;
-  readonly x: number;
-  readonly y: number;
-  readonly heading: number;
-  readonly hp: number;
-  readonly level: number;
-  readonly exp: number;
-  readonly inventory: { readonly gold: number; readonly items: readonly { readonly itemId: number; readonly templateId: number; readonly count: number }[] } | null;
+  readonly inventory: NonNullable<LivePlayer['inventory']> | null;
   /** The session playing it: since its log-in (ISO 8601), and from where; null when offline. */
   readonly session: { readonly since: string | null; readonly address: string } | null;
 }
@@ -58,7 +51,7 @@ export async function viewPlayer(sources: PlayerSources, playerId: number, live:
     hp: state.hp,
     level: state.level,
     exp: state.exp,
-    inventory: inventory ? { gold: inventory.gold, items: inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) } : null,
+    inventory: inventory ? { gold: inventory.gold, items: inventory.items } : null,
     session: null,
   };
 }

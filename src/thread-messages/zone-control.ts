@@ -7,7 +7,8 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
-import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
+import type { CharacterState } from '../storage/character-store.ts';
+import type { GrantRequest, GrantResult, Inventory } from '../storage/economy-store.ts';
 import type { ZoneConfig } from '../config/world.ts';
 import type { ArriveJob } from './jobs.ts';
 
@@ -34,17 +35,13 @@ export interface ZoneWorkerData {
   readonly storePort: MessagePort;
 }
 
-/** A player as its zone holds it now, for an operator (the admin API): world coordinates, metres. */
-export interface LivePlayer {
-  readonly zoneId: number;
-  readonly x: number;
-  readonly y: number;
-  readonly heading: number;
-  readonly hp: number;
-  readonly level: number;
-  readonly exp: number;
+/**
+ * A player as its zone holds it now, for an operator (the admin API): the character's state, x
+ * and y in world coordinates (metres) rather than the zone's.
+ */
+export interface LivePlayer extends Omit<CharacterState, 'playTimeS'> {
   /** Gold and items as the zone last read them; undefined until the first read after log-in. */
-  readonly inventory: { readonly gold: number; readonly items: readonly { readonly itemId: number; readonly templateId: number; readonly count: number }[] } | undefined;
+  readonly inventory: Pick<Inventory, 'gold' | 'items'> | undefined;
 }
 
 /** A zone as an operator sees it: its players (world coordinates, metres) and its recent tick p99. */

@@ -60,7 +60,8 @@ export function liveViewOf(zone: ZoneConfig, player: Player): LivePlayer {
     hp: player.hp,
     level: player.level,
     exp: player.exp,
-    inventory: inventory && { gold: inventory.gold, items: inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) },
+    // Copied by postMessage on its way to the main thread.
+    inventory: inventory && { gold: inventory.gold, items: inventory.items },
   };
 }
 
