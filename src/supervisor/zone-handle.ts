@@ -38,14 +38,11 @@ export class ZoneHandle {
   worker: Worker | undefined;
   /** Metrics requests waiting for the worker's answer, by request id. */
   readonly pendingMetrics = new Map<number, (snapshot: MetricsSnapshot | undefined) => void>();
-  /** Escrow holds waiting for the worker's answer, by request id. */
-  readonly pendingHolds = new Map<number, { resolve(held: { holdId?: number; reason?: TradeReason }): void; reject(err: Error): void }>();
-  /** Grants waiting for the worker's answer, by request id. */
-  readonly pendingGrants = new Map<number, { resolve(result: GrantResult): void; reject(err: Error): void }>();
-  /** Status requests waiting for the worker's answer, by request id. */
-  readonly pendingStatuses = new Map<number, { resolve(status: ZoneStatus): void; reject(err: Error): void }>();
-  /** Inspections of a player waiting for the worker's answer, by request id. */
-  readonly pendingInspections = new Map<number, { resolve(player: LivePlayer | undefined): void; reject(err: Error): void }>();
+  /** Requests waiting for the worker's answer, by request id, one table per kind of answer. */
+  private readonly pendingHolds = new Map<number, Waiting<{ holdId?: number; reason?: TradeReason }>>();
+  private readonly pendingGrants = new Map<number, Waiting<GrantResult>>();
+  private readonly pendingStatuses = new Map<number, Waiting<ZoneStatus>>();
+  private readonly pendingInspections = new Map<number, Waiting<LivePlayer | undefined>>();
   private nextRequestId = 1;
   private readonly inboundRingBytes: number;
   private readonly outboundRingBytes: number;
@@ -97,12 +94,7 @@ export class ZoneHandle {
    * with the same key, which is safe.
    */
   grant(request: GrantRequest): Promise<GrantResult> {
-    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pendingGrants.set(requestId, { resolve, reject });
-      this.send({ type: 'grant', requestId, request });
-    });
+    return this.ask(this.pendingGrants, (requestId) => ({ type: 'grant', requestId, request }));
   }
 
   /**
@@ -110,80 +102,73 @@ export class ZoneHandle {
    * running or dies before answering: nothing is held then (escrow is the zone's memory).
    */
   holdForTrade(playerId: number, gold: number, itemIds: readonly number[]): Promise<{ holdId?: number; reason?: TradeReason }> {
-    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pendingHolds.set(requestId, { resolve, reject });
-      this.send({ type: 'escrow-hold', requestId, playerId, gold, itemIds });
-    });
+    return this.ask(this.pendingHolds, (requestId) => ({ type: 'escrow-hold', requestId, playerId, gold, itemIds }));
   }
 
   /** The zone's players and recent tick p99; rejects if the zone is not running or dies first. */
   status(): Promise<ZoneStatus> {
-    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pendingStatuses.set(requestId, { resolve, reject });
-      this.send({ type: 'zone-status', requestId });
-    });
+    return this.ask(this.pendingStatuses, (requestId) => ({ type: 'zone-status', requestId }));
   }
 
   settleStatus(requestId: number, status: ZoneStatus): void {
-    const pending = this.pendingStatuses.get(requestId);
-    if (!pending) return;
-    this.pendingStatuses.delete(requestId);
-    pending.resolve(status);
+    settle(this.pendingStatuses, requestId, status);
   }
 
   /** What the zone holds of a player now; rejects if the zone is not running or dies first. */
   inspectPlayer(playerId: number): Promise<LivePlayer | undefined> {
-    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.pendingInspections.set(requestId, { resolve, reject });
-      this.send({ type: 'inspect-player', requestId, playerId });
-    });
+    return this.ask(this.pendingInspections, (requestId) => ({ type: 'inspect-player', requestId, playerId }));
   }
 
   settleInspection(requestId: number, player: LivePlayer | undefined): void {
-    const pending = this.pendingInspections.get(requestId);
-    if (!pending) return;
-    this.pendingInspections.delete(requestId);
-    pending.resolve(player);
+    settle(this.pendingInspections, requestId, player);
   }
 
   settleHold(requestId: number, held: { holdId?: number | undefined; reason?: TradeReason | undefined }): void {
-    const pending = this.pendingHolds.get(requestId);
-    if (!pending) return;
-    this.pendingHolds.delete(requestId);
-    pending.resolve(held);
+    settle(this.pendingHolds, requestId, held);
   }
 
   /** The worker's answer to a grant. */
   settleGrant(requestId: number, result: GrantResult | undefined, error: { message: string; code?: string | undefined } | undefined): void {
-    const pending = this.pendingGrants.get(requestId);
-    if (!pending) return;
-    this.pendingGrants.delete(requestId);
-    if (result) pending.resolve(result);
-    else pending.reject(new StoreError(error?.message ?? 'grant failed', error?.code));
+    settle(this.pendingGrants, requestId, result ?? new StoreError(error?.message ?? 'grant failed', error?.code));
   }
 
-  /** Answers every pending request: metrics with nothing, grants with an error (the worker is gone). */
+  /** Answers every pending request: metrics with nothing, the others with an error (the worker is gone). */
   abandonRequests(): void {
     for (const answer of [...this.pendingMetrics.values()]) answer(undefined);
-    for (const [requestId, pending] of [...this.pendingHolds]) {
-      this.pendingHolds.delete(requestId);
-      pending.reject(new Error(`zone ${this.id} stopped before answering`));
-    }
-    for (const pendings of [this.pendingInspections, this.pendingStatuses]) {
-      for (const [requestId, pending] of [...pendings]) {
-        pendings.delete(requestId);
-        pending.reject(new Error(`zone ${this.id} stopped before answering`));
-      }
-    }
-    for (const [requestId, pending] of [...this.pendingGrants]) {
-      this.pendingGrants.delete(requestId);
-      pending.reject(new Error(`zone ${this.id} stopped before answering; retry with the same key`));
-    }
+    const gone = new Error(`zone ${this.id} stopped before answering`);
+    abandon(this.pendingHolds, gone);
+    abandon(this.pendingInspections, gone);
+    abandon(this.pendingStatuses, gone);
+    abandon(this.pendingGrants, new Error(`zone ${this.id} stopped before answering; retry with the same key`));
   }
+
+  /** Sends the request `message` makes with a new id, and waits in `pending` for its answer. */
+  private ask<T>(pending: Map<number, Waiting<T>>, message: (requestId: number) => ToZone): Promise<T> {
+    if (this.state !== 'running' || !this.worker) return Promise.reject(new Error(`zone ${this.id} is not running`));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      pending.set(requestId, { resolve, reject });
+      this.send(message(requestId));
+    });
+  }
+}
+
+interface Waiting<T> {
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+/** The worker's answer to a request: its value, or the error it failed with. */
+function settle<T>(pending: Map<number, Waiting<T>>, requestId: number, answer: T | Error): void {
+  const waiting = pending.get(requestId);
+  if (!waiting) return;
+  pending.delete(requestId);
+  if (answer instanceof Error) waiting.reject(answer);
+  else waiting.resolve(answer);
+}
+
+function abandon<T>(pending: Map<number, Waiting<T>>, err: Error): void {
+  const waiting = [...pending.values()];
+  pending.clear();
+  for (const each of waiting) each.reject(err);
 }
