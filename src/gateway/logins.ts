@@ -22,7 +22,7 @@ import type { Logger } from '../log/logger.ts';
 import { ErrorCode, PROTOCOL_VERSION, type CreateCharacterRequest, type LoginRequest, type ServerMessageInit } from '../protocol/messages.ts';
 import { CreateRefusals, RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
 import { SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
-import type { CharacterState, CharacterStore, OwnedCharacter } from '../storage/character-store.ts';
+import type { CharacterState, CharacterStore, Isolated, OwnedCharacter } from '../storage/character-store.ts';
 import type { CreateCharacterResult, EconomyStore } from '../storage/economy-store.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { JoinJob } from '../thread-messages/jobs.ts';
@@ -190,6 +190,22 @@ export class Logins {
   }
 
   /**
+   * Runs `work` in the player's turn once nobody plays it here: its session, if it has one, ended
+   * with `end`, and its zone's final write of it awaited (`wasOnline` says whether there was one).
+   * 'late', without running `work`, when that write has not finished within
+   * LOGOUT_SAVE_TIMEOUT_MS; a zone that died first leaves the database its last write-back.
+   */
+  whenUnloaded<T>(playerId: number, end: SessionEnd, work: (wasOnline: boolean) => Promise<T>): Promise<T | 'late'> {
+    return this.inTurn(playerId, async () => {
+      await this.host.settled(playerId);
+      const session = this.sessionsByPlayer.get(playerId);
+      if (session) this.host.end(session, end);
+      if ((await this.releasedInTime(playerId)) === 'late') return 'late';
+      return work(session !== undefined);
+    });
+  }
+
+  /**
    * The session is ending: it no longer plays its player, and when its player was in `zone`, the
    * zone's release of the character is awaited by the next log-in (unless `awaitRelease` is false:
    * the zone dropped the player as stale and releases nothing).
@@ -268,7 +284,7 @@ export class Logins {
       return this.host.refuseLogin(session, seq, SessionEnds.storageUnavailable);
     }
     if (isClosing(session)) return;
-    let owned: OwnedCharacter | undefined;
+    let owned: OwnedCharacter | Isolated | undefined;
     try {
       owned = await this.store.acquireExisting(playerId, this.config.nodeId);
     } catch (err) {
@@ -283,6 +299,7 @@ export class Logins {
       this.host.send(session, { login: { error: { code, seq, message } } });
       return;
     }
+    if ('isolated' in owned) return this.host.refuseLogin(session, seq, SessionEnds.isolated);
     // Back to the zone it was saved in, if this node still has it.
     const zone = this.zones.find((z) => z.id === owned.state.zoneId) ?? this.zoneForPlayer(playerId);
     const join: JoinJob = { playerId, epoch: owned.epoch, ...owned.state };

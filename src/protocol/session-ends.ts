@@ -48,6 +48,8 @@ export const SessionEnds = Object.freeze({
   resumeWindowPassed: end('resume_window_passed', ErrorCode.ERROR_CODE_RESUME_REFUSED, 1000, 'not resumed in time', false),
   /** An operator's kick (the admin API); the reason sent is `kicked: ` and the operator's text (kickedFor). */
   kicked: end('kicked', ErrorCode.ERROR_CODE_KICKED, 4013, 'kicked', false),
+  /** An operator isolated the character (the admin API): its session ends, its state written, and log-ins are refused until it is released. */
+  isolated: end('isolated', ErrorCode.ERROR_CODE_CHARACTER_ISOLATED, 4014, 'character isolated by an operator; try again later', false),
   logoutSavePending: end('logout_save_pending', ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 1000, 'logged out; the last state is saved once the database is back', false),
 });
 

@@ -9,6 +9,7 @@
  * online, so once another log-in (on any node) has raised the epoch, or the character has been
  * released, the old owner's writes are rejected as stale and never applied.
  */
+import { StoreError, StoreErrorCodes } from './store-error.ts';
 
 export type Backend = 'mysql' | 'sqlite';
 
@@ -60,9 +61,22 @@ export interface StoredCharacter {
   readonly ownerNode: string | null;
   readonly epoch: number;
   readonly online: boolean;
+  /** Locked by an operator (admin-store.ts): no log-in loads it and no server writes it. */
+  readonly isolated: boolean;
   readonly lastLoginAt: number | null;
   readonly lastSaveAt: number | null;
   readonly createdAt: number;
+}
+
+/** acquireExisting's answer for an isolated character (admin-store.ts): nothing was changed. */
+export interface Isolated {
+  readonly isolated: true;
+}
+export const ISOLATED: Isolated = Object.freeze({ isolated: true });
+
+/** What `acquire` throws for an isolated character. */
+export function isolatedError(playerId: number): StoreError {
+  return new StoreError(`player ${playerId} is isolated by an operator: it cannot be loaded until released`, StoreErrorCodes.isolated);
 }
 
 export interface CharacterStore {
@@ -70,14 +84,16 @@ export interface CharacterStore {
   migrate(): Promise<string[]>;
   /**
    * Log-in: in one transaction, creates the character from `initial` if it does not exist, raises
-   * its owner epoch, marks it online and owned by `nodeId`, and reads it back.
+   * its owner epoch, marks it online and owned by `nodeId`, and reads it back. An isolated
+   * character is refused (StoreError STORE_CHARACTER_ISOLATED).
    */
   acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter>;
   /**
    * Log-in of a character that must exist already (made by `createCharacter`): like `acquire`,
-   * but resolves to undefined, changing nothing, when the player has no character yet.
+   * but resolves to undefined, changing nothing, when the player has no character yet, and to
+   * ISOLATED, changing nothing, while an operator has it isolated.
    */
-  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined>;
+  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | Isolated | undefined>;
   /**
    * Write-back: in ONE transaction, writes every snapshot whose epoch is still current, with
    * multi-row statements of at most `flushBatchRows` rows (never a statement per row). Stale

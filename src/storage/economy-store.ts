@@ -17,6 +17,7 @@
  */
 import type { CreateRefusal, EconomyRefusal } from '../protocol/reasons.ts';
 import type { CharacterState, StoredCharacter } from './character-store.ts';
+import type { AuditDraft } from './admin-store.ts';
 
 /** The ledger's operation kinds; also the `op` label of store_economy_ops_total. */
 export type LedgerKind = 'trade' | 'grant' | 'mail_send' | 'mail_claim';
@@ -154,10 +155,13 @@ export interface EconomyStore {
   loadInventory(playerId: number): Promise<Inventory | undefined>;
   /** Moves gold and items between two players in one transaction, or refuses and changes nothing. */
   trade(request: TradeRequest): Promise<TradeResult>;
-  /** Gives a player gold and new items from outside (a shop, a quest server, support). */
-  grant(request: GrantRequest): Promise<GrantResult>;
-  /** Moves gold and items into a new mail (or creates them there, for system mail). */
-  sendMail(request: SendMailRequest): Promise<SendMailResult>;
+  /**
+   * Gives a player gold and new items from outside (a shop, a quest server, support). An
+   * operator's grant carries its audit record (admin-store.ts), committed with it.
+   */
+  grant(request: GrantRequest, audit?: AuditDraft): Promise<GrantResult>;
+  /** Moves gold and items into a new mail (or creates them there, for system mail); `audit` as for grant. */
+  sendMail(request: SendMailRequest, audit?: AuditDraft): Promise<SendMailResult>;
   /** Moves a mail's gold and items to its recipient and marks it claimed. */
   claimMail(request: ClaimMailRequest): Promise<ClaimMailResult>;
   /** The player's unclaimed mail, oldest first, at most EconomyLimits.maxMailListed. */

@@ -21,7 +21,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricsSource, MetricsSnapshot } from '../metrics/metrics-hub.ts';
-import type { CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoredCharacter } from './character-store.ts';
+import type { CharacterSnapshot, CharacterState, CharacterStore, Isolated, OwnedCharacter, SaveResult, StoredCharacter } from './character-store.ts';
+import type { AdminStore, AdminWriteResult, AuditDraft, AuditEntry, AuditQuery, AuditRecord, CharacterChange } from './admin-store.ts';
 import { fromWireError, STORE_STOPPED, type StoreArgs, type StoreOp, type StoreRequest, type StoreResponse, type StoreResult } from './store-protocol.ts';
 import { StoreError, StoreErrorCodes } from './store-error.ts';
 import type { ClaimMailRequest, ClaimMailResult, CreateCharacterResult, EconomyStore, GrantRequest, GrantResult, Inventory, Mail, SendMailRequest, SendMailResult, TradeRequest, TradeResult } from './economy-store.ts';
@@ -37,7 +38,7 @@ interface Pending {
 /** Checks for calls past their time limit this many times per limit. */
 const DEADLINE_CHECKS_PER_LIMIT = 10;
 
-export class StoreClient implements CharacterStore, EconomyStore, MetricsSource {
+export class StoreClient implements CharacterStore, EconomyStore, AdminStore, MetricsSource {
   private port: MessagePort;
   private readonly timeoutMs: number;
   /** Pending calls in the order they were made (ids only grow). */
@@ -125,7 +126,7 @@ export class StoreClient implements CharacterStore, EconomyStore, MetricsSource 
     return this.call('load', [playerId]);
   }
 
-  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | Isolated | undefined> {
     return this.call('acquireExisting', [playerId, nodeId]);
   }
 
@@ -141,12 +142,12 @@ export class StoreClient implements CharacterStore, EconomyStore, MetricsSource 
     return this.call('trade', [request], true);
   }
 
-  grant(request: GrantRequest): Promise<GrantResult> {
-    return this.call('grant', [request], true);
+  grant(request: GrantRequest, audit?: AuditDraft): Promise<GrantResult> {
+    return this.call('grant', [request, audit], true);
   }
 
-  sendMail(request: SendMailRequest): Promise<SendMailResult> {
-    return this.call('sendMail', [request], true);
+  sendMail(request: SendMailRequest, audit?: AuditDraft): Promise<SendMailResult> {
+    return this.call('sendMail', [request, audit], true);
   }
 
   claimMail(request: ClaimMailRequest): Promise<ClaimMailResult> {
@@ -155,6 +156,26 @@ export class StoreClient implements CharacterStore, EconomyStore, MetricsSource 
 
   listMail(playerId: number): Promise<Mail[]> {
     return this.call('listMail', [playerId]);
+  }
+
+  changeCharacter(playerId: number, change: CharacterChange, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.call('changeCharacter', [playerId, change, audit]);
+  }
+
+  isolate(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.call('isolate', [playerId, audit]);
+  }
+
+  releaseIsolation(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.call('releaseIsolation', [playerId, audit]);
+  }
+
+  recordAudit(record: AuditRecord): Promise<void> {
+    return this.call('recordAudit', [record]);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.call('listAudit', [query]);
   }
 
   /** The store worker's registry as JSON, or undefined when it does not answer within `timeoutMs`. */

@@ -29,4 +29,6 @@ export const StoreErrorCodes = Object.freeze({
   badRequest: 'STORE_BAD_REQUEST',
   /** More economy operations are waiting for a database transaction than the store queues; nothing was done. */
   busy: 'STORE_BUSY',
+  /** The character is isolated by an operator (admin-store.ts): it cannot be loaded. */
+  isolated: 'STORE_CHARACTER_ISOLATED',
 });

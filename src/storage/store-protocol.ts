@@ -8,13 +8,14 @@
  * together, so they reach the store's group committer together, and a committed group's answers
  * travel back together.
  */
+import type { AdminStore } from './admin-store.ts';
 import type { CharacterStore } from './character-store.ts';
 import { StoreError } from './store-error.ts';
 import type { EconomyStore } from './economy-store.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 
 /** Everything a client may ask: the store's operations, and the worker's metrics. */
-export interface StoreOps extends Omit<CharacterStore, 'close'>, EconomyStore {
+export interface StoreOps extends Omit<CharacterStore, 'close'>, EconomyStore, AdminStore {
   collectMetrics(): Promise<MetricsSnapshot>;
 }
 export type StoreOp = keyof StoreOps;

@@ -13,11 +13,13 @@ import type { ClaimMailRequest, CreateCharacterResult, EconomyResult, GrantReque
 import { CreateRefusals, EconomyRefusals, type EconomyRefusal } from '../protocol/reasons.ts';
 import { EconomyLimits } from '../config/limits.ts';
 import { nameKey } from '../economy/character-names.ts';
+import type { AuditDraft, AuditRecord } from '../storage/admin-store.ts';
 
 export type EconomyOp =
   | { readonly kind: 'trade'; readonly request: TradeRequest; readonly hash: string }
-  | { readonly kind: 'grant'; readonly request: GrantRequest; readonly hash: string }
-  | { readonly kind: 'mail_send'; readonly request: SendMailRequest; readonly hash: string }
+  /** `audit`: an operator's grant or mail (the admin API), whose audit row commits with it. */
+  | { readonly kind: 'grant'; readonly request: GrantRequest; readonly hash: string; readonly audit?: AuditDraft | undefined }
+  | { readonly kind: 'mail_send'; readonly request: SendMailRequest; readonly hash: string; readonly audit?: AuditDraft | undefined }
   | { readonly kind: 'mail_claim'; readonly request: ClaimMailRequest; readonly hash: string }
   | { readonly kind: 'create_character'; readonly playerId: number; readonly name: string; readonly initial: CharacterState };
 
@@ -88,10 +90,12 @@ export interface GroupState {
   readonly characters: Map<number, StoredCharacter>;
   /** nameKey of each name the group asks for that is taken. */
   readonly takenNames: Set<string>;
+  /** Audit ids the trail holds already: an admin request the store was sent twice. */
+  readonly audited: Set<string>;
 }
 
 export function emptyState(): GroupState {
-  return { ledger: new Map(), wallets: new Map(), items: new Map(), mails: new Map(), mailItems: new Map(), characters: new Map(), takenNames: new Set() };
+  return { ledger: new Map(), wallets: new Map(), items: new Map(), mails: new Map(), mailItems: new Map(), characters: new Map(), takenNames: new Set(), audited: new Set() };
 }
 
 /** A row to write: inserted when new (a duplicate then fails), else updated in place. */
@@ -107,14 +111,15 @@ export interface Changes {
   readonly mails: Map<number, RowChange<MailRow>>;
   readonly characters: StoredCharacter[];
   readonly ledger: LedgerRow[];
+  readonly audits: AuditRecord[];
 }
 
 export function emptyChanges(): Changes {
-  return { wallets: new Map(), items: new Map(), mails: new Map(), characters: [], ledger: [] };
+  return { wallets: new Map(), items: new Map(), mails: new Map(), characters: [], ledger: [], audits: [] };
 }
 
 export function hasChanges(changes: Changes): boolean {
-  return changes.wallets.size + changes.items.size + changes.mails.size + changes.characters.length + changes.ledger.length > 0;
+  return changes.wallets.size + changes.items.size + changes.mails.size + changes.characters.length + changes.ledger.length + changes.audits.length > 0;
 }
 
 /** What a group reads: sorted ids, so every transaction locks in one order. */
@@ -125,6 +130,7 @@ export interface Footprint {
   readonly mailIds: number[];
   readonly creators: number[];
   readonly names: string[];
+  readonly auditIds: string[];
   /** Ids the group may need for new items and mails. */
   readonly newItems: number;
   readonly newMails: number;
@@ -137,6 +143,7 @@ export function footprintOf(ops: readonly EconomyOp[]): Footprint {
   const mails = new Set<number>();
   const creators = new Set<number>();
   const names = new Set<string>();
+  const auditIds = new Set<string>();
   let newItems = 0;
   let newMails = 0;
   for (const op of ops) {
@@ -148,11 +155,13 @@ export function footprintOf(ops: readonly EconomyOp[]): Footprint {
         break;
       case 'grant':
         opIds.add(op.request.opId);
+        if (op.audit) auditIds.add(op.audit.auditId);
         players.add(op.request.playerId);
         newItems += op.request.items.length;
         break;
       case 'mail_send':
         opIds.add(op.request.opId);
+        if (op.audit) auditIds.add(op.audit.auditId);
         players.add(op.request.to);
         if (op.request.from !== undefined) players.add(op.request.from);
         for (const id of op.request.itemIds ?? []) items.add(id);
@@ -179,6 +188,7 @@ export function footprintOf(ops: readonly EconomyOp[]): Footprint {
     mailIds: [...mails].sort(ascending),
     creators: [...creators].sort(ascending),
     names: [...names].sort(),
+    auditIds: [...auditIds].sort(),
     newItems,
     newMails,
   };
@@ -194,8 +204,18 @@ export interface Planned {
   readonly changes: Changes;
 }
 
-/** Plans `op` against `state` without changing it; applyChanges makes it part of the state. */
+/**
+ * Plans `op` against `state` without changing it; applyChanges makes it part of the state. An
+ * operator's op records its audit row with its outcome, unless the trail has it already.
+ */
 export function planOp(op: EconomyOp, state: GroupState, ids: IdSource, now: number): Planned {
+  const planned = planEconomy(op, state, ids, now);
+  const audit = op.kind === 'grant' || op.kind === 'mail_send' ? op.audit : undefined;
+  if (audit && !state.audited.has(audit.auditId)) planned.changes.audits.push({ ...audit, outcome: planned.result.ok ? 'ok' : 'refused', result: JSON.stringify(planned.result) });
+  return planned;
+}
+
+function planEconomy(op: EconomyOp, state: GroupState, ids: IdSource, now: number): Planned {
   if (op.kind === 'create_character') return planCreate(op, state, now);
   const stored = state.ledger.get(op.request.opId);
   if (stored) {
@@ -230,6 +250,7 @@ export function applyChanges(state: GroupState, changes: Changes): void {
     if (character.name !== null) state.takenNames.add(nameKey(character.name));
   }
   for (const row of changes.ledger) state.ledger.set(row.opId, { kind: row.kind, requestHash: row.requestHash, result: row.result });
+  for (const audit of changes.audits) state.audited.add(audit.auditId);
 }
 
 /** Adds `changes` to `into`: the later row wins, and a row new in either stays new (inserted once). */
@@ -239,6 +260,7 @@ export function mergeChanges(into: Changes, changes: Changes): void {
   mergeRows(into.mails, changes.mails);
   into.characters.push(...changes.characters);
   into.ledger.push(...changes.ledger);
+  into.audits.push(...changes.audits);
 }
 
 function mergeRows<K, T>(into: Map<K, RowChange<T>>, rows: Map<K, RowChange<T>>): void {
@@ -268,6 +290,7 @@ function planCreate(op: Extract<EconomyOp, { kind: 'create_character' }>, state:
     ownerNode: null,
     epoch: 0,
     online: false,
+    isolated: false,
     lastLoginAt: null,
     lastSaveAt: null,
     createdAt: now,

@@ -10,7 +10,6 @@
  * item id, then the items and rows of the mails it claims. Every group takes them in that order,
  * so groups, on this node or another, wait for each other but do not deadlock each other.
  */
-import type { Backend } from '../storage/character-store.ts';
 import {
   applyChanges,
   emptyChanges,
@@ -29,20 +28,14 @@ import {
   type MailStatus,
   type OpResult,
 } from './economy-plan.ts';
+import { AUDIT_COLUMNS, auditValues } from './admin-sql.ts';
+import { statement, type Dialect, type Row, type SqlValue, type Statement } from './sql-statement.ts';
 import { ROW_COLUMNS, STATE_COLUMNS, listPlaceholders, rowPlaceholders, stateValues, toStoredCharacter, chunks } from './rows.ts';
 import type { Inventory, Item, LedgerKind, Mail } from '../storage/economy-store.ts';
 import { CreateRefusals } from '../protocol/reasons.ts';
 import { EconomyLimits } from '../config/limits.ts';
 import { StoreLimits } from '../config/limits.ts';
 
-export type Dialect = Backend;
-export type SqlValue = string | number | null;
-export type Row = Readonly<Record<string, unknown>>;
-
-export interface Statement {
-  readonly sql: string;
-  readonly values: readonly SqlValue[];
-}
 
 /** A group's transaction body: yields statements, receives their rows ([] for writes). */
 export type GroupBody = Generator<Statement, OpOutcome[], Row[]>;
@@ -150,6 +143,10 @@ function* readGroupState(dialect: Dialect, footprint: Footprint): Generator<Stat
     const rows = yield statement(`SELECT ${ROW_COLUMNS} FROM characters WHERE player_id IN (${listPlaceholders(playerIds.length)})`, playerIds);
     for (const r of rows) state.characters.set(Number(r.player_id), toStoredCharacter(r));
   }
+  for (const auditIds of chunks(footprint.auditIds, StoreLimits.rowsPerStatement)) {
+    const rows = yield statement(`SELECT audit_id FROM admin_audit WHERE audit_id IN (${listPlaceholders(auditIds.length)})`, auditIds);
+    for (const r of rows) state.audited.add(String(r.audit_id));
+  }
   for (const names of chunks(footprint.names, StoreLimits.rowsPerStatement)) {
     // The column's collation compares (utf8mb4_unicode_ci, NOCASE), so 'bob' finds 'Bob'.
     const rows = yield statement(`SELECT name FROM characters WHERE name IN (${listPlaceholders(names.length)})`, names);
@@ -184,6 +181,7 @@ function* writeStatements(dialect: Dialect, changes: Changes, now: number): Gene
     l.result,
     l.createdAt,
   ]);
+  yield* insert('admin_audit', AUDIT_COLUMNS, changes.audits.map(auditValues));
   // Last, so that a duplicate op_id (committed elsewhere since the read) is found after the rest.
   yield* insert('ledger', LEDGER_COLUMNS, ledger);
 }
@@ -213,9 +211,6 @@ function* upsert(dialect: Dialect, table: string, columns: string, key: string, 
   }
 }
 
-function statement(sql: string, values: readonly SqlValue[] = []): Statement {
-  return { sql, values };
-}
 
 function toItemRow(r: Row): ItemRow {
   return {

@@ -21,6 +21,7 @@ import type { EconomyRefusal } from '../protocol/reasons.ts';
 import { checkCharacterName } from '../economy/character-names.ts';
 import { checkClaimMail, checkGrant, checkSendMail, checkTrade } from '../economy/economy-rules.ts';
 import type { GroupCommitSettings } from '../thread-messages/store-control.ts';
+import type { AuditDraft } from '../storage/admin-store.ts';
 
 /** What a backend offers the economy besides running groups. */
 export interface EconomyBackend extends GroupExecutor {
@@ -86,13 +87,13 @@ export class MeteredEconomy implements EconomyStore {
     return this.run('trade', () => refusedOr(request.opId, checkTrade(request), { kind: 'trade', request, hash: requestHash('trade', request) })) as Promise<TradeResult>;
   }
 
-  grant(request: GrantRequest): Promise<GrantResult> {
-    return this.run('grant', () => refusedOr(request.opId, checkGrant(request), { kind: 'grant', request, hash: requestHash('grant', request) })) as Promise<GrantResult>;
+  grant(request: GrantRequest, audit?: AuditDraft): Promise<GrantResult> {
+    return this.run('grant', () => refusedOr(request.opId, checkGrant(request), { kind: 'grant', request, hash: requestHash('grant', request), audit })) as Promise<GrantResult>;
   }
 
-  sendMail(request: SendMailRequest): Promise<SendMailResult> {
+  sendMail(request: SendMailRequest, audit?: AuditDraft): Promise<SendMailResult> {
     return this.run('mail_send', () =>
-      refusedOr(request.opId, checkSendMail(request), { kind: 'mail_send', request, hash: requestHash('mail_send', request) }),
+      refusedOr(request.opId, checkSendMail(request), { kind: 'mail_send', request, hash: requestHash('mail_send', request), audit }),
     ) as Promise<SendMailResult>;
   }
 

@@ -7,12 +7,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log/logger.ts';
 import { foldedCounter } from '../metrics/folded-counter.ts';
-import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
+import type { Backend, CharacterSnapshot, CharacterState, CharacterStore, Isolated, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
+import type { AdminStore, AdminWriteResult, AuditDraft, AuditEntry, AuditQuery, AuditRecord, CharacterChange } from '../storage/admin-store.ts';
 import type { StoreBackend } from './store-backend.ts';
 import { StoreLimits } from '../config/limits.ts';
 
 
-export class MeteredStore implements CharacterStore {
+export class MeteredStore implements CharacterStore, AdminStore {
   readonly registry = new Registry();
   readonly backend: Backend;
   private readonly inner: StoreBackend;
@@ -70,7 +71,7 @@ export class MeteredStore implements CharacterStore {
     return this.counted('acquire', this.inner.acquire(playerId, nodeId, initial));
   }
 
-  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+  acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | Isolated | undefined> {
     return this.counted('acquire', this.inner.acquireExisting(playerId, nodeId));
   }
 
@@ -112,6 +113,26 @@ export class MeteredStore implements CharacterStore {
 
   load(playerId: number): Promise<StoredCharacter | undefined> {
     return this.counted('load', this.inner.load(playerId));
+  }
+
+  changeCharacter(playerId: number, change: CharacterChange, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.counted('change_character', this.inner.changeCharacter(playerId, change, audit));
+  }
+
+  isolate(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.counted('isolate', this.inner.isolate(playerId, audit));
+  }
+
+  releaseIsolation(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.counted('release_isolation', this.inner.releaseIsolation(playerId, audit));
+  }
+
+  recordAudit(record: AuditRecord): Promise<void> {
+    return this.counted('record_audit', this.inner.recordAudit(record));
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.counted('list_audit', this.inner.listAudit(query));
   }
 
   close(): Promise<void> {

@@ -18,9 +18,12 @@
  * deadlocks (a claim locking items by mail id would otherwise block every new mail's items).
  */
 import { createConnection, createPool, type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import type { CharacterSnapshot, CharacterState, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
+import { ISOLATED, isolatedError, type CharacterSnapshot, type CharacterState, type Isolated, type OwnedCharacter, type SaveResult, type StoredCharacter } from '../storage/character-store.ts';
 import { footprintOf, type EconomyOp } from './economy-plan.ts';
-import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row } from './economy-sql.ts';
+import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome } from './economy-sql.ts';
+import type { Row, Statement } from './sql-statement.ts';
+import { changeCharacterBody, isolateBody, listAuditBody, recordAuditBody, releaseIsolationBody } from './admin-sql.ts';
+import type { AdminWriteResult, AuditDraft, AuditEntry, AuditQuery, AuditRecord, CharacterChange } from '../storage/admin-store.ts';
 import type { FailureKind } from './group-commit.ts';
 import { IdBlocks, type Sequence } from './id-blocks.ts';
 import type { EconomyBackend } from './metered-economy.ts';
@@ -112,6 +115,8 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
   async acquire(playerId: number, nodeId: string, initial: CharacterState): Promise<OwnedCharacter> {
     const now = Date.now();
     return this.transaction(async (conn) => {
+      const [existing] = await this.query<RowDataPacket[]>(conn, 'SELECT isolated FROM characters WHERE player_id = ? FOR UPDATE', [playerId]);
+      if (Number(existing[0]?.isolated) === 1) throw isolatedError(playerId);
       const [upsert] = await this.query<ResultSetHeader>(
         conn,
         `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
@@ -131,14 +136,17 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
     });
   }
 
-  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | Isolated | undefined> {
     return this.transaction(async (conn) => {
       const [update] = await this.query<ResultSetHeader>(
         conn,
-        'UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ?',
+        'UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ? AND isolated = 0',
         [nodeId, Date.now(), playerId],
       );
-      if (update.affectedRows === 0) return undefined;
+      if (update.affectedRows === 0) {
+        const [rows] = await this.query<RowDataPacket[]>(conn, 'SELECT 1 AS found FROM characters WHERE player_id = ?', [playerId]);
+        return rows.length > 0 ? ISOLATED : undefined;
+      }
       // The update holds the row's lock until commit, so this reads what it wrote.
       const [rows] = await this.query<RowDataPacket[]>(conn, `SELECT ${ROW_COLUMNS} FROM characters WHERE player_id = ?`, [playerId]);
       const character = toStoredCharacter(rows[0] as RowDataPacket);
@@ -160,22 +168,44 @@ export class MysqlStore implements StoreBackend, EconomyBackend {
   runGroup(ops: readonly EconomyOp[], mode: GroupMode): Promise<OpOutcome[]> {
     return this.withConnection(async (conn) => {
       const ids = await this.ids.forGroup(footprintOf(ops), (sequence, count) => this.reserveIds(conn, sequence, count));
-      return this.transactionOn(conn, async () => {
-        const body = groupTransaction('mysql', ops, mode, ids, Date.now(), MYSQL_ERRORS);
-        for (let step = body.next(); ; ) {
-          if (step.done) return step.value;
-          let rows: Row[];
-          try {
-            const [result] = await this.query<ResultSetHeader | RowDataPacket[]>(conn, step.value.sql, [...step.value.values]);
-            rows = Array.isArray(result) ? result : [];
-          } catch (err) {
-            step = body.throw(err);
-            continue;
-          }
-          step = body.next(rows);
-        }
-      });
+      return this.transactionOn(conn, () => this.drive(conn, groupTransaction('mysql', ops, mode, ids, Date.now(), MYSQL_ERRORS)));
     });
+  }
+
+  changeCharacter(playerId: number, change: CharacterChange, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction((conn) => this.drive(conn, changeCharacterBody('mysql', playerId, change, audit)));
+  }
+
+  isolate(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction((conn) => this.drive(conn, isolateBody('mysql', playerId, audit)));
+  }
+
+  releaseIsolation(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction((conn) => this.drive(conn, releaseIsolationBody('mysql', playerId, audit)));
+  }
+
+  recordAudit(record: AuditRecord): Promise<void> {
+    return this.transaction((conn) => this.drive(conn, recordAuditBody(record)));
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.withConnection((conn) => this.drive(conn, listAuditBody(query)));
+  }
+
+  /** Runs a transaction body (economy-sql.ts, admin-sql.ts): each statement it yields, its rows or error handed back. */
+  private async drive<T>(conn: Connection, body: Generator<Statement, T, Row[]>): Promise<T> {
+    for (let step = body.next(); ; ) {
+      if (step.done) return step.value;
+      let rows: Row[];
+      try {
+        const [result] = await this.query<ResultSetHeader | RowDataPacket[]>(conn, step.value.sql, [...step.value.values]);
+        rows = Array.isArray(result) ? result : [];
+      } catch (err) {
+        step = body.throw(err);
+        continue;
+      }
+      step = body.next(rows);
+    }
   }
 
   classify(err: unknown): FailureKind {

@@ -6,7 +6,7 @@ import type { CharacterSnapshot, CharacterState, StoredCharacter } from '../stor
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 
 export const STATE_COLUMNS = 'zone_id, x, y, heading, hp, level, exp, play_time_s';
-export const ROW_COLUMNS = `player_id, name, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, last_save_at, created_at`;
+export const ROW_COLUMNS = `player_id, name, ${STATE_COLUMNS}, owner_node, owner_epoch, online, isolated, last_login_at, last_save_at, created_at`;
 /** Values per row of the write-back upsert: player_id, the 8 state columns, state_version, last_save_at, created_at. */
 export const SAVE_COLUMNS = 12;
 
@@ -49,6 +49,7 @@ export function toStoredCharacter(row: Readonly<Record<string, unknown>>): Store
     ownerNode: (row.owner_node as string | null) ?? null,
     epoch: Number(row.owner_epoch),
     online: Number(row.online) === 1,
+    isolated: Number(row.isolated) === 1,
     lastLoginAt: row.last_login_at === null ? null : Number(row.last_login_at),
     lastSaveAt: row.last_save_at === null ? null : Number(row.last_save_at),
     createdAt: Number(row.created_at),

@@ -10,9 +10,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { CharacterSnapshot, CharacterState, OwnedCharacter, SaveResult, StoredCharacter } from '../storage/character-store.ts';
+import { ISOLATED, isolatedError, type CharacterSnapshot, type CharacterState, type Isolated, type OwnedCharacter, type SaveResult, type StoredCharacter } from '../storage/character-store.ts';
 import { footprintOf, type EconomyOp } from './economy-plan.ts';
-import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome, type Row as SqlRow, type Statement } from './economy-sql.ts';
+import { changeCharacterBody, isolateBody, listAuditBody, recordAuditBody, releaseIsolationBody } from './admin-sql.ts';
+import type { AdminWriteResult, AuditDraft, AuditEntry, AuditQuery, AuditRecord, CharacterChange } from '../storage/admin-store.ts';
+import { INVENTORY_SQL, MAILBOX_SQL, groupTransaction, toInventory, toMailbox, type DialectErrors, type GroupMode, type OpOutcome } from './economy-sql.ts';
+import type { Row as SqlRow, Statement } from './sql-statement.ts';
 import type { FailureKind } from './group-commit.ts';
 import { IdBlocks, type Sequence } from './id-blocks.ts';
 import type { EconomyBackend } from './metered-economy.ts';
@@ -100,7 +103,9 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
     const now = Date.now();
     const { row, created } = this.transaction(() => {
       // Not told by the epoch: createCharacter leaves a row at epoch 0 that this raises to 1.
-      const created = this.statement('SELECT 1 FROM characters WHERE player_id = ?').get(playerId) === undefined;
+      const existing = this.statement('SELECT isolated FROM characters WHERE player_id = ?').get(playerId);
+      if (existing && Number(existing.isolated) === 1) throw isolatedError(playerId);
+      const created = existing === undefined;
       const row = this.statement(
         `INSERT INTO characters (player_id, ${STATE_COLUMNS}, owner_node, owner_epoch, online, last_login_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)
@@ -116,11 +121,11 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
     return { playerId, name: character.name, epoch: character.epoch, created, state: character.state };
   }
 
-  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | undefined> {
+  async acquireExisting(playerId: number, nodeId: string): Promise<OwnedCharacter | Isolated | undefined> {
     const row = this.statement(
-      `UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ? RETURNING ${ROW_COLUMNS}`,
+      `UPDATE characters SET owner_node = ?, owner_epoch = owner_epoch + 1, state_version = 0, online = 1, last_login_at = ? WHERE player_id = ? AND isolated = 0 RETURNING ${ROW_COLUMNS}`,
     ).get(nodeId, Date.now(), playerId) as Row | undefined;
-    if (!row) return undefined;
+    if (!row) return this.statement('SELECT 1 FROM characters WHERE player_id = ?').get(playerId) ? ISOLATED : undefined;
     const character = toStoredCharacter(row);
     return { playerId, name: character.name, epoch: character.epoch, created: false, state: character.state };
   }
@@ -136,20 +141,42 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
   /** One economy group (group-commit.ts) in one transaction, start to end without yielding the thread. */
   async runGroup(ops: readonly EconomyOp[], mode: GroupMode): Promise<OpOutcome[]> {
     const ids = this.ids.forGroupSync(footprintOf(ops), (sequence, count) => this.reserveIds(sequence, count));
-    return this.transaction(() => {
-      const body = groupTransaction('sqlite', ops, mode, ids, Date.now(), SQLITE_ERRORS);
-      for (let step = body.next(); ; ) {
-        if (step.done) return step.value;
-        let rows: SqlRow[];
-        try {
-          rows = this.economyStatement(step.value);
-        } catch (err) {
-          step = body.throw(err);
-          continue;
-        }
-        step = body.next(rows);
+    return this.transaction(() => this.drive(groupTransaction('sqlite', ops, mode, ids, Date.now(), SQLITE_ERRORS)));
+  }
+
+  async changeCharacter(playerId: number, change: CharacterChange, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction(() => this.drive(changeCharacterBody('sqlite', playerId, change, audit)));
+  }
+
+  async isolate(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction(() => this.drive(isolateBody('sqlite', playerId, audit)));
+  }
+
+  async releaseIsolation(playerId: number, audit: AuditDraft): Promise<AdminWriteResult> {
+    return this.transaction(() => this.drive(releaseIsolationBody('sqlite', playerId, audit)));
+  }
+
+  async recordAudit(record: AuditRecord): Promise<void> {
+    this.transaction(() => this.drive(recordAuditBody(record)));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.drive(listAuditBody(query));
+  }
+
+  /** Runs a transaction body (economy-sql.ts, admin-sql.ts): each statement it yields, its rows or error handed back. */
+  private drive<T>(body: Generator<Statement, T, SqlRow[]>): T {
+    for (let step = body.next(); ; ) {
+      if (step.done) return step.value;
+      let rows: SqlRow[];
+      try {
+        rows = this.runStatement(step.value);
+      } catch (err) {
+        step = body.throw(err);
+        continue;
       }
-    });
+      step = body.next(rows);
+    }
   }
 
   classify(err: unknown): FailureKind {
@@ -163,7 +190,7 @@ export class SqliteStore implements StoreBackend, EconomyBackend {
     return Number(row.next_id) - count;
   }
 
-  private economyStatement({ sql, values }: Statement): SqlRow[] {
+  private runStatement({ sql, values }: Statement): SqlRow[] {
     const statement = values.length <= KEPT_STATEMENT_VALUES ? this.statement(sql) : this.oneOff(sql);
     // all() runs any statement; writes return no rows.
     return statement.all(...values);

@@ -61,10 +61,15 @@ function serve({ store, economy }: Opened): void {
     createCharacter: (playerId, name, initial) => economy.createCharacter(playerId, name, initial),
     loadInventory: (playerId) => economy.loadInventory(playerId),
     trade: (request) => economy.trade(request),
-    grant: (request) => economy.grant(request),
-    sendMail: (request) => economy.sendMail(request),
+    grant: (request, audit) => economy.grant(request, audit),
+    sendMail: (request, audit) => economy.sendMail(request, audit),
     claimMail: (request) => economy.claimMail(request),
     listMail: (playerId) => economy.listMail(playerId),
+    changeCharacter: (playerId, change, audit) => store.changeCharacter(playerId, change, audit),
+    isolate: (playerId, audit) => store.isolate(playerId, audit),
+    releaseIsolation: (playerId, audit) => store.releaseIsolation(playerId, audit),
+    recordAudit: (record) => store.recordAudit(record),
+    listAudit: (query) => store.listAudit(query),
     collectMetrics: () => store.registry.getMetricsAsJSON() as Promise<MetricsSnapshot>,
   };
   const ports = new Set<MessagePort>();

@@ -5,78 +5,19 @@
  * directly, to check what was committed rather than what the store says.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { createConnection } from 'mysql2/promise';
 import type { Backend } from '../../src/storage/character-store.ts';
 import type { StoreClient } from '../../src/storage/store-client.ts';
-import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
-import { openTestDatabase } from '../helpers/mysql.ts';
 import { eventually } from '../helpers/wait.ts';
 import { startStore, stateFor, type RunningStore } from './running-store.ts';
+import { queryTargets, type QueryTarget, type Row } from './store-targets.ts';
 import type { EconomyResult, Inventory, Item, TradeRequest } from '../../src/storage/economy-store.ts';
 import { EconomyRefusals, NameRefusals } from '../../src/protocol/reasons.ts';
 import { EconomyLimits } from '../../src/config/limits.ts';
 import { checkCharacterName } from '../../src/economy/character-names.ts';
 
-type Row = Record<string, unknown>;
-
-interface Target {
-  readonly env: Record<string, string>;
-  /** Runs one statement straight on the database, bypassing the store. */
-  query(sql: string, params?: readonly SQLInputValue[]): Promise<Row[]>;
-  /**
-   * SQL for a trigger that fails the ledger row of `opId`: a refusal the store cannot foresee,
-   * which comes after the operation's other writes, so those must be rolled back with it.
-   */
-  refuseLedgerTrigger(opId: string): string;
-  dispose(): Promise<void>;
-}
-
-function sqliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'zone-economy-'));
-  return {
-    env: { DATA_DIR: dir },
-    async query(sql, params = []) {
-      const db = new DatabaseSync(join(dir, SQLITE_FILE_NAME), { timeout: 5000 });
-      try {
-        return db.prepare(sql).all(...params);
-      } finally {
-        db.close();
-      }
-    },
-    refuseLedgerTrigger: (opId) =>
-      `CREATE TRIGGER test_refuse_op BEFORE INSERT ON ledger WHEN NEW.op_id = '${opId}' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
-    async dispose() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function mysqlTarget(): Promise<Target | undefined> {
-  const database = await openTestDatabase();
-  if (!database) return undefined;
-  return {
-    env: { MYSQL_URL: database.url },
-    async query(sql, params = []) {
-      const conn = await createConnection({ uri: database.url });
-      try {
-        const [rows] = await conn.query(sql, [...params]);
-        return Array.isArray(rows) ? (rows as RowDataPacket[]) : [];
-      } finally {
-        await conn.end();
-      }
-    },
-    refuseLedgerTrigger: (opId) =>
-      `CREATE TRIGGER test_refuse_op BEFORE INSERT ON ledger FOR EACH ROW BEGIN IF NEW.op_id = '${opId}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test trigger'; END IF; END`,
-    dispose: () => database.dispose(),
-  };
-}
-
-const targets: Record<Backend, Target | undefined> = { sqlite: sqliteTarget(), mysql: await mysqlTarget() };
+const targets = await queryTargets('zone-economy-');
 
 it('checks character names with one rule per refusal', () => {
   for (const ok of ['Bob', 'bob', 'Zed42', 'A'.repeat(16), 'Modest', 'Gmork']) assert.equal(checkCharacterName(ok), undefined, ok);
@@ -97,7 +38,7 @@ it('checks character names with one rule per refusal', () => {
   for (const [name, reason] of refused) assert.equal(checkCharacterName(name), reason, name);
 });
 
-for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, Target | undefined][]) {
+for (const [backend, maybeTarget] of Object.entries(targets) as [Backend, QueryTarget | undefined][]) {
   describe(`${backend} economy`, { skip: maybeTarget ? false : 'MySQL unavailable (see the warning above)' }, () => {
     if (!maybeTarget) return;
     const target = maybeTarget;
