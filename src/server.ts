@@ -14,7 +14,7 @@ import { Gateway } from './gateway/gateway.ts';
 import type { Logger } from './log/logger.ts';
 import { MetricsHub } from './metrics/metrics-hub.ts';
 import { AdminApi } from './ops/admin-api.ts';
-import { viewPlayer } from './ops/player-view.ts';
+import { adminActions } from './ops/admin-actions.ts';
 import { OpsServer } from './ops/ops-server.ts';
 import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
@@ -93,35 +93,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   supervisor.on('forwarded', (zone, sessionId, jobs) => gateway.forwarded(zone, sessionId, jobs));
   supervisor.on('arrived', (zone, sessionId) => gateway.arrived(zone, sessionId));
   let stopping = false;
-  // A grant for a player in a zone goes through that zone, which then shows the player the result.
-  const admin = new AdminApi(
-    config.adminToken,
-    {
-      grant: (request) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request) : storeClient.grant(request))),
-      sendMail: (request) => storeClient.sendMail(request),
-      systemChat: (text) => gateway.systemChat(text),
-      player: (playerId) =>
-        gateway.withPlayer(playerId, async (zone, address) => {
-          const live = zone ? await zone.inspectPlayer(playerId) : undefined;
-          return viewPlayer({ load: (id) => storeClient.load(id), loadInventory: (id) => storeClient.loadInventory(id), zones: config.zones }, playerId, live, address);
-        }),
-      kick: (playerId, reason) => gateway.kick(playerId, reason),
-      zones: () =>
-        Promise.all(
-          supervisor.zones.map(async (zone) => {
-            const status = zone.state === 'running' ? await zone.status().catch(() => undefined) : undefined;
-            return { id: zone.id, name: zone.config.name, state: zone.state, players: status ? status.players.length : null, tickP99Ms: status ? status.tickP99Ms : null };
-          }),
-        ),
-      zonePlayers: async (zoneId) => {
-        const zone = supervisor.zones.find((z) => z.id === zoneId);
-        if (!zone) return undefined;
-        const { players } = await zone.status();
-        return { zoneId, players: players.map((player) => ({ ...player, name: gateway.nameOf(player.playerId) })) };
-      },
-    },
-    log.child({ part: 'admin' }),
-  );
+  const admin = new AdminApi(config.adminToken, adminActions(config, gateway, supervisor.zones, storeClient), log.child({ part: 'admin' }));
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
     readiness() {
       const zones: Record<string, string> = {};

@@ -28,6 +28,13 @@ export interface Self {
 }
 
 
+/** The player's own hp, level and experience, as the server last said. */
+export interface Stats {
+  hp: number;
+  level: number;
+  exp: number;
+}
+
 /** The player's gold and items, as the server last said. */
 export interface Inventory {
   gold: number;
@@ -43,6 +50,8 @@ export interface ZoneClientEvents {
   move: KnownEntity;
   correction: Correction;
   inventory: Inventory;
+  /** After log-in and resume, and whenever the server changes them (an operator). */
+  stats: Stats;
   /** The trade window changed (opened, an offer, a lock, an accept). */
   trade: TradeUpdate;
   /** A trade ended: committed (ok) or not, with the reason. */
@@ -67,9 +76,9 @@ export interface ZoneClientEvents {
 }
 
 /** MOVE_REJECT_REASON_TOO_FAST → 'TOO_FAST'. */
-export type CorrectionReason = 'TOO_FAST' | 'OUT_OF_BOUNDS' | 'OUT_OF_SEQUENCE' | 'INVALID_VALUE' | 'ZONE_CHANGE_PENDING' | 'UNSPECIFIED';
+export type CorrectionReason = 'TOO_FAST' | 'OUT_OF_BOUNDS' | 'OUT_OF_SEQUENCE' | 'INVALID_VALUE' | 'ZONE_CHANGE_PENDING' | 'TELEPORTED' | 'UNSPECIFIED';
 
-/** A rejected move: the server's position for the player (world coordinates, metres), and why. */
+/** A rejected move, or a teleport (TELEPORTED): the server's position for the player (world coordinates, metres), and why. */
 export interface Correction {
   /** The rejected move's sequence number. */
   readonly seq: number;

@@ -21,7 +21,7 @@
  * awaiting it does not crash a process when it fails: the refusal is an `error` event too.
  */
 import { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
-import type { ConnectOptions, CorrectionReason, Inventory, Self, ZoneClientEvents } from './client-types.ts';
+import type { ConnectOptions, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
 import { clientKey, open } from './connection.ts';
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
 import {
@@ -35,6 +35,7 @@ import {
   type LoginAccepted,
   type MoveCorrection,
   type InventoryUpdate,
+  type CharacterStats,
   type ChatChannel,
   type ChatMessage,
   type Mailbox,
@@ -49,7 +50,7 @@ import {
 
 export type { KnownEntity } from './known-world.ts';
 export { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
-export type { ConnectOptions, Correction, CorrectionReason, Inventory, Self, ZoneClientEvents } from './client-types.ts';
+export type { ConnectOptions, Correction, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
 
 type Listener<T> = (value: T) => void;
 
@@ -104,6 +105,8 @@ export class ZoneClient {
   private pendingLogin: { resolve: (self: Self) => void; reject: (err: Error) => void; seq: number } | undefined;
   /** Gold and items; undefined until the server has sent them after log-in. */
   inventory: Inventory | undefined;
+  /** The player's hp, level and experience, as the server last said. */
+  stats: Stats | undefined;
   private pendingLogout: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
   private constructor(socket: WebSocket, url: string, options: ConnectOptions) {
@@ -406,6 +409,12 @@ export class ZoneClient {
           pending.reject(new RequestRefusedError(error));
         }
         this.emit('error', error);
+        return;
+      }
+      case 'stats': {
+        const { hp, level, exp } = message.stats as CharacterStats;
+        this.stats = { hp, level, exp: exp as number };
+        this.emit('stats', this.stats);
         return;
       }
       case 'inventory': {

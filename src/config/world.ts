@@ -253,6 +253,11 @@ export function insideArea(xM: number, yM: number, area: Area): boolean {
   return xM >= area.xM && xM <= area.xM + area.widthM && yM >= area.yM && yM <= area.yM + area.heightM;
 }
 
+/** The zone whose bounds hold the world point (xM, yM), edges included (the first one, on a shared edge). */
+export function zoneAt(zones: readonly ZoneConfig[], xM: number, yM: number): ZoneConfig | undefined {
+  return zones.find((zone) => xM >= zone.originXM && yM >= zone.originYM && xM <= zone.originXM + zone.widthM && yM <= zone.originYM + zone.heightM);
+}
+
 /**
  * How far from a border an entity is seen from across it: anyone on the other side sees up to
  * the view radius and margin, and may itself stand up to the hand-over margin past the border.

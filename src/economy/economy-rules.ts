@@ -10,7 +10,7 @@ import type { ClaimMailRequest, GrantRequest, ItemStack, SendMailRequest, TradeR
 import { StoreError, StoreErrorCodes } from '../storage/store-error.ts';
 
 /** Operation ids: 1–64 characters of this set, compared case-sensitively. */
-const OP_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+export const OP_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Refusals a trade request earns before any database work; throws StoreError on a broken request. */
 export function checkTrade(request: TradeRequest): EconomyRefusal | undefined {

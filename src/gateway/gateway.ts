@@ -186,6 +186,11 @@ export class Gateway {
     return this.logins.withPlayer(playerId, work);
   }
 
+  /** Runs `work` once the player's session here, if any, is ended with `end` and its state written (logins.ts). */
+  whenUnloaded<T>(playerId: number, end: SessionEnd, work: (wasOnline: boolean) => Promise<T>): Promise<T | 'late'> {
+    return this.logins.whenUnloaded(playerId, end, work);
+  }
+
   // ---------------------------------------------------------------- zones
 
   /** Starts sending the frames of the zone's current outbound ring. */

@@ -26,8 +26,9 @@ export class OpsServer {
     this.host = host;
     this.port = port;
     this.server = createServer((request, response) => {
-      const path = (request.url ?? '/').split('?')[0] ?? '/';
-      if (path.startsWith('/admin/')) return admin.handle(request, response, path);
+      const url = new URL(request.url ?? '/', 'http://ops');
+      const path = url.pathname;
+      if (path.startsWith('/admin/')) return admin.handle(request, response, url);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;

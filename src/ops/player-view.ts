@@ -13,6 +13,8 @@ export interface PlayerView extends Omit<LivePlayer, 'inventory'> {
   readonly name: string | null;
   readonly source: 'live' | 'database';
   readonly online: boolean;
+  /** Isolated by an operator: no log-in loads it until released. */
+  readonly isolated: boolean;
   readonly inventory: NonNullable<LivePlayer['inventory']> | null;
   /** The session playing it: since its log-in (ISO 8601), and from where; null when offline. */
   readonly session: { readonly since: string | null; readonly address: string } | null;
@@ -32,7 +34,7 @@ export interface PlayerSources {
 export async function viewPlayer(sources: PlayerSources, playerId: number, live: LivePlayer | undefined, address: string | undefined): Promise<PlayerView | undefined> {
   const stored = await sources.load(playerId);
   if (!stored) return undefined;
-  const identity = { playerId, name: stored.name };
+  const identity = { playerId, name: stored.name, isolated: stored.isolated };
   if (live && address !== undefined) {
     const since = stored.lastLoginAt === null ? null : new Date(stored.lastLoginAt).toISOString();
     return { ...identity, source: 'live', online: true, ...live, inventory: live.inventory ?? null, session: { since, address } };

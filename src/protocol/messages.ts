@@ -22,6 +22,7 @@ export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;
 export type Pong = zone.v1.Pong;
 export type InventoryUpdate = zone.v1.InventoryUpdate;
+export type CharacterStats = zone.v1.CharacterStats;
 export type TradeUpdate = zone.v1.TradeUpdate;
 export type TradeResult = zone.v1.TradeResult;
 export type Mailbox = zone.v1.Mailbox;

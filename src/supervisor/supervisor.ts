@@ -196,6 +196,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           case 'player-inspected':
             zone.settleInspection(message.requestId, message.player);
             return;
+          case 'player-changed':
+            zone.settleChange(message.requestId, message.outcome);
+            return;
           case 'released':
             this.emit('released', zone, message.playerId, message.sessionId, message.saved);
             return;

@@ -4,12 +4,13 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { LivePlayer, ToZone, ZoneStatus } from '../thread-messages/zone-control.ts';
+import type { ChangeOutcome, LivePlayer, PlayerChange, ToZone, ZoneStatus } from '../thread-messages/zone-control.ts';
 import { ZONE_HEARTBEAT_BYTES, ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
 import { StoreError } from '../storage/store-error.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
+import type { AuditDraft } from '../storage/admin-store.ts';
 import type { MetricsSnapshot } from '../metrics/metrics-hub.ts';
 import type { ZoneConfig } from '../config/world.ts';
 
@@ -43,6 +44,7 @@ export class ZoneHandle {
   private readonly pendingGrants = new Map<number, Waiting<GrantResult>>();
   private readonly pendingStatuses = new Map<number, Waiting<ZoneStatus>>();
   private readonly pendingInspections = new Map<number, Waiting<LivePlayer | undefined>>();
+  private readonly pendingChanges = new Map<number, Waiting<ChangeOutcome>>();
   private nextRequestId = 1;
   private readonly inboundRingBytes: number;
   private readonly outboundRingBytes: number;
@@ -93,8 +95,8 @@ export class ZoneHandle {
    * running or dies first: the grant may or may not have committed then, so the caller retries
    * with the same key, which is safe.
    */
-  grant(request: GrantRequest): Promise<GrantResult> {
-    return this.ask(this.pendingGrants, (requestId) => ({ type: 'grant', requestId, request }));
+  grant(request: GrantRequest, audit?: AuditDraft): Promise<GrantResult> {
+    return this.ask(this.pendingGrants, (requestId) => ({ type: 'grant', requestId, request, audit }));
   }
 
   /**
@@ -123,6 +125,19 @@ export class ZoneHandle {
     settle(this.pendingInspections, requestId, player);
   }
 
+  /**
+   * An operator's change to a player the zone holds, applied at its next tick. Rejects if the
+   * zone is not running or dies first: the change may have been applied then, and was lost with
+   * the zone unless written back before.
+   */
+  changePlayer(playerId: number, change: PlayerChange): Promise<ChangeOutcome> {
+    return this.ask(this.pendingChanges, (requestId) => ({ type: 'change-player', requestId, playerId, change }));
+  }
+
+  settleChange(requestId: number, outcome: ChangeOutcome): void {
+    settle(this.pendingChanges, requestId, outcome);
+  }
+
   settleHold(requestId: number, held: { holdId?: number | undefined; reason?: TradeReason | undefined }): void {
     settle(this.pendingHolds, requestId, held);
   }
@@ -138,6 +153,7 @@ export class ZoneHandle {
     const gone = new Error(`zone ${this.id} stopped before answering`);
     abandon(this.pendingHolds, gone);
     abandon(this.pendingInspections, gone);
+    abandon(this.pendingChanges, gone);
     abandon(this.pendingStatuses, gone);
     abandon(this.pendingGrants, new Error(`zone ${this.id} stopped before answering; retry with the same key`));
   }

@@ -11,6 +11,7 @@ import type { CharacterState } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult, Inventory } from '../storage/economy-store.ts';
 import type { ZoneConfig } from '../config/world.ts';
 import type { ArriveJob } from './jobs.ts';
+import type { AuditDraft } from '../storage/admin-store.ts';
 
 /** Bytes of the entity id counter every zone shares: one 32-bit word. */
 export const ENTITY_ID_COUNTER_BYTES = 4;
@@ -44,6 +45,32 @@ export interface LivePlayer extends Omit<CharacterState, 'playTimeS'> {
   readonly inventory: Pick<Inventory, 'gold' | 'items'> | undefined;
 }
 
+/**
+ * An operator's change to a player its zone holds (the admin API's PATCH). x and y are world
+ * coordinates, metres, and come together: a teleport, within the zone or into another one.
+ */
+export interface PlayerChange {
+  readonly x?: number | undefined;
+  readonly y?: number | undefined;
+  readonly heading?: number | undefined;
+  readonly hp?: number | undefined;
+  readonly level?: number | undefined;
+  readonly exp?: number | undefined;
+}
+
+/**
+ * How a zone took an operator's change: the player after it, or why nothing changed. A teleport
+ * into another zone is answered with the player as it arrives there.
+ */
+export type ChangeOutcome =
+  | { readonly player: LivePlayer }
+  /**
+   * PLAYER_NOT_ONLINE: the zone does not hold the player (it left, or went on to another zone);
+   * PLAYER_BUSY: the zone is finishing something for it (a save, a trade) and it cannot leave yet;
+   * OUTSIDE_WORLD: the point lies in no zone.
+   */
+  | { readonly refusal: 'PLAYER_NOT_ONLINE' | 'PLAYER_BUSY' | 'OUTSIDE_WORLD' };
+
 /** A zone as an operator sees it: its players (world coordinates, metres) and its recent tick p99. */
 export interface ZoneStatus {
   readonly tickP99Ms: number;
@@ -56,7 +83,7 @@ export type DropReason = 'zone_overloaded' | 'stale_owner';
 export type ToZone =
   | { readonly type: 'collect-metrics'; readonly requestId: number }
   /** A grant for a player this zone holds: committed through the store, then applied and shown. */
-  | { readonly type: 'grant'; readonly requestId: number; readonly request: GrantRequest }
+  | { readonly type: 'grant'; readonly requestId: number; readonly request: GrantRequest; readonly audit: AuditDraft | undefined }
   /**
    * A trade across zones, run by the gateway: escrow this player's offer here (answered by
    * 'escrow-held'), and later release it, reading the inventory back when the trade committed.
@@ -67,6 +94,8 @@ export type ToZone =
   | { readonly type: 'zone-status'; readonly requestId: number }
   /** What the zone holds of a player now (answered by player-inspected). */
   | { readonly type: 'inspect-player'; readonly requestId: number; readonly playerId: number }
+  /** An operator's change to a player, applied in the zone's next tick (answered by player-changed). */
+  | { readonly type: 'change-player'; readonly requestId: number; readonly playerId: number; readonly change: PlayerChange }
   /** The store worker was restarted: the zone's store calls go through this port from now on. */
   | { readonly type: 'store-port'; readonly port: MessagePort }
   /** A hand-over waits on a job just written (a FENCE, an ARRIVE): take the ring's jobs now, not at the next tick. */
@@ -88,6 +117,7 @@ export type FromZone =
   | { readonly type: 'zone-status'; readonly requestId: number; readonly status: ZoneStatus }
   /** undefined: the zone holds no such player (it left, or never was here). */
   | { readonly type: 'player-inspected'; readonly requestId: number; readonly player: LivePlayer | undefined }
+  | { readonly type: 'player-changed'; readonly requestId: number; readonly outcome: ChangeOutcome }
   /**
    * The zone removed this session's player and hands it to zone `toZone` with all its state; the
    * gateway answers with a FENCE job behind the session's last job here.

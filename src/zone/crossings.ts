@@ -11,7 +11,7 @@
  *
  * Coordinates here are the zone's own (from its bounds' corner), as everywhere in a zone.
  */
-import { insideArea, zonesWithin, type Portal, type WorldMap, type ZoneConfig } from '../config/world.ts';
+import { insideArea, zoneAt, zonesWithin, type Portal, type WorldMap, type ZoneConfig } from '../config/world.ts';
 
 /** Where an accepted move takes the player, when it leaves the zone. */
 export interface Crossing {
@@ -27,12 +27,26 @@ export class Crossings {
   private readonly neighbours: readonly ZoneConfig[];
   private readonly portals: readonly { readonly portal: Portal; readonly to: ZoneConfig }[];
   private readonly marginM: number;
+  /** Every zone of the world, for teleports. */
+  private readonly zones: readonly ZoneConfig[];
 
-  constructor(zone: ZoneConfig, neighbours: readonly ZoneConfig[], portals: readonly { readonly portal: Portal; readonly to: ZoneConfig }[], marginM: number) {
+  constructor(zone: ZoneConfig, neighbours: readonly ZoneConfig[], portals: readonly { readonly portal: Portal; readonly to: ZoneConfig }[], marginM: number, zones: readonly ZoneConfig[] = [zone]) {
     this.zone = zone;
     this.neighbours = neighbours;
     this.portals = portals;
     this.marginM = marginM;
+    this.zones = zones;
+  }
+
+  /**
+   * Where a teleport to the world point (worldX, worldY) takes the player when that point is in
+   * another zone (as a portal would, the view starting afresh); undefined when it lies in this
+   * zone, or 'nowhere' when it lies in no zone.
+   */
+  teleportTo(worldX: number, worldY: number): Crossing | 'nowhere' | undefined {
+    if (zoneAt([this.zone], worldX, worldY)) return undefined;
+    const to = zoneAt(this.zones, worldX, worldY);
+    return to ? { to, x: worldX - to.originXM, y: worldY - to.originYM, portal: true } : 'nowhere';
   }
 
   /** How far outside its bounds the zone ever holds a player, metres (for its spatial index). */
@@ -82,5 +96,5 @@ export function crossingsOf(world: WorldMap, zone: ZoneConfig, marginM: number):
     .filter((portal) => portal.fromZone === zone.id)
     .map((portal) => ({ portal, to: world.zones.find((z) => z.id === portal.toZone) as ZoneConfig }));
   // Zones that touch only at a corner count too: a player may cut across the corner.
-  return new Crossings(zone, zonesWithin(world, zone.id, 0), portals, marginM);
+  return new Crossings(zone, zonesWithin(world, zone.id, 0), portals, marginM, world.zones);
 }

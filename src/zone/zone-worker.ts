@@ -147,7 +147,7 @@ port.on('message', (message: ToZone) => {
         .catch((err: unknown) => log.error({ err }, 'metrics collection failed'));
       return;
     case 'grant':
-      zone.grant(message.request).then(
+      zone.grant(message.request, message.audit).then(
         (result) => post({ type: 'grant-result', requestId: message.requestId, result }),
         (err: unknown) => {
           const { message: text, code } = err as { message?: string; code?: string };
@@ -168,6 +168,9 @@ port.on('message', (message: ToZone) => {
       return;
     case 'inspect-player':
       post({ type: 'player-inspected', requestId: message.requestId, player: zone.inspect(message.playerId) });
+      return;
+    case 'change-player':
+      void zone.changePlayer(message.playerId, message.change).then((outcome) => post({ type: 'player-changed', requestId: message.requestId, outcome }));
       return;
     case 'store-port':
       store.replacePort(message.port);

@@ -29,6 +29,7 @@ import { EntityKind, MoveField, MoveRejectReason, toCentimetres, type ServerMess
 import { TradeReasons, type TradeReason } from '../protocol/reasons.ts';
 import type { CharacterSnapshot } from '../storage/character-store.ts';
 import type { GrantRequest, GrantResult } from '../storage/economy-store.ts';
+import type { AuditDraft } from '../storage/admin-store.ts';
 import type { ArriveJob, JoinJob, MoveJob } from '../thread-messages/jobs.ts';
 import { ZoneEconomy } from './economy/zone-economy.ts';
 import { FrameOutbox, type FrameSink } from './frame-outbox.ts';
@@ -45,7 +46,8 @@ import type { ViewSystem } from './view/view-system.ts';
 import { World, type Player } from './world/world.ts';
 import { WriteBack } from './write-back.ts';
 import { ZonePhase } from '../thread-messages/zone-heartbeat.ts';
-import type { LivePlayer, ZoneStatus } from '../thread-messages/zone-control.ts';
+import type { ChangeOutcome, LivePlayer, PlayerChange, ZoneStatus } from '../thread-messages/zone-control.ts';
+import { OperatorChanges, type ChangeTarget } from './operator-changes.ts';
 import type { JournalRecord } from '../journal/journal-format.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
@@ -82,6 +84,8 @@ export class Zone {
   private readonly settings: ZoneSettings;
   private readonly jobs: JobSource;
   private readonly view: ViewSystem;
+  private readonly operatorChanges = new OperatorChanges();
+  private readonly changeTarget: ChangeTarget;
 
   /** Without a store (tests, benchmarks) nothing is written back and players have no inventory. */
   constructor(settings: ZoneSettings, jobs: JobSource, frames: FrameSink, view: ViewSystem, hooks: ZoneHooks, store?: ZoneStore) {
@@ -119,6 +123,14 @@ export class Zone {
           this.snapshotOf,
         )
       : undefined;
+    this.changeTarget = {
+      world: this.world,
+      zone: settings.zone,
+      crossings,
+      send: (sessionId, message) => this.send(sessionId, message),
+      mayLeave: (player) => !this.stopping && !this.busy(player),
+      handOver: (player, crossing, heading) => this.handOver(player, crossing, heading, player.x, player.y),
+    };
   }
 
   get id(): number {
@@ -147,6 +159,7 @@ export class Zone {
     const t1 = performance.now();
     heartbeat?.enter(ZonePhase.logic);
     this.applyQueuedJobs();
+    this.operatorChanges.apply(this.changeTarget);
     if (this.stopping) this.everyoneLeaves();
     const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
     this.lastTickMs = nowMs;
@@ -232,9 +245,9 @@ export class Zone {
   // ---------------------------------------------------------------- economy from outside
 
   /** A grant for a player who may be here: committed first, then shown to the player (zone-economy.ts). */
-  grant(request: GrantRequest): Promise<GrantResult> {
+  grant(request: GrantRequest, audit?: AuditDraft): Promise<GrantResult> {
     if (!this.economy) return Promise.reject(new Error(`zone ${this.id} has no store`));
-    return this.economy.grant(request, this.world);
+    return this.economy.grant(request, this.world, audit);
   }
 
   /** Escrow for a trade across zones (zone-economy.ts). */
@@ -253,6 +266,11 @@ export class Zone {
   inspect(playerId: number): LivePlayer | undefined {
     const player = this.world.playersById.get(playerId);
     return player && liveViewOf(this.settings.zone, player);
+  }
+
+  /** An operator's change to a player here, applied at the next tick (operator-changes.ts). */
+  changePlayer(playerId: number, change: PlayerChange): Promise<ChangeOutcome> {
+    return this.operatorChanges.ask(playerId, change);
   }
 
   releaseTradeHold(holdId: number, committed: boolean): void {
@@ -307,6 +325,11 @@ export class Zone {
         },
       },
     });
+    this.sendStats(player);
+  }
+
+  private sendStats(player: Player): void {
+    this.send(player.sessionId, { stats: { hp: player.hp, level: player.level, exp: player.exp } });
   }
 
   /**
@@ -380,6 +403,7 @@ export class Zone {
     this.send(sessionId, {
       login: { accepted: { playerId: player.playerId, entityId: player.id, ...placeOf(this.settings.zone, player), tickHz: this.settings.tickHz, resumed: true } },
     });
+    this.sendStats(player);
     // Told afresh even if unchanged: the new client has not seen it.
     player.inventory = undefined;
     this.economy?.refreshInventory(player);
@@ -472,7 +496,7 @@ export class Zone {
       });
       return;
     }
-    if (crossing) return this.handOver(player, move, crossing);
+    if (crossing) return this.handOver(player, crossing, move.heading, move.x, move.y);
     let fields = 0;
     if (move.x !== player.x || move.y !== player.y) fields |= MoveField.MOVE_FIELD_POSITION;
     if (move.heading !== player.heading) fields |= MoveField.MOVE_FIELD_HEADING;
@@ -498,9 +522,10 @@ export class Zone {
 
   /**
    * Hands the player over to the crossing's zone: removed here (its watchers see it go), its
-   * whole state given to the host, and its session's jobs from now on kept to be sent on.
+   * whole state given to the host, and its session's jobs from now on kept to be sent on. (x, y)
+   * is where it crossed to, in this zone's coordinates, facing `heading`.
    */
-  private handOver(player: Player, move: MoveJob, crossing: Crossing): void {
+  private handOver(player: Player, crossing: Crossing, heading: number, x: number, y: number): void {
     const nowMs = this.timers.now;
     const sight = this.settings.borderSight;
     const seamless = sight !== undefined && !crossing.portal;
@@ -512,7 +537,7 @@ export class Zone {
       portal: crossing.portal,
       x: crossing.x,
       y: crossing.y,
-      heading: move.heading,
+      heading,
       hp: player.hp,
       level: player.level,
       exp: player.exp,
@@ -527,11 +552,11 @@ export class Zone {
       inventory: player.inventory ? { gold: player.inventory.gold, items: player.inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) } : undefined,
     };
     // A long jump lands beyond what this zone shows: there it simply leaves.
-    if (seamless && sight.inReach(move.x, move.y)) {
+    if (seamless && sight.inReach(x, y)) {
       // Shown here from now on as the new zone's ghost, at the point it crossed to.
-      player.x = move.x;
-      player.y = move.y;
-      player.heading = move.heading;
+      player.x = x;
+      player.y = y;
+      player.heading = heading;
       this.world.markChanged(player, MoveField.MOVE_FIELD_POSITION | MoveField.MOVE_FIELD_HEADING);
       sight.departed(this.world, player, crossing.to.id);
     } else {

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LoginRefusedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/mysql.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServerOn, type TestServer } from '../helpers/server.ts';
 
 function refusedWith(code: ErrorCode, message?: RegExp) {
   return (err: unknown): boolean => err instanceof LoginRefusedError && err.code === code && (!message || message.test(err.message));
@@ -17,18 +16,10 @@ function refusedWith(code: ErrorCode, message?: RegExp) {
 for (const backend of ['SQLite', 'MySQL'] as const) {
   describe(`character creation (${backend})`, () => {
     let server: TestServer | undefined;
-    let database: TestDatabase | undefined;
     before(async () => {
-      if (backend === 'MySQL') {
-        database = await openTestDatabase();
-        if (!database) return;
-      }
-      server = await startTestServer(database ? { MYSQL_URL: database.url } : {});
+      server = await startTestServerOn(backend, {});
     });
-    after(async () => {
-      await server?.stop();
-      await database?.dispose();
-    });
+    after(() => server?.stop());
 
     it('asks a new player for a character, checks the name, and refuses a taken one whatever its case', async (t) => {
       if (!server) return t.skip('no MySQL available (see the message above)');

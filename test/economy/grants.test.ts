@@ -70,12 +70,8 @@ describe('grants through the admin API', () => {
   it('grants items alone (no gold field), with the scheme word in any case', async () => {
     const client = await server.player(14);
     await client.logout();
-    const response = await fetch(`http://127.0.0.1:${server.metricsPort}/admin/grants`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `bearer ${TEST_ADMIN_TOKEN}` },
-      body: JSON.stringify({ opId: 'items-only-14', playerId: 14, items: [{ templateId: 3, count: 2 }] }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
+    const response = await server.adminCall('POST', '/admin/grants', { opId: 'items-only-14', playerId: 14, items: [{ templateId: 3, count: 2 }] }, { token: '', headers: { authorization: `bearer ${TEST_ADMIN_TOKEN}` } });
+    assert.equal(response.status, 200, JSON.stringify(response.json));
     assert.deepEqual(server.inventoryInDatabase(14).itemIds.length, 1, 'the item is in the database');
   });
 

@@ -8,12 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { createConnection } from 'mysql2/promise';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/log/logger.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/sqlite-store.ts';
+import { openTestDatabase } from './mysql.ts';
+import { callAdmin, type AdminAnswer, type AdminCallOptions } from './admin-client.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 /** The admin API's token on test servers (pass ADMIN_TOKEN '' for a server without the API). */
@@ -33,8 +36,10 @@ export interface TestServer extends RunningServer {
   /** Connects an SDK client and logs it in as `playerId`. */
   player(playerId: number): Promise<ZoneClient>;
   metricsText(): Promise<string>;
-  /** POSTs `body` as JSON to the admin API at `path`, with `token` ('' sends none). */
+  /** POSTs `body` as JSON to the admin API at `path`, with `token` ('' sends none); checked as adminCall is. */
   admin(path: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** Any admin API request, its request and answer checked against the OpenAPI document (admin-client.ts). */
+  adminCall(method: string, path: string, body?: unknown, options?: AdminCallOptions): Promise<AdminAnswer>;
   /** A grant through the admin API that must succeed. */
   grant(opId: string, playerId: number, gold: number, items?: { templateId: number; count: number }[]): Promise<void>;
   /**
@@ -44,6 +49,8 @@ export interface TestServer extends RunningServer {
   inventoryInDatabase(playerId: number): { gold: number; itemIds: number[] };
   /** The character's row as the embedded database has it now (zone coordinates, as stored). */
   characterInDatabase(playerId: number): { zoneId: number; x: number; y: number; online: boolean; epoch: number } | undefined;
+  /** Runs one statement straight on the server's database, whichever backend: its rows ([] for a write). */
+  sql(statement: string, params?: readonly (string | number | null)[]): Promise<Record<string, unknown>[]>;
   /** Players between zones now, from the metrics. */
   playersInTransit(): Promise<number>;
 }
@@ -75,13 +82,11 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       const response = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
       return response.text();
     },
-    async admin(path: string, body: unknown, token = TEST_ADMIN_TOKEN) {
-      const response = await fetch(`http://127.0.0.1:${server.metricsPort}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    admin(path: string, body: unknown, token = TEST_ADMIN_TOKEN) {
+      return this.adminCall('POST', path, body, { token });
+    },
+    adminCall(method: string, path: string, body?: unknown, options: AdminCallOptions = {}) {
+      return callAdmin(`http://127.0.0.1:${server.metricsPort}`, config.adminToken || TEST_ADMIN_TOKEN, method, path, body, options);
     },
     async grant(opId: string, playerId: number, gold: number, items: { templateId: number; count: number }[] = []) {
       const { status, json } = await this.admin('/admin/grants', { opId, playerId, gold, items });
@@ -93,6 +98,23 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     characterInDatabase(playerId: number) {
       return characterInDatabase(config, playerId);
     },
+    async sql(statement: string, params: readonly (string | number | null)[] = []) {
+      if (config.mysqlUrl !== '') {
+        const conn = await createConnection({ uri: config.mysqlUrl });
+        try {
+          const [rows] = await conn.query(statement, [...params]);
+          return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+        } finally {
+          await conn.end();
+        }
+      }
+      const db = new DatabaseSync(join(config.dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
+      try {
+        return db.prepare(statement).all(...params);
+      } finally {
+        db.close();
+      }
+    },
     inventoryInDatabase(playerId: number) {
       if (config.mysqlUrl !== '') throw new Error('inventoryInDatabase reads the embedded database; this server runs on MySQL');
       const db = new DatabaseSync(join(config.dataDir, SQLITE_FILE_NAME), { readOnly: true });
@@ -103,6 +125,27 @@ export async function startTestServer(env: Record<string, string> = {}, options:
         return { gold: wallet.gold, itemIds: items.map((item) => item.item_id) };
       } finally {
         db.close();
+      }
+    },
+  });
+}
+
+/**
+ * A test server on `backend`: on MySQL in a fresh database of its own (openTestDatabase), dropped
+ * when the server stops; undefined when MySQL is unavailable (openTestDatabase said why).
+ */
+export async function startTestServerOn(backend: 'SQLite' | 'MySQL', env: Record<string, string> = {}): Promise<TestServer | undefined> {
+  if (backend === 'SQLite') return startTestServer(env);
+  const database = await openTestDatabase();
+  if (!database) return undefined;
+  const server = await startTestServer({ ...env, MYSQL_URL: database.url });
+  const stop = server.stop;
+  return Object.assign(server, {
+    async stop() {
+      try {
+        await stop();
+      } finally {
+        await database.dispose();
       }
     },
   });

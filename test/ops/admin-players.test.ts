@@ -16,10 +16,7 @@ describe('the admin API: a player', () => {
   });
   after(() => server.stop());
 
-  async function get(path: string, method = 'GET', token = TEST_ADMIN_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`http://127.0.0.1:${server.metricsPort}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-  }
+  const get = (path: string, method = 'GET', token = TEST_ADMIN_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> => server.adminCall(method, path, undefined, { token });
 
   it('shows an online player as its zone holds it now, and an offline one as the database has it', async () => {
     // Player 44 is in zone 2, whose origin is not the world's: positions are shown in the world.

@@ -4,7 +4,8 @@ import { after, before, it } from 'node:test';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { logLines } from '../helpers/log-lines.ts';
-import { startTestServer, TEST_ADMIN_TOKEN, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import type { AdminAnswer } from '../helpers/admin-client.ts';
 
 const { log, lines } = logLines();
 let server: TestServer;
@@ -13,12 +14,8 @@ before(async () => {
 });
 after(() => server.stop());
 
-function post(path: string, body: unknown, requestId?: string): Promise<Response> {
-  return fetch(`http://127.0.0.1:${server.metricsPort}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(requestId === undefined ? {} : { 'x-request-id': requestId }) },
-    body: JSON.stringify(body),
-  });
+function post(path: string, body: unknown, requestId?: string): Promise<AdminAnswer> {
+  return server.adminCall('POST', path, body, { headers: requestId === undefined ? {} : { 'x-request-id': requestId } });
 }
 
 it('keeps a caller’s request id, in the answer and in the log line of what it did', async () => {
@@ -26,7 +23,7 @@ it('keeps a caller’s request id, in the answer and in the log line of what it 
   await client.enter(issueToken(TEST_SECRET, 5, 60), 'Five');
   await client.close();
   const response = await post('/admin/grants', { opId: 'request-id-grant', playerId: 5, gold: 3 }, 'shop-7f3a.1');
-  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(response.status, 200, JSON.stringify(response.json));
   assert.equal(response.headers.get('x-request-id'), 'shop-7f3a.1');
   const logged = lines.filter((line) => line.requestId === 'shop-7f3a.1');
   assert.deepEqual(logged.map((line) => [line.msg, line.opId]), [['grant', 'request-id-grant']]);

@@ -75,13 +75,15 @@ describe('zone', () => {
     assert.equal(accepted?.playerId, 100);
     assert.equal(accepted?.zoneId, 7);
     assert.deepEqual([accepted?.xCm, accepted?.yCm], [5000, 5000]);
-    assert.equal(first.get(1)?.length, 1, 'alone: nothing else to tell');
+    const stats = first.get(1)?.[1]?.stats;
+    assert.deepEqual([stats?.hp, stats?.level, stats?.exp], [100, 1, 0], 'then its own stats');
+    assert.equal(first.get(1)?.length, 2, 'alone: nothing else to tell');
 
     h.join(2, 200);
     const second = h.tick();
     const aId = entityIdOf(first.get(1));
     const bId = entityIdOf(second.get(2));
-    const bWorld = second.get(2)?.[1]?.update;
+    const bWorld = second.get(2)?.[2]?.update;
     assert.deepEqual(bWorld?.spawns?.map((s) => s.entityId), [aId]);
     const aNews = second.get(1)?.[0]?.update;
     assert.deepEqual(aNews?.spawns?.map((s) => [s.entityId, s.playerId]), [[bId, 200]]);

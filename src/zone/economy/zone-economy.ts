@@ -10,6 +10,7 @@ import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
 import { TradeReasons, type TradeReason } from '../../protocol/reasons.ts';
 import type { ServerMessageInit } from '../../protocol/messages.ts';
 import type { Player, World } from '../world/world.ts';
+import type { AuditDraft } from '../../storage/admin-store.ts';
 import { Escrows } from './escrow.ts';
 import { Mailroom } from './mailroom.ts';
 import { Trades } from './trades.ts';
@@ -108,8 +109,8 @@ export class ZoneEconomy {
    * A grant from outside for a player who may be here: committed in the database first, then, if
    * the player is here, its inventory is read back and shown to it.
    */
-  async grant(request: GrantRequest, world: World): Promise<GrantResult> {
-    const result = await this.store.grant(request);
+  async grant(request: GrantRequest, world: World, audit?: AuditDraft): Promise<GrantResult> {
+    const result = await this.store.grant(request, audit);
     const player = world.playersById.get(request.playerId);
     if (result.ok && player) this.refreshInventory(player);
     return result;
