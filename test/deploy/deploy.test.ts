@@ -402,6 +402,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('passes ADMIN_TOKEN through from the environment, and leaves the admin API off without it', () => {
+    const token = 'an-admin-token-0123456789';
+    const stack = composeWith({ TOKEN_SECRET: A_SECRET, ADMIN_TOKEN: token });
+    assert.equal(loadConfig(environmentOf(stack.services.server as Service), false).adminToken, token);
+    assert.equal(loadConfig(environmentOf(compose.services.server as Service), false).adminToken, '');
+  });
+
   it('refuses to start without TOKEN_SECRET, naming it, even when it is set but empty', () => {
     for (const env of [{}, { TOKEN_SECRET: '' }]) {
       assert.throws(() => composeWith(env), (err: unknown) => err instanceof InterpolationError && /^TOKEN_SECRET: .*random/.test(err.message));
@@ -586,6 +593,26 @@ describe('dashboard', () => {
 // --- promtool -----------------------------------------------------------------------------------
 
 describe('promtool', () => {
+  it('passes deploy/prometheus/alerts.yml (promtool check rules), mounted where prometheus.yml loads it, on metrics a live server exposes', async (t) => {
+    assert.deepEqual(prometheusConfig.rule_files, ['alerts.yml']);
+    assert.equal(hostPathFor(compose.services.prometheus as Service, '/etc/prometheus/alerts.yml'), join(ROOT, 'deploy/prometheus/alerts.yml'));
+    const groups = asArray(asObject(parseYaml(read('deploy/prometheus/alerts.yml')), 'alerts.yml').groups, 'groups') as Json[];
+    const alerts = groups.flatMap((group) => asArray(group.rules, 'rules') as Json[]);
+    assert.deepEqual(alerts.map((rule) => rule.alert), ['ZoneServerDown', 'ZoneTickOverruns', 'WriteBackFailing', 'StaleEpochWrites', 'JobsRefused']);
+    const families = exposedFamilies(exposition);
+    for (const rule of alerts) {
+      for (const name of promqlMetricNames(String(rule.expr))) {
+        if (name === 'up') continue;
+        assert.ok(families.has(name.replace(/_(bucket|sum|count)$/, '')), `${String(rule.alert)} uses ${name}, which the server exposes`);
+      }
+    }
+    const tool = needPromtool(t);
+    if (!tool) return;
+    const result = await run(tool, ['check', 'rules', 'deploy/prometheus/alerts.yml'], { cwd: ROOT });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /SUCCESS: 5 rules found/);
+  });
+
   it('passes deploy/prometheus/prometheus.yml (promtool check config)', async (t) => {
     const tool = needPromtool(t);
     if (!tool) return;
