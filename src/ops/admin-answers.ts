@@ -40,6 +40,8 @@ export const AdminErrors = {
   zoneNotFound: 'ZONE_NOT_FOUND',
   /** The zone is starting, restarting or stopped: try again shortly. */
   zoneUnavailable: 'ZONE_UNAVAILABLE',
+  /** A fault of the server's own (logged with the request id). */
+  internal: 'INTERNAL_ERROR',
 } as const;
 export type AdminError = (typeof AdminErrors)[keyof typeof AdminErrors];
 

@@ -123,7 +123,7 @@ export class AdminApi {
       if (err instanceof InvalidRequest) answer = invalid(err.message);
       else {
         log.error({ err }, 'admin request failed');
-        answer = failure(500, AdminErrors.storageUnavailable, 'the request failed; see the server log');
+        answer = failure(500, AdminErrors.internal, 'the request failed; see the server log');
       }
     }
     reply(response, answer);

@@ -20,6 +20,7 @@ const COMMON_ANSWERS = {
   '401': errorAnswer('No bearer token, or the wrong one (nothing more is said).'),
   '404': errorAnswer('No such endpoint (NOT_FOUND), the admin API is off (ADMIN_API_OFF), or the thing named does not exist.'),
   '405': errorAnswer('The endpoint does not take this method (METHOD_NOT_ALLOWED); the Allow header lists those it takes.'),
+  '500': errorAnswer('A fault of the server\'s own (INTERNAL_ERROR), logged with the request id.'),
 };
 const WRITE_ANSWERS = {
   ...COMMON_ANSWERS,
