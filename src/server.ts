@@ -16,6 +16,10 @@ import { MetricsHub } from './metrics/metrics-hub.ts';
 import { AdminApi } from './ops/admin-api.ts';
 import { adminActions } from './ops/admin-actions.ts';
 import { OpsServer } from './ops/ops-server.ts';
+import { OpsLimits } from './config/limits.ts';
+import { AdminCredential } from './ops/admin-credential.ts';
+import { ConsolePages } from './ops/console/console-pages.ts';
+import { ConsoleSessions } from './ops/console/console-sessions.ts';
 import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 
@@ -93,14 +97,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   supervisor.on('forwarded', (zone, sessionId, jobs) => gateway.forwarded(zone, sessionId, jobs));
   supervisor.on('arrived', (zone, sessionId) => gateway.arrived(zone, sessionId));
   let stopping = false;
-  const admin = new AdminApi(config.adminToken, adminActions(config, gateway, supervisor.zones, storeClient), log.child({ part: 'admin' }));
+  const credential = new AdminCredential(config.adminToken);
+  const consoleSessions = new ConsoleSessions(OpsLimits.consoleSessionMs, OpsLimits.maxConsoleSessions);
+  const admin = new AdminApi(credential, consoleSessions, adminActions(config, gateway, supervisor.zones, storeClient), log.child({ part: 'admin' }));
+  const consolePages = new ConsolePages(credential, consoleSessions, log.child({ part: 'console' }));
   const ops = new OpsServer(config.metricsHost, config.metricsPort, hub, {
     readiness() {
       const zones: Record<string, string> = {};
       for (const zone of supervisor.zones) zones[zone.id] = zone.state;
       return { ready: !stopping && store.up && supervisor.zones.every((zone) => zone.state === 'running'), zones, store: store.up ? 'running' : 'restarting' };
     },
-  }, admin, log);
+  }, admin, consolePages, log);
 
   const abandon = async (err: unknown): Promise<never> => {
     const deadline = Date.now() + config.shutdownDeadlineMs;

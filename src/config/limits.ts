@@ -88,6 +88,14 @@ export const OpsLimits = Object.freeze({
   maxAdminBodyBytes: 64 * 1024,
   /** A kick's reason, shown to the client (its close frame carries at most 123 bytes of it). */
   maxKickReasonChars: 200,
+  /** A zone's live map (the console's) is sampled at most this often: 10 Hz, whoever watches. */
+  mapSampleIntervalMs: 100,
+  /** Streams of one zone's live map at once; one more is refused. */
+  maxMapWatchersPerZone: 16,
+  /** A console session (a log-in with ADMIN_TOKEN in the browser) lasts this long. */
+  consoleSessionMs: 8 * 3600_000,
+  /** Console sessions kept at once; a new one beyond this ends the oldest. */
+  maxConsoleSessions: 64,
 });
 
 /** Zone restarts and shutdown (main thread). */

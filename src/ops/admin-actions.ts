@@ -14,7 +14,11 @@ import type { GrantRequest, GrantResult, SendMailRequest, SendMailResult } from 
 import type { StoreClient } from '../storage/store-client.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
 import type { PlayerChange } from '../thread-messages/zone-control.ts';
+import { OpsLimits } from '../config/limits.ts';
+import type { ServerResponse } from 'node:http';
 import { viewPlayer, type PlayerView } from './player-view.ts';
+import { mapOf, type ZoneMap } from './zone-map.ts';
+import { ZoneWatches } from './zone-watches.ts';
 
 /** A zone in GET /admin/zones; `players` and `tickP99Ms` are null while it is not running. */
 export interface ZoneSummary {
@@ -64,9 +68,23 @@ export interface AdminActions {
   zones(): Promise<ZoneSummary[]>;
   /** The zone's players; undefined when there is no such zone, a rejection while it is not running. */
   zonePlayers(zoneId: number): Promise<ZoneRoster | undefined>;
+  /** Where the zone's entities are; undefined when there is no such zone, a rejection while it is not running. */
+  zoneMap(zoneId: number): Promise<ZoneMap | undefined>;
+  /**
+   * Streams the zone's map into `response` (zone-watches.ts); undefined when there is no such
+   * zone, false when it has as many watchers as it takes.
+   */
+  watchZone(zoneId: number, response: ServerResponse): boolean | undefined;
+  /** Ends the live maps' streams. */
+  close(): void;
 }
 
 export function adminActions(config: Config, gateway: Gateway, zones: readonly ZoneHandle[], store: StoreClient): AdminActions {
+  const zoneMap = async (zoneId: number): Promise<ZoneMap | undefined> => {
+    const zone = zones.find((z) => z.id === zoneId);
+    return zone && mapOf(zone.config, await zone.sampleEntities());
+  };
+  const watches = new ZoneWatches(async (zoneId) => (await zoneMap(zoneId)) as ZoneMap, OpsLimits.mapSampleIntervalMs, OpsLimits.maxMapWatchersPerZone);
   return {
     grant: (request, audit) => gateway.withPlayer(request.playerId, (zone) => (zone ? zone.grant(request, audit) : store.grant(request, audit))),
     sendMail: (request, audit) => store.sendMail(request, audit),
@@ -108,6 +126,9 @@ export function adminActions(config: Config, gateway: Gateway, zones: readonly Z
       const { players } = await zone.status();
       return { zoneId, players: players.map((player) => ({ ...player, name: gateway.nameOf(player.playerId) })) };
     },
+    zoneMap,
+    watchZone: (zoneId, response) => (zones.some((z) => z.id === zoneId) ? watches.watch(zoneId, response) : undefined),
+    close: () => watches.close(),
   };
 }
 

@@ -3,12 +3,18 @@
  * the one list of them, documented in the README and in the OpenAPI document) and a message for
  * people; economy refusals carry the economy's `reason` word instead, and their `opId`.
  */
+import type { ServerResponse } from 'node:http';
 
 /** A handler's answer. `audited`: the store wrote its audit row together with the change. */
 export interface Answer {
   readonly status: number;
   readonly body: Readonly<Record<string, unknown>>;
   readonly audited?: boolean;
+}
+
+/** A stream's answer (a read): the route writes the response itself, or returns the answer that refuses it. */
+export interface Streamed {
+  stream(response: ServerResponse): Answer | undefined;
 }
 
 /** The `code` of the admin API's error answers. */
@@ -40,6 +46,8 @@ export const AdminErrors = {
   zoneNotFound: 'ZONE_NOT_FOUND',
   /** The zone is starting, restarting or stopped: try again shortly. */
   zoneUnavailable: 'ZONE_UNAVAILABLE',
+  /** The zone's live map has as many watchers as it takes (OpsLimits.maxMapWatchersPerZone). */
+  tooManyWatchers: 'TOO_MANY_WATCHERS',
   /** A fault of the server's own (logged with the request id). */
   internal: 'INTERNAL_ERROR',
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The admin API, on the operations port (METRICS_HOST:METRICS_PORT, loopback by default, so never
  * on a public interface unless the operator says so). Every request needs
- * `Authorization: Bearer ADMIN_TOKEN`; with no ADMIN_TOKEN set, the API is off. The routes and
+ * `Authorization: Bearer ADMIN_TOKEN`, or the cookie of a console session (console/) and, for a
+ * write, that session's CSRF token; with no ADMIN_TOKEN set, the API is off. The routes and
  * their bodies are described once, in admin-openapi.ts (served at /admin/openapi.json); the
  * handlers are in admin-players.ts, admin-economy.ts, admin-zones.ts and admin-audit-trail.ts.
  *
@@ -10,12 +11,14 @@
  * (not one refused as malformed) is recorded in the audit trail with its outcome: by the store in
  * the same transaction when the write is a database change, after it otherwise.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import type { AuditAction, AuditDraft, AuditOutcome } from '../storage/admin-store.ts';
 import { OpsLimits } from '../config/limits.ts';
-import { AdminErrors, failure, invalid, InvalidRequest, type Answer } from './admin-answers.ts';
+import { AdminErrors, failure, invalid, InvalidRequest, type Answer, type Streamed } from './admin-answers.ts';
+import type { AdminCredential } from './admin-credential.ts';
+import { CSRF_HEADER, type ConsoleSessions } from './console/console-sessions.ts';
 import type { AdminActions } from './admin-actions.ts';
 import { auditRoutes } from './admin-audit-trail.ts';
 import { economyRoutes } from './admin-economy.ts';
@@ -45,7 +48,7 @@ export interface AdminRoute {
   readonly action?: AuditAction;
   /** Whether it reads a JSON body. */
   readonly takesBody?: boolean;
-  handle(call: AdminCall, actions: AdminActions): Promise<Answer>;
+  handle(call: AdminCall, actions: AdminActions): Promise<Answer | Streamed>;
 }
 
 /** Every route of the admin API; admin-openapi.ts describes each. */
@@ -61,17 +64,21 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export class AdminApi {
-  private readonly token: Buffer;
-  /** Who the audit trail says made a request: the token's fingerprint, never the token. */
-  private readonly credential: string;
+  private readonly credential: AdminCredential;
+  private readonly sessions: ConsoleSessions;
   private readonly actions: AdminActions;
   private readonly log: Logger;
 
-  constructor(token: string, actions: AdminActions, log: Logger) {
-    this.token = Buffer.from(token);
-    this.credential = `admin-token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+  constructor(credential: AdminCredential, sessions: ConsoleSessions, actions: AdminActions, log: Logger) {
+    this.credential = credential;
+    this.sessions = sessions;
     this.actions = actions;
     this.log = log;
+  }
+
+  /** Ends the live maps' streams. */
+  close(): void {
+    this.actions.close();
   }
 
   /** Answers a request under /admin/. */
@@ -79,8 +86,9 @@ export class AdminApi {
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     response.setHeader('x-request-id', requestId);
-    if (this.token.length === 0) return reply(response, failure(404, AdminErrors.adminOff, 'the admin API is off: set ADMIN_TOKEN to turn it on'));
-    if (!this.authorised(request.headers.authorization)) {
+    if (!this.credential.enabled) return reply(response, failure(404, AdminErrors.adminOff, 'the admin API is off: set ADMIN_TOKEN to turn it on'));
+    const caller = this.callerOf(request);
+    if (caller === undefined) {
       response.setHeader('www-authenticate', 'Bearer');
       return reply(response, failure(401, AdminErrors.unauthorized, 'missing or wrong bearer token'));
     }
@@ -92,10 +100,10 @@ export class AdminApi {
       response.setHeader('allow', allowed);
       return reply(response, failure(405, AdminErrors.methodNotAllowed, `use ${allowed}`));
     }
-    void this.run(route, request, response, url, this.log.child({ requestId }), requestId);
+    void this.run(route, request, response, url, this.log.child({ requestId }), { requestId, credential: caller });
   }
 
-  private async run(route: AdminRoute, request: IncomingMessage, response: ServerResponse, url: URL, log: Logger, requestId: string): Promise<void> {
+  private async run(route: AdminRoute, request: IncomingMessage, response: ServerResponse, url: URL, log: Logger, who: { requestId: string; credential: string }): Promise<void> {
     let body: Record<string, unknown> = {};
     if (route.takesBody) {
       const read = await readJsonObject(request);
@@ -112,11 +120,11 @@ export class AdminApi {
       body,
       audit: (playerId) => {
         if (!route.action) throw new Error(`${route.method} ${route.path} is a read: it has no audit record`);
-        draft ??= { auditId: randomUUID(), at: Date.now(), credential: this.credential, requestId, action: route.action, playerId, request: JSON.stringify(body) };
+        draft ??= { auditId: randomUUID(), at: Date.now(), ...who, action: route.action, playerId, request: JSON.stringify(body) };
         return draft;
       },
     };
-    let answer: Answer;
+    let answer: Answer | Streamed;
     try {
       answer = await route.handle(call, this.actions);
     } catch (err) {
@@ -126,6 +134,7 @@ export class AdminApi {
         answer = failure(500, AdminErrors.internal, 'the request failed; see the server log');
       }
     }
+    if ('stream' in answer) return reply(response, answer.stream(response));
     reply(response, answer);
     if (route.action && !answer.audited && answer.status !== 400) await this.record(call.audit(null), answer, log);
   }
@@ -141,10 +150,16 @@ export class AdminApi {
     }
   }
 
-  private authorised(header: string | undefined): boolean {
-    // The scheme's name is case-insensitive (RFC 9110 §11.1).
-    const given = Buffer.from(/^Bearer +(.+)$/i.exec(header ?? '')?.[1] ?? '');
-    return given.length === this.token.length && timingSafeEqual(given, this.token);
+  /**
+   * Who the audit trail says makes the request (the token's fingerprint, never the token, marked
+   * `/console` when it comes from a console session); undefined when it is not authorised.
+   */
+  private callerOf(request: IncomingMessage): string | undefined {
+    if (request.headers.authorization !== undefined) return this.credential.authorises(request.headers.authorization) ? this.credential.fingerprint : undefined;
+    const session = this.sessions.find(request.headers.cookie);
+    if (!session) return undefined;
+    const reads = request.method === 'GET' || request.method === 'HEAD';
+    return reads || request.headers[CSRF_HEADER] === session.csrf ? `${this.credential.fingerprint}/console` : undefined;
   }
 }
 
@@ -179,7 +194,7 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function reply(response: ServerResponse, answer: Answer): void {
-  if (response.headersSent) return;
+function reply(response: ServerResponse, answer: Answer | undefined): void {
+  if (answer === undefined || response.headersSent) return;
   response.writeHead(answer.status, { 'content-type': 'application/json' }).end(`${JSON.stringify(answer.body)}\n`);
 }

@@ -7,6 +7,7 @@ import { EconomyRefusals } from '../protocol/reasons.ts';
 import { OpsLimits } from '../config/limits.ts';
 import { OP_ID_PATTERN } from '../economy/economy-rules.ts';
 import { AdminErrors } from './admin-answers.ts';
+import { CONSOLE_COOKIE } from './console/console-sessions.ts';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object): object => ({ content: { 'application/json': { schema } } });
@@ -29,6 +30,12 @@ const WRITE_ANSWERS = {
   '503': errorAnswer('The database or the zone could not be reached (STORAGE_UNAVAILABLE, ZONE_UNAVAILABLE): nothing is known; retry (with the same opId).'),
 };
 
+const zoneIdParameter = { name: 'zoneId', in: 'path', required: true, description: 'The zone id (a whole number).', schema: { type: 'string', pattern: '^[0-9]+$' } };
+const ZONE_READ_ANSWERS = {
+  '400': errorAnswer('A bad zone id.'),
+  '503': errorAnswer('ZONE_UNAVAILABLE: the zone is not running.'),
+  ...COMMON_ANSWERS,
+};
 const playerIdParameter = { name: 'playerId', in: 'path', required: true, description: 'The player id (a positive whole number).', schema: { type: 'string', pattern: '^[0-9]+$' } };
 const wholeNumber = { type: 'integer', minimum: 0 };
 const item = { type: 'object', required: ['itemId', 'templateId', 'count'], properties: { itemId: wholeNumber, templateId: wholeNumber, count: wholeNumber } };
@@ -47,9 +54,9 @@ export const ADMIN_OPENAPI: Readonly<Record<string, unknown>> = Object.freeze({
     title: 'Zone server admin API',
     version: '1',
     description:
-      'On the operations port (METRICS_HOST:METRICS_PORT). Every request needs `Authorization: Bearer ADMIN_TOKEN`. Each request gets an id (the caller\'s `x-request-id` when it is 1-64 characters of [A-Za-z0-9._:-]), answered in the `x-request-id` header and found in every log line of the request. Every write an authorised caller asks for, but one refused as malformed, is recorded in the audit trail.',
+      'On the operations port (METRICS_HOST:METRICS_PORT). Every request needs `Authorization: Bearer ADMIN_TOKEN` (or, from the console\'s page, its session cookie, and for a write the session\'s `x-csrf-token`). Each request gets an id (the caller\'s `x-request-id` when it is 1-64 characters of [A-Za-z0-9._:-]), answered in the `x-request-id` header and found in every log line of the request. Every write an authorised caller asks for, but one refused as malformed, is recorded in the audit trail.',
   },
-  security: [{ bearer: [] }],
+  security: [{ bearer: [] }, { consoleSession: [] }],
   paths: {
     '/admin/openapi.json': { get: { operationId: 'openapi', summary: 'This document.', responses: { '200': answer('The OpenAPI document.', { type: 'object' }), ...COMMON_ANSWERS } } },
     '/admin/players/{playerId}': {
@@ -107,15 +114,32 @@ export const ADMIN_OPENAPI: Readonly<Record<string, unknown>> = Object.freeze({
       },
     },
     '/admin/zones/{zoneId}/players': {
-      parameters: [{ name: 'zoneId', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9]+$' } }],
+      parameters: [zoneIdParameter],
       get: {
         operationId: 'listZonePlayers',
         summary: 'A zone\'s players and where they stand (world coordinates).',
+        responses: { '200': answer('The players.', ref('ZoneRoster')), ...ZONE_READ_ANSWERS },
+      },
+    },
+    '/admin/zones/{zoneId}/entities': {
+      parameters: [zoneIdParameter],
+      get: {
+        operationId: 'getZoneMap',
+        summary: 'Every entity the zone simulates (players and NPCs) and where it stands, sampled between two ticks.',
+        responses: { '200': answer('The zone\'s map.', okAnd(ref('ZoneMap'))), ...ZONE_READ_ANSWERS },
+      },
+    },
+    '/admin/zones/{zoneId}/entities/live': {
+      parameters: [zoneIdParameter],
+      get: {
+        operationId: 'watchZoneMap',
+        summary: `The zone's map as Server-Sent Events: a \`map\` event (data: a ZoneMap) up to ${1000 / OpsLimits.mapSampleIntervalMs} times a second, \`unavailable\` while the zone is not running.`,
+        description:
+          'However many watch, the zone is sampled once per interval, between two ticks, and only while someone watches; a watcher whose connection does not keep up misses samples. The console\'s live map.',
         responses: {
-          '200': answer('The players.', ref('ZoneRoster')),
-          '400': errorAnswer('A bad zone id.'),
-          '503': errorAnswer('ZONE_UNAVAILABLE: the zone is not running.'),
-          ...COMMON_ANSWERS,
+          '200': { description: 'The stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '429': errorAnswer(`TOO_MANY_WATCHERS: the zone has ${OpsLimits.maxMapWatchersPerZone} watchers already.`),
+          ...ZONE_READ_ANSWERS,
         },
       },
     },
@@ -166,7 +190,10 @@ export const ADMIN_OPENAPI: Readonly<Record<string, unknown>> = Object.freeze({
     },
   },
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+      consoleSession: { type: 'apiKey', in: 'cookie', name: CONSOLE_COOKIE, description: 'A console session (POST /console/session); a write also needs the session\'s x-csrf-token header.' },
+    },
     schemas: {
       Error: {
         type: 'object',
@@ -258,6 +285,33 @@ export const ADMIN_OPENAPI: Readonly<Record<string, unknown>> = Object.freeze({
           },
         },
       },
+      ZoneMap: {
+        type: 'object',
+        required: ['zoneId', 'tick', 'bounds', 'count', 'entities'],
+        properties: {
+          zoneId: { type: 'integer' },
+          tick: { type: 'integer', description: 'The zone\'s tick the sample was taken after.' },
+          bounds: {
+            type: 'object',
+            required: ['x', 'y', 'width', 'height'],
+            description: 'World coordinates, metres: the zone\'s south-west corner and its size.',
+            properties: { x: { type: 'number' }, y: { type: 'number' }, width: { type: 'number' }, height: { type: 'number' } },
+          },
+          count: wholeNumber,
+          entities: {
+            type: 'object',
+            description: 'One column per property, `count` rows: row i of every column is entity i. Positions in world coordinates, to 0.1 m.',
+            required: ['id', 'playerId', 'kind', 'x', 'y'],
+            properties: {
+              id: { type: 'array', items: wholeNumber, description: 'Entity ids, as the protocol names them.' },
+              playerId: { type: 'array', items: wholeNumber, description: '0 for an NPC.' },
+              kind: { type: 'array', items: { enum: ['player', 'npc'] } },
+              x: { type: 'array', items: { type: 'number' } },
+              y: { type: 'array', items: { type: 'number' } },
+            },
+          },
+        },
+      },
       GrantDone: {
         type: 'object',
         required: ['ok', 'opId', 'replayed', 'playerId', 'gold', 'items'],
@@ -284,7 +338,7 @@ export const ADMIN_OPENAPI: Readonly<Record<string, unknown>> = Object.freeze({
           seq: { type: 'integer' },
           auditId: { type: 'string' },
           at: { type: 'string', description: 'ISO 8601' },
-          credential: { type: 'string', description: 'admin-token: and a fingerprint of the token; never the token.' },
+          credential: { type: 'string', description: 'admin-token: and a fingerprint of the token, never the token; `/console` after it when the request came from a console session.' },
           requestId: { type: 'string' },
           action: { enum: ['player.change', 'player.kick', 'player.isolate', 'player.release', 'grant', 'mail', 'chat'] },
           playerId: { type: ['integer', 'null'] },

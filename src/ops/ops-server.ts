@@ -4,6 +4,7 @@
  *   GET /healthz  200 while the process is up
  *   GET /readyz   200 while the gateway accepts and every zone is ticking, else 503
  *   /admin/…      the admin API (admin-api.ts), behind ADMIN_TOKEN
+ *   /console      the operator console (console/console-pages.ts), behind ADMIN_TOKEN
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { BindError } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MetricsHub } from '../metrics/metrics-hub.ts';
 import type { AdminApi } from './admin-api.ts';
+import type { ConsolePages } from './console/console-pages.ts';
 
 export interface Readiness {
   /** Whether the server takes players now, each zone's state, and the store worker's. */
@@ -22,13 +24,17 @@ export class OpsServer {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(host: string, port: number, metrics: MetricsHub, readiness: Readiness, admin: AdminApi, log: Logger) {
+  private readonly admin: AdminApi;
+
+  constructor(host: string, port: number, metrics: MetricsHub, readiness: Readiness, admin: AdminApi, consolePages: ConsolePages, log: Logger) {
+    this.admin = admin;
     this.host = host;
     this.port = port;
     this.server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://ops');
       const path = url.pathname;
       if (path.startsWith('/admin/')) return admin.handle(request, response, url);
+      if (path === '/console' || path.startsWith('/console/')) return consolePages.handle(request, response, path);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return;
@@ -70,6 +76,7 @@ export class OpsServer {
   }
 
   close(): Promise<void> {
+    this.admin.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

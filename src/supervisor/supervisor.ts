@@ -193,6 +193,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           case 'zone-status':
             zone.settleStatus(message.requestId, message.status);
             return;
+          case 'entities-sampled':
+            zone.settleSample(message.requestId, message.sample);
+            return;
           case 'player-inspected':
             zone.settleInspection(message.requestId, message.player);
             return;

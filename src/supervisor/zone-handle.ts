@@ -4,7 +4,7 @@
  * through a record), and bumps `generation` so that anything tied to the old rings can tell.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { ChangeOutcome, LivePlayer, PlayerChange, ToZone, ZoneStatus } from '../thread-messages/zone-control.ts';
+import type { ChangeOutcome, EntitySample, LivePlayer, PlayerChange, ToZone, ZoneStatus } from '../thread-messages/zone-control.ts';
 import { ZONE_HEARTBEAT_BYTES, ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { TradeReason } from '../protocol/reasons.ts';
 import { RingBuffer } from '../ring/ring-buffer.ts';
@@ -43,6 +43,7 @@ export class ZoneHandle {
   private readonly pendingHolds = new Map<number, Waiting<{ holdId?: number; reason?: TradeReason }>>();
   private readonly pendingGrants = new Map<number, Waiting<GrantResult>>();
   private readonly pendingStatuses = new Map<number, Waiting<ZoneStatus>>();
+  private readonly pendingSamples = new Map<number, Waiting<EntitySample>>();
   private readonly pendingInspections = new Map<number, Waiting<LivePlayer | undefined>>();
   private readonly pendingChanges = new Map<number, Waiting<ChangeOutcome>>();
   private nextRequestId = 1;
@@ -116,6 +117,15 @@ export class ZoneHandle {
     settle(this.pendingStatuses, requestId, status);
   }
 
+  /** Where each of the zone's entities is, between two ticks; rejects if the zone is not running or dies first. */
+  sampleEntities(): Promise<EntitySample> {
+    return this.ask(this.pendingSamples, (requestId) => ({ type: 'sample-entities', requestId }));
+  }
+
+  settleSample(requestId: number, sample: EntitySample): void {
+    settle(this.pendingSamples, requestId, sample);
+  }
+
   /** What the zone holds of a player now; rejects if the zone is not running or dies first. */
   inspectPlayer(playerId: number): Promise<LivePlayer | undefined> {
     return this.ask(this.pendingInspections, (requestId) => ({ type: 'inspect-player', requestId, playerId }));
@@ -155,6 +165,7 @@ export class ZoneHandle {
     abandon(this.pendingInspections, gone);
     abandon(this.pendingChanges, gone);
     abandon(this.pendingStatuses, gone);
+    abandon(this.pendingSamples, gone);
     abandon(this.pendingGrants, new Error(`zone ${this.id} stopped before answering; retry with the same key`));
   }
 

@@ -77,6 +77,19 @@ export interface ZoneStatus {
   readonly players: readonly { readonly playerId: number; readonly x: number; readonly y: number }[];
 }
 
+/**
+ * Every entity a zone simulates at one tick, for an operator's live map: parallel columns, one
+ * row per entity, x and y in world coordinates (metres); playerIds is 0 for an NPC.
+ */
+export interface EntitySample {
+  readonly tick: number;
+  readonly ids: Uint32Array;
+  readonly playerIds: Float64Array;
+  readonly kinds: Uint8Array;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+}
+
 /** Why a zone dropped a session on its own: its frames did not fit, or another log-in owns the character now. */
 export type DropReason = 'zone_overloaded' | 'stale_owner';
 
@@ -92,6 +105,8 @@ export type ToZone =
   | { readonly type: 'escrow-release'; readonly holdId: number; readonly committed: boolean }
   /** The zone's players and recent tick time, for an operator (answered by zone-status). */
   | { readonly type: 'zone-status'; readonly requestId: number }
+  /** Where each of the zone's entities is now, for an operator's map (answered by entities-sampled). */
+  | { readonly type: 'sample-entities'; readonly requestId: number }
   /** What the zone holds of a player now (answered by player-inspected). */
   | { readonly type: 'inspect-player'; readonly requestId: number; readonly playerId: number }
   /** An operator's change to a player, applied in the zone's next tick (answered by player-changed). */
@@ -115,6 +130,7 @@ export type FromZone =
   /** The escrow is held (holdId), or refused with the reason (nothing held). */
   | { readonly type: 'escrow-held'; readonly requestId: number; readonly holdId?: number; readonly reason?: TradeReason }
   | { readonly type: 'zone-status'; readonly requestId: number; readonly status: ZoneStatus }
+  | { readonly type: 'entities-sampled'; readonly requestId: number; readonly sample: EntitySample }
   /** undefined: the zone holds no such player (it left, or never was here). */
   | { readonly type: 'player-inspected'; readonly requestId: number; readonly player: LivePlayer | undefined }
   | { readonly type: 'player-changed'; readonly requestId: number; readonly outcome: ChangeOutcome }

@@ -20,6 +20,7 @@ import { BorderBoard } from '../thread-messages/border-board.ts';
 import { BorderSight } from './borders/border-sight.ts';
 import { ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import { ZoneJournal } from '../journal/zone-journal.ts';
+import { sampleBuffers, sampleEntities } from './entity-sample.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -166,6 +167,12 @@ port.on('message', (message: ToZone) => {
     case 'zone-status':
       post({ type: 'zone-status', requestId: message.requestId, status: { tickP99Ms: metrics.recentTickP99Seconds() * 1000, players: zone.roster() } });
       return;
+    case 'sample-entities': {
+      // Between ticks, never inside one: the zone's tick is not made longer by a map watching it.
+      const sample = sampleEntities(zone.world, data.zone, zone.tickNumber);
+      port.postMessage({ type: 'entities-sampled', requestId: message.requestId, sample } satisfies FromZone, sampleBuffers(sample));
+      return;
+    }
     case 'inspect-player':
       post({ type: 'player-inspected', requestId: message.requestId, player: zone.inspect(message.playerId) });
       return;
