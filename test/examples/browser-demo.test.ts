@@ -5,20 +5,20 @@
  * is told, and chat. A screenshot of each page is kept in test-results/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, it, type TestContext } from 'node:test';
+import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { issueToken } from '../../src/auth/token.ts';
 import { ZoneClient } from '../../src/client/zone-client.ts';
 import { builtSdk, servePage } from '../../examples/browser/serve.ts';
 import { runCommand } from '../helpers/run-command.ts';
+import { needChromium } from '../helpers/chromium.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until, WAIT_TIMEOUT_MS } from '../helpers/wait.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 let server: TestServer;
@@ -41,14 +41,6 @@ after(async () => {
   rmSync(sdkDir, { recursive: true, force: true });
 });
 
-function needChromium(t: TestContext): string | undefined {
-  if (CHROMIUM) return CHROMIUM;
-  const message = 'chromium is not installed (Debian package chromium; .ci/run installs it): the browser demo did not run';
-  if (process.env.CI === 'true') assert.fail(`${message}, and CI=true requires it`);
-  process.stderr.write(`\n*** SKIPPED: ${message} ***\n`);
-  t.skip(message);
-  return undefined;
-}
 
 interface PageView {
   self: { playerId: number; x: number; y: number } | undefined;
@@ -80,7 +72,7 @@ async function pageUntil(tab: Page, condition: (view: PageView) => boolean, what
 const near = (a: number, b: number): boolean => Math.abs(a - b) < 0.011;
 
 it('two pages log in, walk by keyboard and by click, and see each other where the server says', { timeout: 90_000 }, async (t) => {
-  const executablePath = needChromium(t);
+  const executablePath = needChromium(t, 'the browser demo');
   if (!executablePath) return;
   browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   const gameUrl = encodeURIComponent(server.url);
