@@ -44,6 +44,7 @@ import { PER_ROW_UPDATE, perRowValues } from './flush/per-row-update.ts';
 import { runActiveZone, type ActiveRun, type WriteMode } from './flush/statements.ts';
 import { mysqlServers, sqliteSettings, type MysqlServer } from './lib/databases.ts';
 import { printReport, type Cell, type Row } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -268,11 +269,6 @@ async function measure(target: Target): Promise<Row[]> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** One active-zone run on a fresh database of `target`'s server. */
 async function activeRun(target: Target, mode: WriteMode): Promise<ActiveRun> {

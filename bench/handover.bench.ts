@@ -29,6 +29,7 @@ import { ZoneClient } from '../src/client/zone-client.ts';
 import { buckets, quantileBound, total, type Sample } from './e2e/metrics.ts';
 import { startServerProcess, type ServerProcess } from './e2e/server.ts';
 import { printReport, type Row } from './lib/report.ts';
+import { median, quantile } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -118,9 +119,6 @@ interface RunResult {
   readonly corrections: number;
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 async function run(sight: boolean): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'zone-bench-handover-'));
@@ -212,10 +210,6 @@ for (let rep = 0; rep < REPS; rep++) {
   }
 }
 const tickMs = 1000 / TICK_HZ;
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length % 2 === 1 ? (sorted[(sorted.length - 1) / 2] as number) : ((sorted[sorted.length / 2 - 1] as number) + (sorted[sorted.length / 2] as number)) / 2;
-};
 const rows: Row[] = pairs.flatMap(({ on, off }, rep) =>
   [on, off].map((result) => ({
     rep: rep + 1,

@@ -23,6 +23,7 @@ import { issueToken } from '../src/auth/token.ts';
 import { ClientMessage, PROTOCOL_VERSION, ServerMessage } from '../src/protocol/messages.ts';
 import { startServerProcess } from './e2e/server.ts';
 import { printReport } from './lib/report.ts';
+import { quantile } from './lib/stats.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,9 +106,6 @@ async function inBatches<T>(items: readonly T[], work: (item: T, index: number) 
   for (let from = 0; from < items.length; from += CONCURRENCY) await Promise.all(items.slice(from, from + CONCURRENCY).map((item, i) => work(item, from + i)));
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-resume-'));
 const server = await startServerProcess({ DATA_DIR: dataDir, TOKEN_SECRET: SECRET, MAX_SESSIONS_PER_IP: '0', MAX_PENDING_LOGINS: '10000' });

@@ -45,6 +45,7 @@ import { printReport, type Cell, type Row } from './lib/report.ts';
 import { startStoreWorker } from './trades/store-worker.ts';
 import type { MetricsSnapshot } from '../src/metrics/metrics-hub.ts';
 import type { GroupCommitSettings } from '../src/thread-messages/store-control.ts';
+import { median } from './lib/stats.ts';
 
 function numberArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -254,11 +255,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function sample(snapshot: MetricsSnapshot | undefined, name: string): number {
   let total = 0;

@@ -12,6 +12,8 @@ import { parseExposition, type Sample } from './metrics.ts';
 
 export interface ServerProcess {
   readonly url: string;
+  /** The operations port: metrics, the admin API, the console. */
+  readonly opsUrl: string;
   scrape(): Promise<Sample[]>;
   /** SIGTERM, and the exit code. */
   stop(): Promise<number | null>;
@@ -42,11 +44,12 @@ export async function startServerProcess(env: Record<string, string>, profileDir
     });
     void exited.then((code) => reject(new Error(`the server exited with code ${code} before it was ready`)));
   });
-  const metricsUrl = `http://127.0.0.1:${ports.metricsPort}/metrics`;
+  const opsUrl = `http://127.0.0.1:${ports.metricsPort}`;
   return {
     url: `ws://127.0.0.1:${ports.port}`,
+    opsUrl,
     async scrape() {
-      return parseExposition(await (await fetch(metricsUrl)).text());
+      return parseExposition(await (await fetch(`${opsUrl}/metrics`)).text());
     },
     async stop() {
       child.kill('SIGTERM');

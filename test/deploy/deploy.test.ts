@@ -66,6 +66,10 @@ const DASHBOARD_MUST_SHOW = [
   'zone_dirty_players',
   'store_stale_epoch_rejects_total',
   'store_db_errors_total',
+  'store_economy_ops_total',
+  'store_group_commit_size_bucket',
+  'store_group_commit_duration_seconds_bucket',
+  'store_deadlock_retries_total',
   'nodejs_eventloop_lag_p99_seconds',
 ];
 
