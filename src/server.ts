@@ -18,8 +18,8 @@ import { adminActions } from './ops/admin-actions.ts';
 import { OpsServer } from './ops/ops-server.ts';
 import { OpsLimits } from './config/limits.ts';
 import { AdminCredential } from './ops/admin-credential.ts';
-import { ConsolePages } from './ops/console/console-pages.ts';
-import { ConsoleSessions } from './ops/console/console-sessions.ts';
+import { ConsolePages } from './ops/console-pages.ts';
+import { ConsoleSessions } from './ops/console-sessions.ts';
 import { StoreWorkerHandle } from './supervisor/store-worker-handle.ts';
 import { Supervisor } from './supervisor/supervisor.ts';
 

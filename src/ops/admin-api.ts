@@ -18,7 +18,7 @@ import type { AuditAction, AuditDraft, AuditOutcome } from '../storage/admin-sto
 import { OpsLimits } from '../config/limits.ts';
 import { AdminErrors, failure, invalid, InvalidRequest, type Answer, type Streamed } from './admin-answers.ts';
 import type { AdminCredential } from './admin-credential.ts';
-import { CSRF_HEADER, type ConsoleSessions } from './console/console-sessions.ts';
+import { CSRF_HEADER, type ConsoleSessions } from './console-sessions.ts';
 import type { AdminActions } from './admin-actions.ts';
 import { auditRoutes } from './admin-audit-trail.ts';
 import { economyRoutes } from './admin-economy.ts';

@@ -7,7 +7,7 @@ import { EconomyRefusals } from '../protocol/reasons.ts';
 import { OpsLimits } from '../config/limits.ts';
 import { OP_ID_PATTERN } from '../economy/economy-rules.ts';
 import { AdminErrors } from './admin-answers.ts';
-import { CONSOLE_COOKIE } from './console/console-sessions.ts';
+import { CONSOLE_COOKIE } from './console-sessions.ts';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object): object => ({ content: { 'application/json': { schema } } });

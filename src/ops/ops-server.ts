@@ -4,7 +4,7 @@
  *   GET /healthz  200 while the process is up
  *   GET /readyz   200 while the gateway accepts and every zone is ticking, else 503
  *   /admin/…      the admin API (admin-api.ts), behind ADMIN_TOKEN
- *   /console      the operator console (console/console-pages.ts), behind ADMIN_TOKEN
+ *   /console      the operator console (console-pages.ts, its page in console/), behind ADMIN_TOKEN
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,7 @@ import { BindError } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MetricsHub } from '../metrics/metrics-hub.ts';
 import type { AdminApi } from './admin-api.ts';
-import type { ConsolePages } from './console/console-pages.ts';
+import type { ConsolePages } from './console-pages.ts';
 
 export interface Readiness {
   /** Whether the server takes players now, each zone's state, and the store worker's. */

@@ -9,11 +9,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../log/logger.ts';
-import type { AdminCredential } from '../admin-credential.ts';
+import type { Logger } from '../log/logger.ts';
+import type { AdminCredential } from './admin-credential.ts';
 import { ConsoleSessions, CSRF_HEADER } from './console-sessions.ts';
 
-const file = (name: string): string => readFileSync(new URL(name, import.meta.url), 'utf8');
+/** The page's files, in console/ next to this one. */
+const file = (name: string): string => readFileSync(new URL(`console/${name}`, import.meta.url), 'utf8');
 
 /** The largest log-in form read: a token and its field name. */
 const MAX_FORM_BYTES = 4096;
