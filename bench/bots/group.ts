@@ -219,7 +219,7 @@ export class BotGroup implements BotSink {
 
   update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void {
     const zoneId = client.self?.zoneId;
-    if (zoneId !== undefined) this.moveTimer.frame(client, zoneId, update, client.entities, receivedAt);
+    if (zoneId !== undefined) this.moveTimer.frame(client, zoneId, update, client, receivedAt);
   }
 
   rtt(ms: number, sentAt: number): void {

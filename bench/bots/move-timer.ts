@@ -11,7 +11,6 @@
  * The window is one of send times: a move sent inside it is timed whenever its frame arrives,
  * so the moves in flight as it closes are still timed (`pending` tells how many are missing).
  */
-import type { KnownEntity } from '../../src/client/known-world.ts';
 import { MoveField, type EntitySpawn, type WorldUpdate } from '../../src/protocol/messages.ts';
 import { Histogram } from './histogram.ts';
 import { SendLog } from './send-log.ts';
@@ -35,10 +34,26 @@ export interface SeenCounts {
   foreign: number;
 }
 
-/** One viewer: per mover it sees, the number of the last move it was shown. */
+/**
+ * One viewer: what it knows and, by each mover's index in the send log, 1 + the number of the
+ * last move of it the viewer was shown: 0 when it was shown none (it saw the mover appear before
+ * its first move), -1 when that is unknown (since a despawn, or a spawn where no kept move
+ * went). A flat array rather than a map: a viewer looks up dozens of movers a frame, and
+ * thousands of viewers' maps would each be a cache miss.
+ */
 interface Viewer {
-  readonly shownUpTo: Map<number, number>;
+  readonly positions: KnownPositions;
+  shownUpTo: Int32Array;
 }
+
+/** Where a viewer's known entities are, whole centimetres; NaN for an entity it does not know (the SDK's ZoneClient is one). */
+export interface KnownPositions {
+  entityXCm(entityId: number): number;
+  entityYCm(entityId: number): number;
+}
+
+/** shownUpTo's mark for "which moves were shown is unknown". */
+const UNKNOWN = -1;
 
 export class MoveTimer {
   /** Move-to-seen, µs. */
@@ -58,25 +73,32 @@ export class MoveTimer {
   }
 
   /**
-   * A frame `viewer` (in zone `zoneId`) received at `receivedAt` and has applied: `entities` is
-   * what it knows now. Every frame must come here, inside the window or not, so that each
+   * A frame `viewer` (in zone `zoneId`) received at `receivedAt` and has applied: `positions`
+   * says where the entities it knows are now. Every frame must come here, inside the window or not, so that each
    * viewer's record of what it was shown stays current.
    */
-  frame(viewer: object, zoneId: number, update: WorldUpdate, entities: ReadonlyMap<number, KnownEntity>, receivedAt: number): void {
+  frame(viewer: object, zoneId: number, update: WorldUpdate, positions: KnownPositions, receivedAt: number): void {
     let state = this.viewers.get(viewer);
-    if (!state) this.viewers.set(viewer, (state = { shownUpTo: new Map() }));
-    const { shownUpTo } = state;
+    if (!state) this.viewers.set(viewer, (state = { positions, shownUpTo: new Int32Array(64) }));
     const movers = this.log.movers;
-    for (const id of update.despawns) shownUpTo.delete(id);
+    if (state.shownUpTo.length < this.log.byIndex.length) {
+      const grown = new Int32Array(Math.max(this.log.byIndex.length, 2 * state.shownUpTo.length));
+      grown.set(state.shownUpTo);
+      state.shownUpTo = grown;
+    }
+    const { shownUpTo } = state;
+    for (const id of update.despawns) {
+      const moves = movers.get(id);
+      if (moves) shownUpTo[moves.index] = UNKNOWN;
+    }
     for (const spawn of update.spawns as EntitySpawn[]) {
       // A spawn is not a move: the moves it shows were made out of this viewer's sight, and only
-      // later ones are timed.
+      // later ones are timed. A spawn where none of its kept moves went (its log-in position, or
+      // one the server put it back to) leaves unknown which moves it shows: the next move shown
+      // is timed alone.
       const moves = movers.get(spawn.entityId);
       const shown = moves ? moves.find(spawn.xCm, spawn.yCm) : -1;
-      if (!moves || shown >= 0) shownUpTo.set(spawn.entityId, shown);
-      // A spawn where none of its kept moves went (its log-in position, or one the server put it
-      // back to) leaves unknown which moves it shows: the next move shown is timed alone.
-      else shownUpTo.delete(spawn.entityId);
+      if (moves) shownUpTo[moves.index] = shown >= 0 ? shown + 1 : UNKNOWN;
     }
     const { from, to } = this.window;
     const counted = receivedAt >= from && receivedAt <= to;
@@ -85,21 +107,22 @@ export class MoveTimer {
       // Only position changes: the position is what identifies the move that was sent.
       if (!((masks[i] ?? 0) & MoveField.MOVE_FIELD_POSITION)) continue;
       const id = ids[i] as number;
-      const entity = entities.get(id);
-      if (!entity) continue;
       const moves = movers.get(id);
+      const xCm = positions.entityXCm(id);
+      if (Number.isNaN(xCm)) continue;
       if (!moves) {
         if (counted) this.counts.foreign++;
         continue;
       }
-      const last = shownUpTo.get(id);
-      const shown = moves.find(entity.xCm, entity.yCm);
-      if (shown < 0 || (last !== undefined && shown <= last)) {
+      const known = shownUpTo[moves.index] as number;
+      const shown = moves.find(xCm, positions.entityYCm(id));
+      if (shown < 0 || (known !== UNKNOWN && shown < known)) {
         if (counted) this.counts.unmatched++;
         continue;
       }
-      shownUpTo.set(id, shown);
-      const after = last === undefined ? shown : last + 1;
+      shownUpTo[moves.index] = shown + 1;
+      // The moves after the last one shown, up to this one (this one alone when that is unknown).
+      const after = known === UNKNOWN ? shown : known;
       const first = Math.max(after, moves.oldest);
       // Moves no longer kept have lost their send times.
       if (counted) this.counts.unmatched += first - after;
@@ -126,15 +149,15 @@ export class MoveTimer {
   pending(): number {
     const { from, to } = this.window;
     let missing = 0;
-    const movers = this.log.movers;
-    for (const { shownUpTo } of this.viewers.values()) {
-      for (const [id, last] of shownUpTo) {
-        const moves = movers.get(id);
-        if (!moves) continue;
-        for (let n = Math.max(last + 1, moves.oldest); n < moves.count && moves.sentAt(n) <= to; n++) if (moves.sentAt(n) >= from) missing++;
+    const movers = this.log.byIndex;
+    for (const { positions, shownUpTo } of this.viewers.values()) {
+      for (let index = 0; index < movers.length && index < shownUpTo.length; index++) {
+        const moves = movers[index];
+        const known = shownUpTo[index] as number;
+        if (!moves || known === UNKNOWN || Number.isNaN(positions.entityXCm(moves.entityId))) continue;
+        for (let n = Math.max(known, moves.oldest); n < moves.count && moves.sentAt(n) <= to; n++) if (moves.sentAt(n) >= from) missing++;
       }
     }
     return missing;
   }
 }
-

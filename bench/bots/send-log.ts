@@ -23,6 +23,9 @@ export function wireCentimetres(metres: number): number {
  * kept, in a ring. Send times grow with the number.
  */
 export class MoveHistory {
+  /** A small number of its own among the log's movers, from 0: where viewers keep what they were shown of it. */
+  readonly index: number;
+  readonly entityId: number;
   /** The zone the entity was in when it sent its latest move. */
   zoneId = 0;
   private readonly xCm = new Int32Array(KEPT_PER_ENTITY);
@@ -30,6 +33,11 @@ export class MoveHistory {
   private readonly sentAts = new Float64Array(KEPT_PER_ENTITY);
   /** Moves recorded so far: the next move's number. */
   count = 0;
+
+  constructor(index: number, entityId: number) {
+    this.index = index;
+    this.entityId = entityId;
+  }
 
   /** The number of the oldest move still kept. */
   get oldest(): number {
@@ -65,17 +73,26 @@ export class MoveHistory {
 export class SendLog {
   /** The moves of the entities that are bots of this process (and have moved), by entity id. */
   readonly movers = new Map<number, MoveHistory>();
+  /** The same, by index; a mover forgotten leaves its index empty. */
+  readonly byIndex: (MoveHistory | undefined)[] = [];
 
   /** Records that entity `entityId`, in zone `zoneId`, sent a move to (x, y) metres at `sentAt` (performance.now()). */
   record(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void {
     let moves = this.movers.get(entityId);
-    if (!moves) this.movers.set(entityId, (moves = new MoveHistory()));
+    if (!moves) {
+      moves = new MoveHistory(this.byIndex.length, entityId);
+      this.movers.set(entityId, moves);
+      this.byIndex.push(moves);
+    }
     moves.zoneId = zoneId;
     moves.record(x, y, sentAt);
   }
 
   /** Forgets an entity, so that a bot that left and a new one given the same id are not confused. */
   forget(entityId: number): void {
+    const moves = this.movers.get(entityId);
+    if (!moves) return;
     this.movers.delete(entityId);
+    this.byIndex[moves.index] = undefined;
   }
 }

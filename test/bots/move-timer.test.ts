@@ -23,7 +23,7 @@ class Viewer {
     // Through the codec, so that the timer gets what the SDK gets.
     const update = ServerMessage.decode(encodeServerMessage({ update: init })).update as WorldUpdate;
     this.world.apply(update);
-    this.timer.frame(this, ZONE, update, this.world.entities, at);
+    this.timer.frame(this, ZONE, update, this.world, at);
   }
 
   spawn(entityId: number, xCm: number, yCm: number, at: number): void {
