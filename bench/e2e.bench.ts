@@ -10,7 +10,11 @@
  * goes on by 1,000 bots up to `--max-bots`.
  *
  *   npm run bench:e2e [-- --json] [-- --steps 250,500,1000,2000] [-- --step-seconds 20]
- *                     [-- --max-bots 4000] [-- --rate 20] [-- --processes K] [-- --profile]
+ *                     [-- --max-bots 4000] [-- --rate 20] [-- --processes K] [-- --profile] [-- --no-bare]
+ *
+ * After each step the same bots run once more against a bare baseline (e2e/bare-server.ts: the
+ * same socket work, no game), and the server's CPU per message is reported against it;
+ * `--no-bare` leaves that out.
  *
  * `--profile`: after the steps, the server is restarted on the same database with --cpu-prof and
  * the largest step runs once more, its bots starting where they left off (in their clusters), so
@@ -31,11 +35,12 @@ import { progressLine } from './bots/report.ts';
 import { machineCpu, type MachineCpu } from './e2e/machine-cpu.ts';
 import { buckets, quantileBound, total, type Sample } from './e2e/metrics.ts';
 import { summarizeProfiles } from './e2e/profile.ts';
-import { startServerProcess, type ServerProcess } from './e2e/server.ts';
+import { startBareServer, startServerProcess, type ServerProcess } from './e2e/server.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { parseZones } from '../src/config/world.ts';
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     steps: { type: 'string', default: '250,500,1000,2000' },
     'step-seconds': { type: 'string', default: '20' },
@@ -43,6 +48,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '20' },
     processes: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
   },
 });
@@ -51,6 +57,8 @@ const GOAL_P99_MS = 100;
 /** A step whose bots sent less than this share of their moves did not really run at the rate. */
 const MIN_SENT_SHARE = 0.95;
 const SECRET = 'e2e-bench-secret-0123456789';
+/** The server's default tick rate, which the bare baseline ticks at too. */
+const TICK_HZ = 20;
 
 const config = {
   steps: args.steps.split(',').map(Number),
@@ -92,13 +100,44 @@ async function stopTarget({ server }: Target): Promise<void> {
   if (code !== 0) process.stderr.write(`bench:e2e: the server exited with code ${code}\n`);
 }
 
-async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 'profiled'): Promise<StepFigures> {
-  const options = parseBotArgs([
-    ...['--url', server.url, '--count', String(bots), '--zones', String(config.zones), '--rate', String(config.rate)],
+/** The bots of a step, against the server at `url`. */
+function fleetOptions(url: string, bots: number): ReturnType<typeof parseBotArgs> {
+  return parseBotArgs([
+    ...['--url', url, '--count', String(bots), '--zones', String(config.zones), '--rate', String(config.rate)],
     // The ramp is left at its default, 40 log-ins a second (bench/bots/options.ts explains why).
     ...['--duration', String(config.stepSeconds), '--processes', String(config.processes)],
     ...['--secret', SECRET, '--max-errors', String(Number.MAX_SAFE_INTEGER)],
   ]);
+}
+
+/** The same bots against the bare baseline (e2e/bare-server.ts), sent frames of `frameBytes`: its CPU per message. */
+async function runBareStep(bots: number, frameBytes: number): Promise<{ bareCores: number; bareUsPerMessage: number }> {
+  const bare = await startBareServer(frameBytes, TICK_HZ);
+  try {
+    let before = { cpuSeconds: 0, received: 0, sent: 0 };
+    let after = before;
+    let windowMs = 0;
+    await runFleet(fleetOptions(bare.url, bots), {
+      onProgress: (p) => process.stderr.write(`[${bots} bots, bare] ${progressLine(p)}\n`),
+      onWindowOpen: async () => {
+        before = await bare.stats();
+        windowMs = performance.now();
+      },
+      onWindowClose: async () => {
+        windowMs = performance.now() - windowMs;
+        after = await bare.stats();
+      },
+    });
+    const cpu = after.cpuSeconds - before.cpuSeconds;
+    const messages = after.received - before.received + (after.sent - before.sent);
+    return { bareCores: cpu / (windowMs / 1000), bareUsPerMessage: (cpu * 1e6) / Math.max(1, messages) };
+  } finally {
+    await bare.stop();
+  }
+}
+
+async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 'profiled'): Promise<StepFigures> {
+  const options = fleetOptions(server.url, bots);
   let before: Sample[] = [];
   let after: Sample[] = [];
   let machineBefore: MachineCpu | undefined;
@@ -123,6 +162,12 @@ async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 
   const sessions = total(after, 'gateway_sessions');
   const rss = total(after, 'process_resident_memory_bytes');
   const movesTarget = result.loggedIn * config.rate;
+  // Per message: a move or other request read, or a frame sent (the server); a move sent or a frame read (the bots).
+  const serverMessages = delta('gateway_frames_received_total') + delta('gateway_frames_sent_total');
+  const serverUsPerMessage = (delta('process_cpu_seconds_total') * 1e6) / Math.max(1, serverMessages);
+  const botUsPerMessage = (result.cpuSeconds * 1e6) / Math.max(1, result.movesSent + result.framesIn);
+  const frameBytes = delta('gateway_bytes_sent_total') / Math.max(1, delta('gateway_frames_sent_total'));
+  const bare = run === 'step' && args.bare ? await runBareStep(bots, frameBytes) : undefined;
   const movesPerSec = result.movesSent / result.windowSeconds;
   const p99 = result.moveToSeenMs.p99;
   const { seen } = result;
@@ -150,6 +195,12 @@ async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 
       tickP99Ms: tickP99 === null ? null : tickP99 * 1000,
       serverCores: delta('process_cpu_seconds_total') / seconds,
       botCores: result.cpuSeconds / result.windowSeconds,
+      serverUsPerMessage,
+      botsPerServer: botUsPerMessage / serverUsPerMessage,
+      frameBytes: Math.round(frameBytes),
+      bareCores: bare ? bare.bareCores : null,
+      bareUsPerMessage: bare ? bare.bareUsPerMessage : null,
+      serverPerBare: bare ? serverUsPerMessage / bare.bareUsPerMessage : null,
       machineCores: machineBefore && machineAfter ? (machineAfter.busy - machineBefore.busy) / seconds : null,
       softirqCores: machineBefore && machineAfter ? (machineAfter.softirq - machineBefore.softirq) / seconds : null,
       serverRssMiB: rss / 2 ** 20,
@@ -194,6 +245,8 @@ const notes = [
   `superseded: samples of moves a tick took together with a later one, timed to the frame that showed the later one; late: samples still missing ${GRACE_MS / 1000} s after the window;`,
   'unmatched: moves seen that matched no send of their bot; other process: moves seen of bots in another bot process, not timed. tick p99 ≤: upper bound of the histogram bucket.',
   'server cores: process_cpu_seconds_total over the window (gateway thread and zone workers); bot cores: the bots\' process CPU;',
+  'per msg: CPU over the window ÷ messages: for the server, frames read and sent (gateway_frames_received_total, gateway_frames_sent_total); for the bots, moves sent and frames read;',
+  'bare: the same bots against bench/e2e/bare-server.ts (the same socket work, no game: it reads every message and sends each client a frame of the real step\'s mean size every tick), right after the step.',
   'machine cores: the whole machine busy (/proc/stat), kernel and other work included; softirq cores: its share in softirq (loopback TCP); RSS/player: (RSS − idle RSS) / sessions.',
   ...figures.filter((f) => Object.keys(f.errors).length > 0).map((f) => `errors, ${f.row.run} at ${f.row.bots} bots: ${JSON.stringify(f.errors)}`),
 ];
@@ -236,6 +289,12 @@ printReport({
     { key: 'tickP99Ms', title: 'tick p99 ≤ ms' },
     { key: 'serverCores', title: 'server cores', digits: 2 },
     { key: 'botCores', title: 'bot cores', digits: 2 },
+    { key: 'serverUsPerMessage', title: 'server µs/msg', digits: 1 },
+    { key: 'botsPerServer', title: 'bots ÷ server per msg', digits: 2 },
+    { key: 'frameBytes', title: 'bytes/frame' },
+    { key: 'bareCores', title: 'bare cores', digits: 2 },
+    { key: 'bareUsPerMessage', title: 'bare µs/msg', digits: 1 },
+    { key: 'serverPerBare', title: 'server ÷ bare per msg', digits: 2 },
     { key: 'machineCores', title: 'machine cores', digits: 2 },
     { key: 'softirqCores', title: 'softirq cores', digits: 2 },
     { key: 'serverRssMiB', title: 'server RSS MiB', digits: 0 },

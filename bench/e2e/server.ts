@@ -57,3 +57,39 @@ export async function startServerProcess(env: Record<string, string>, profileDir
     },
   };
 }
+
+/** The bare baseline (bare-server.ts) as a child process. */
+export interface BareServerProcess {
+  readonly url: string;
+  /** Its CPU seconds so far (every thread), and the messages it received and sent. */
+  stats(): Promise<{ cpuSeconds: number; received: number; sent: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startBareServer(frameBytes: number, tickHz: number): Promise<BareServerProcess> {
+  const child = spawn(process.execPath, [...MAIN_THREAD_NODE_FLAGS, new URL('bare-server.ts', import.meta.url).pathname], {
+    env: { ...process.env, PORT: '0', FRAME_BYTES: String(Math.round(frameBytes)), TICK_HZ: String(tickHz) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const exited = once(child, 'exit');
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === 'bare server ready') resolve(entry.port as number);
+    });
+    void exited.then(([code]) => reject(new Error(`the bare server exited with code ${code} before it was ready`)));
+  });
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    stats() {
+      return new Promise((resolve) => {
+        child.once('message', (message: { cpuSeconds: number; received: number; sent: number }) => resolve(message));
+        child.send({ type: 'stats' });
+      });
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
