@@ -4,6 +4,7 @@
  * Per-job counts live in plain numbers on the Zone and are folded in when scraped, so the tick
  * pays nothing per job for metrics.
  */
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { foldedCounter } from '../metrics/folded-counter.ts';
 import { FoldedHistogram } from '../metrics/folded-histogram.ts';
@@ -71,6 +72,24 @@ export class ZoneMetrics {
       registers: [registry],
       collect() {
         this.set(zone.world.entities.size);
+      },
+    });
+    // The main thread's heap is in nodejs_heap_size_*; each worker has a heap of its own.
+    new Gauge({
+      name: 'zone_heap_used_bytes',
+      help: 'V8 heap in use by the zone worker (its own isolate), bytes.',
+      labelNames: ['space'],
+      registers: [registry],
+      collect() {
+        for (const space of getHeapSpaceStatistics()) this.set({ space: space.space_name }, space.space_used_size);
+      },
+    });
+    new Gauge({
+      name: 'zone_heap_committed_bytes',
+      help: 'V8 heap the zone worker holds from the system, bytes (what it adds to the process RSS).',
+      registers: [registry],
+      collect() {
+        this.set(getHeapStatistics().total_physical_size);
       },
     });
     const counters: ZoneCounters = zone.counters;
