@@ -4,8 +4,8 @@
  */
 import { WebSocket as WsWebSocket } from 'ws';
 import { issueToken } from '../../src/auth/token.ts';
-import { LoginRefusedError, ZoneClient, type CloseInfo } from '../../src/client/zone-client.ts';
-import { ChatChannel, ErrorCode, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { LoginRefusedError, ZoneClient, type CloseInfo, type WorldFrame } from '../../src/client/zone-client.ts';
+import { ChatChannel, ErrorCode } from '../../src/protocol/messages.ts';
 import type { Metronome } from './metronome.ts';
 import type { BotOptions } from './options.ts';
 import { Route } from './route.ts';
@@ -16,7 +16,7 @@ export interface BotSink {
   error(kind: string): void;
   moveSent(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void;
   /** A WorldUpdate arrived and was applied to `client.entities`, at `receivedAt`. */
-  update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void;
+  update(client: ZoneClient, update: WorldFrame, receivedAt: number): void;
   /** A ping sent at `sentAt` was answered after `ms`. */
   rtt(ms: number, sentAt: number): void;
   /** A logged-in bot's connection closed without the bot asking for it. */

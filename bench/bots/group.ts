@@ -8,8 +8,7 @@
  * go on for up to GRACE_MS so that the answers to what was sent inside it still arrive.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ZoneClient } from '../../src/client/zone-client.ts';
-import type { WorldUpdate } from '../../src/protocol/messages.ts';
+import type { WorldFrame, ZoneClient } from '../../src/client/zone-client.ts';
 import { Bot, type BotSink } from './bot.ts';
 import { Histogram, type HistogramData } from './histogram.ts';
 import { Metronome } from './metronome.ts';
@@ -217,7 +216,7 @@ export class BotGroup implements BotSink {
     this.moveTimer.log.record(zoneId, entityId, x, y, sentAt);
   }
 
-  update(client: ZoneClient, update: WorldUpdate, receivedAt: number): void {
+  update(client: ZoneClient, update: WorldFrame, receivedAt: number): void {
     const zoneId = client.self?.zoneId;
     if (zoneId !== undefined) this.moveTimer.frame(client, zoneId, update, client, receivedAt);
   }

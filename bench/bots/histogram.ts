@@ -28,9 +28,11 @@ export interface Percentiles {
 
 function bucketOf(value: number): number {
   if (value < EXACT_BELOW) return value;
-  // value >> shift lies in [128, 256): its top eight bits pick the bucket.
-  const shift = Math.floor(Math.log2(value)) - 7;
-  const top = Math.floor(value / 2 ** shift);
+  // value >> shift lies in [128, 256): its top eight bits pick the bucket. Below 2^32 (all but
+  // absurd values) bit arithmetic finds them: bots record over a million values a second.
+  const small = value < 2 ** 32;
+  const shift = (small ? 31 - Math.clz32(value) : Math.floor(Math.log2(value))) - 7;
+  const top = small ? value >>> shift : Math.floor(value / 2 ** shift);
   return SUB_BUCKETS * (shift + 1) + (top - SUB_BUCKETS);
 }
 

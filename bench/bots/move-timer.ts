@@ -11,7 +11,8 @@
  * The window is one of send times: a move sent inside it is timed whenever its frame arrives,
  * so the moves in flight as it closes are still timed (`pending` tells how many are missing).
  */
-import { MoveField, type EntitySpawn, type WorldUpdate } from '../../src/protocol/messages.ts';
+import type { WorldFrame } from '../../src/client/world-frame-reader.ts';
+import { MoveField } from '../../src/protocol/messages.ts';
 import { Histogram } from './histogram.ts';
 import { SendLog } from './send-log.ts';
 
@@ -77,10 +78,10 @@ export class MoveTimer {
    * says where the entities it knows are now. Every frame must come here, inside the window or not, so that each
    * viewer's record of what it was shown stays current.
    */
-  frame(viewer: object, zoneId: number, update: WorldUpdate, positions: KnownPositions, receivedAt: number): void {
+  frame(viewer: object, zoneId: number, update: WorldFrame, positions: KnownPositions, receivedAt: number): void {
     let state = this.viewers.get(viewer);
     if (!state) this.viewers.set(viewer, (state = { positions, shownUpTo: new Int32Array(64) }));
-    const movers = this.log.movers;
+    const log = this.log;
     if (state.shownUpTo.length < this.log.byIndex.length) {
       const grown = new Int32Array(Math.max(this.log.byIndex.length, 2 * state.shownUpTo.length));
       grown.set(state.shownUpTo);
@@ -88,15 +89,15 @@ export class MoveTimer {
     }
     const { shownUpTo } = state;
     for (const id of update.despawns) {
-      const moves = movers.get(id);
+      const moves = log.mover(id);
       if (moves) shownUpTo[moves.index] = UNKNOWN;
     }
-    for (const spawn of update.spawns as EntitySpawn[]) {
+    for (const spawn of update.spawns) {
       // A spawn is not a move: the moves it shows were made out of this viewer's sight, and only
       // later ones are timed. A spawn where none of its kept moves went (its log-in position, or
       // one the server put it back to) leaves unknown which moves it shows: the next move shown
       // is timed alone.
-      const moves = movers.get(spawn.entityId);
+      const moves = log.mover(spawn.entityId);
       const shown = moves ? moves.find(spawn.xCm, spawn.yCm) : -1;
       if (moves) shownUpTo[moves.index] = shown >= 0 ? shown + 1 : UNKNOWN;
     }
@@ -107,7 +108,7 @@ export class MoveTimer {
       // Only position changes: the position is what identifies the move that was sent.
       if (!((masks[i] ?? 0) & MoveField.MOVE_FIELD_POSITION)) continue;
       const id = ids[i] as number;
-      const moves = movers.get(id);
+      const moves = log.mover(id);
       const xCm = positions.entityXCm(id);
       if (Number.isNaN(xCm)) continue;
       if (!moves) {

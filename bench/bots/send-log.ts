@@ -11,6 +11,8 @@
  * Math.round(Math.fround(x) × 100) here is the same number, to the centimetre.
  */
 
+import { SlotTable } from '../../src/client/slot-table.ts';
+
 /** Moves kept per entity: 6.4 s at 20 Hz, far more than any delivery takes unless the bots stall. */
 const KEPT_PER_ENTITY = 128;
 
@@ -71,17 +73,26 @@ export class MoveHistory {
 }
 
 export class SendLog {
-  /** The moves of the entities that are bots of this process (and have moved), by entity id. */
-  readonly movers = new Map<number, MoveHistory>();
-  /** The same, by index; a mover forgotten leaves its index empty. */
+  /** The moves of the entities that are bots of this process (and have moved), by index; a mover forgotten leaves its index empty. */
   readonly byIndex: (MoveHistory | undefined)[] = [];
+  /**
+   * Entity id → index in byIndex. Every viewer looks up every move it is shown here, and one
+   * compact table shared by them all stays in cache where a Map would not.
+   */
+  private readonly indexes = new SlotTable();
+
+  /** The moves of entity `entityId` if it is a bot of this process that has moved. */
+  mover(entityId: number): MoveHistory | undefined {
+    const index = this.indexes.get(entityId);
+    return index < 0 ? undefined : this.byIndex[index];
+  }
 
   /** Records that entity `entityId`, in zone `zoneId`, sent a move to (x, y) metres at `sentAt` (performance.now()). */
   record(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void {
-    let moves = this.movers.get(entityId);
+    let moves = this.mover(entityId);
     if (!moves) {
       moves = new MoveHistory(this.byIndex.length, entityId);
-      this.movers.set(entityId, moves);
+      this.indexes.set(entityId, moves.index);
       this.byIndex.push(moves);
     }
     moves.zoneId = zoneId;
@@ -90,9 +101,9 @@ export class SendLog {
 
   /** Forgets an entity, so that a bot that left and a new one given the same id are not confused. */
   forget(entityId: number): void {
-    const moves = this.movers.get(entityId);
+    const moves = this.mover(entityId);
     if (!moves) return;
-    this.movers.delete(entityId);
+    this.indexes.delete(entityId);
     this.byIndex[moves.index] = undefined;
   }
 }

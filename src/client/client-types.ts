@@ -4,7 +4,8 @@
  */
 import type { CloseInfo } from './client-errors.ts';
 import type { KnownEntity } from './known-world.ts';
-import type { ChatMessage, Mailbox, MailResult, MoveRejectReason, ServerError, TradeResult, TradeUpdate, WorldUpdate, ZoneChanged } from '../protocol/messages.ts';
+import type { WorldFrame } from './world-frame-reader.ts';
+import type { ChatMessage, Mailbox, MailResult, MoveRejectReason, ServerError, TradeResult, TradeUpdate, ZoneChanged } from '../protocol/messages.ts';
 
 /**
  * The client's own player after log-in; positions in world coordinates, metres. The zone fields
@@ -43,8 +44,8 @@ export interface Inventory {
 
 export interface ZoneClientEvents {
   login: Self;
-  /** One per WorldUpdate frame, after its spawns, despawns and moves were applied. */
-  update: WorldUpdate;
+  /** One per WorldUpdate frame, after its spawns, despawns and moves were applied; its columns are typed arrays. */
+  update: WorldFrame;
   spawn: KnownEntity;
   despawn: KnownEntity;
   move: KnownEntity;

@@ -3,8 +3,9 @@
  * WorldUpdate's despawns, spawns and move columns (proto/zone/v1/zone.proto). Plain data, no
  * socket: the SDK feeds it frames, and tests and bots can use it on its own.
  */
-import { CM_PER_METRE, MoveField, type EntityKind, type EntitySpawn, type WorldUpdate } from '../protocol/messages.ts';
+import { CM_PER_METRE, MoveField, type EntityKind, type EntitySpawn } from '../protocol/messages.ts';
 import { SlotTable } from './slot-table.ts';
+import type { WorldFrame } from './world-frame-reader.ts';
 
 /** Whole numbers kept per entity, side by side: x and y in centimetres, heading in milliradians. */
 const FIELDS = 3;
@@ -106,12 +107,12 @@ export class KnownWorld {
     this.freeSlots.length = 0;
   }
 
-  apply(update: WorldUpdate, events: WorldEvents = {}): void {
+  apply(update: WorldFrame, events: WorldEvents = {}): void {
     for (const id of update.despawns) {
       const entity = this.entities.get(id);
       if (entity) this.forget(entity, events);
     }
-    for (const spawn of update.spawns as EntitySpawn[]) this.spawn(spawn, events);
+    for (const spawn of update.spawns) this.spawn(spawn, events);
     // Moves are columns: the field columns have an entry only for entities whose mask has the
     // field's bit, so each keeps its own cursor.
     const { moveEntityIds: ids, moveMasks: masks, moveDxCm: dx, moveDyCm: dy, moveHeadingMrad: headings } = update;

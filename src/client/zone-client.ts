@@ -24,6 +24,7 @@ import { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseIn
 import type { ConnectOptions, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
 import { clientKey, open } from './connection.ts';
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
+import { WorldFrameReader, worldFrameOf, type WorldFrame } from './world-frame-reader.ts';
 import {
   ClientMessage,
   ErrorCode,
@@ -49,6 +50,7 @@ import {
 } from '../protocol/messages.ts';
 
 export type { KnownEntity } from './known-world.ts';
+export type { WorldFrame } from './world-frame-reader.ts';
 export { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
 export type { ConnectOptions, Correction, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
 
@@ -70,6 +72,7 @@ const ABNORMAL_CLOSURE = 1006;
 
 export class ZoneClient {
   private readonly world = new KnownWorld();
+  private readonly frameReader = new WorldFrameReader();
   /** What this client knows of the world, by entity id. */
   readonly entities: ReadonlyMap<number, KnownEntity> = this.world.entities;
   self: Self | undefined;
@@ -369,7 +372,11 @@ export class ZoneClient {
 
   private onFrame(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return;
-    const message = ServerMessage.decode(new Uint8Array(data));
+    const bytes = new Uint8Array(data);
+    // Nearly every frame is a WorldUpdate: read by hand, the rest by protobufjs.
+    const frame = this.frameReader.read(bytes);
+    if (frame) return this.applyUpdate(frame);
+    const message = ServerMessage.decode(bytes);
     switch (message.body) {
       case 'login': {
         const result = message.login;
@@ -387,7 +394,7 @@ export class ZoneClient {
         return;
       }
       case 'update':
-        this.applyUpdate(message.update as WorldUpdate);
+        this.applyUpdate(worldFrameOf(message.update as WorldUpdate));
         return;
       case 'correction': {
         const correction = message.correction as MoveCorrection;
@@ -499,7 +506,7 @@ export class ZoneClient {
     }
   }
 
-  private applyUpdate(update: WorldUpdate): void {
+  private applyUpdate(update: WorldFrame): void {
     this.lastTick = update.tick;
     this.world.apply(update, this.worldEvents);
     this.emit('update', update);

@@ -17,6 +17,7 @@ export type MoveRequest = zone.v1.MoveRequest;
 export type CreateCharacterRequest = zone.v1.CreateCharacterRequest;
 export type LoginAccepted = zone.v1.LoginAccepted;
 export type WorldUpdate = zone.v1.WorldUpdate;
+export const EntitySpawn = zone.v1.EntitySpawn;
 export type EntitySpawn = zone.v1.EntitySpawn;
 export type MoveCorrection = zone.v1.MoveCorrection;
 export type ServerError = zone.v1.Error;

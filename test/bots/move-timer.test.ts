@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MoveTimer, type SendWindow } from '../../bench/bots/move-timer.ts';
 import { KnownWorld } from '../../src/client/known-world.ts';
-import { EntityKind, MoveField, ServerMessage, encodeServerMessage, type ServerMessageInit, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { EntityKind, MoveField, encodeServerMessage, type ServerMessageInit } from '../../src/protocol/messages.ts';
+import { WorldFrameReader, type WorldFrame } from '../../src/client/world-frame-reader.ts';
+
+const reader = new WorldFrameReader();
+function readFrame(bytes: Uint8Array): WorldFrame {
+  const frame = reader.read(bytes);
+  assert.ok(frame, 'the SDK reads the frame as a WorldUpdate');
+  return frame;
+}
 
 const ZONE = 1;
 const MOVER = 7;
@@ -20,8 +28,8 @@ class Viewer {
   }
 
   private receive(init: NonNullable<ServerMessageInit['update']>, at: number): void {
-    // Through the codec, so that the timer gets what the SDK gets.
-    const update = ServerMessage.decode(encodeServerMessage({ update: init })).update as WorldUpdate;
+    // Through the codec and the SDK's reader, so that the timer gets what the SDK gets.
+    const update = readFrame(encodeServerMessage({ update: init }));
     this.world.apply(update);
     this.timer.frame(this, ZONE, update, this.world, at);
   }

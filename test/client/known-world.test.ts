@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { KnownWorld, type KnownEntity } from '../../src/client/known-world.ts';
-import { EntityKind, MoveField, ServerMessage, encodeServerMessage, type ServerMessageInit, type WorldUpdate } from '../../src/protocol/messages.ts';
+import { WorldFrameReader } from '../../src/client/world-frame-reader.ts';
+import { EntityKind, MoveField, encodeServerMessage, type ServerMessageInit } from '../../src/protocol/messages.ts';
 
 interface Model {
   xCm: number;
@@ -21,6 +22,7 @@ it('knows what the protocol says through 3,000 random frames, and tells each spa
   const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pick = (n: number): number => Math.floor(random() * n);
   const world = new KnownWorld();
+  const reader = new WorldFrameReader();
   const model = new Map<number, Model>();
   const heard = { spawn: [] as number[], despawn: [] as KnownEntity[], move: [] as number[] };
   const events = {
@@ -54,9 +56,10 @@ it('knows what the protocol says through 3,000 random frames, and tells each spa
       }
       if (mask & MoveField.MOVE_FIELD_HEADING) headings.push(pick(6285) - 3142);
     });
-    const update = ServerMessage.decode(
+    const update = reader.read(
       encodeServerMessage({ update: { tick: frame, despawns, spawns, moveEntityIds: moved, moveMasks: masks, moveDxCm: dx, moveDyCm: dy, moveHeadingMrad: headings } }),
-    ).update as WorldUpdate;
+    );
+    assert.ok(update, 'the SDK reads the frame as a WorldUpdate');
 
     // What the protocol says, the plain way.
     const expected = { spawn: [] as number[], despawn: [] as { id: number; last: Model }[], move: [] as number[] };

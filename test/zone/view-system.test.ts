@@ -15,6 +15,7 @@ import { UniformGrid } from '../../src/zone/spatial/uniform-grid.ts';
 import type { SpatialIndex } from '../../src/zone/spatial/spatial-index.ts';
 import { ViewSystem, type ViewSettings } from '../../src/zone/view/view-system.ts';
 import { WorldUpdateWriter } from '../../src/zone/view/world-update-writer.ts';
+import { WorldFrameReader, worldFrameOf } from '../../src/client/world-frame-reader.ts';
 import { mulberry32 } from '../../src/zone/random.ts';
 import { World, type Entity, type Player } from '../../src/zone/world/world.ts';
 
@@ -30,6 +31,7 @@ class Harness {
   readonly world = new World();
   readonly view: ViewSystem;
   readonly writer: WorldUpdateWriter;
+  private readonly reader = new WorldFrameReader();
   readonly settings: ViewSettings;
   /** What each player's client has rebuilt from its frames, by session. */
   readonly clients = new Map<number, KnownWorld>();
@@ -102,13 +104,15 @@ class Harness {
       const length = this.writer.measure(i);
       const end = this.writer.write(this.buffer, 0);
       assert.equal(end, length, 'write() writes exactly what measure() said');
-      const message = ServerMessage.decode(this.buffer.subarray(0, length));
-      const update = message.update as WorldUpdate;
+      const bytes = this.buffer.subarray(0, length);
+      const update = ServerMessage.decode(bytes).update as WorldUpdate;
+      const frame = worldFrameOf(update);
+      assert.deepEqual(this.reader.read(bytes), frame, 'the SDK reads the frame as protobufjs does');
       assert.equal(update.tick, this.tick);
       const frames = this.framesLastTick.get(viewer.sessionId) ?? [];
       frames.push(update);
       this.framesLastTick.set(viewer.sessionId, frames);
-      this.clients.get(viewer.sessionId)?.apply(update);
+      this.clients.get(viewer.sessionId)?.apply(frame);
     }
     this.world.endTick();
   }
