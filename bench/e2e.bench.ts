@@ -11,10 +11,14 @@
  *
  *   npm run bench:e2e [-- --json] [-- --steps 250,500,1000,2000] [-- --step-seconds 20]
  *                     [-- --max-bots 4000] [-- --rate 20] [-- --processes K] [-- --profile] [-- --no-bare]
+ *                     [-- --view-send-ticks 1,2]
  *
  * After each step the same bots run once more against a bare baseline (e2e/bare-server.ts: the
  * same socket work, no game), and the server's CPU per message is reported against it;
  * `--no-bare` leaves that out.
+ *
+ * `--view-send-ticks 1,2`: the steps run once per value, each on a fresh server with that
+ * VIEW_SEND_TICKS (views sent every N ticks), one after the other in the same run.
  *
  * `--profile`: after the steps, the server is restarted on the same database with --cpu-prof and
  * the largest step runs once more, its bots starting where they left off (in their clusters), so
@@ -24,7 +28,7 @@
  * The server gets a fresh embedded database in a temporary directory, or MySQL when MYSQL_URL is
  * set in the environment.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +53,7 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: true },
+    'view-send-ticks': { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -67,10 +72,11 @@ const config = {
   rate: Number(args.rate),
   processes: Number(args.processes),
   zones: parseZones(process.env.ZONES).zones.length,
+  viewSendTicks: args['view-send-ticks'].split(',').map(Number),
 };
-const wholeNumbers = [...config.steps, config.maxBots, config.processes];
+const wholeNumbers = [...config.steps, config.maxBots, config.processes, ...config.viewSendTicks];
 if (wholeNumbers.some((n) => !Number.isInteger(n) || n < 1) || !(config.stepSeconds > 0) || !(config.rate > 0)) {
-  process.stderr.write('bench:e2e: --steps (250,500,1000), --max-bots and --processes take whole numbers, --step-seconds and --rate positive numbers\n');
+  process.stderr.write('bench:e2e: --steps (250,500,1000), --max-bots, --processes and --view-send-ticks (1,2) take whole numbers, --step-seconds and --rate positive numbers\n');
   process.exit(2);
 }
 
@@ -90,8 +96,8 @@ const mysql = Boolean(process.env.MYSQL_URL);
 const dataDir = mysql ? undefined : mkdtempSync(join(tmpdir(), 'zone-e2e-'));
 const serverEnv = { TOKEN_SECRET: SECRET, ...(dataDir ? { DATA_DIR: dataDir } : {}) };
 
-async function startTarget(profileDir?: string): Promise<Target> {
-  const server = await startServerProcess(serverEnv, profileDir);
+async function startTarget(viewSendTicks: number, profileDir?: string): Promise<Target> {
+  const server = await startServerProcess({ ...serverEnv, VIEW_SEND_TICKS: String(viewSendTicks) }, profileDir);
   return { server, idleRss: total(await server.scrape(), 'process_resident_memory_bytes') };
 }
 
@@ -136,7 +142,7 @@ async function runBareStep(bots: number, frameBytes: number): Promise<{ bareCore
   }
 }
 
-async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 'profiled'): Promise<StepFigures> {
+async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 'profiled', viewSendTicks: number): Promise<StepFigures> {
   const options = fleetOptions(server.url, bots);
   let before: Sample[] = [];
   let after: Sample[] = [];
@@ -179,6 +185,7 @@ async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 
     errors: result.errors,
     row: {
       run,
+      viewSendTicks,
       bots,
       inWorld: sessions,
       movesPerSec: Math.round(movesPerSec),
@@ -198,6 +205,7 @@ async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 
       serverUsPerMessage,
       botsPerServer: botUsPerMessage / serverUsPerMessage,
       frameBytes: Math.round(frameBytes),
+      bytesPerBotPerSec: sessions > 0 ? Math.round(delta('gateway_bytes_sent_total') / seconds / sessions) : null,
       bareCores: bare ? bare.bareCores : null,
       bareUsPerMessage: bare ? bare.bareUsPerMessage : null,
       serverPerBare: bare ? serverUsPerMessage / bare.bareUsPerMessage : null,
@@ -211,34 +219,46 @@ async function runStep({ server, idleRss }: Target, bots: number, run: 'step' | 
   };
 }
 
-const steps = [...config.steps];
 const figures: StepFigures[] = [];
+const profileNotes: string[] = [];
 const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'zone-e2e-profile-')) : undefined;
 try {
-  const target = await startTarget();
-  try {
-    for (let i = 0; i < steps.length; i++) {
-      const step = await runStep(target, steps[i] as number, 'step');
-      figures.push(step);
-      const last = steps[steps.length - 1] as number;
-      if (i === steps.length - 1 && step.held && last + 1000 <= config.maxBots) steps.push(last + 1000);
-    }
-  } finally {
-    await stopTarget(target);
-  }
-  if (profileDir) {
-    const profiled = await startTarget(profileDir);
+  for (const viewSendTicks of config.viewSendTicks) {
+    const steps = [...config.steps];
+    const target = await startTarget(viewSendTicks);
     try {
-      figures.push(await runStep(profiled, Math.max(...steps), 'profiled'));
+      for (let i = 0; i < steps.length; i++) {
+        const step = await runStep(target, steps[i] as number, 'step', viewSendTicks);
+        figures.push(step);
+        const last = steps[steps.length - 1] as number;
+        if (i === steps.length - 1 && step.held && last + 1000 <= config.maxBots) steps.push(last + 1000);
+      }
     } finally {
-      await stopTarget(profiled);
+      await stopTarget(target);
+    }
+    if (profileDir) {
+      const profiled = await startTarget(viewSendTicks, profileDir);
+      try {
+        figures.push(await runStep(profiled, Math.max(...steps), 'profiled', viewSendTicks));
+      } finally {
+        await stopTarget(profiled);
+      }
+      // The busiest threads: the gateway (main thread) and the zones; the store worker is mostly idle.
+      for (const thread of summarizeProfiles(profileDir, 10).slice(0, 3)) {
+        profileNotes.push('', `server profile (VIEW_SEND_TICKS=${viewSendTicks}), ${thread.thread}: ${(thread.busyMs / 1000).toFixed(1)} s busy; top self time:`);
+        for (const f of thread.top) profileNotes.push(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+      }
+      for (const file of readdirSync(profileDir)) rmSync(join(profileDir, file));
     }
   }
 } finally {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-const largestHeld = Math.max(0, ...figures.filter((f) => f.held && f.row.run === 'step').map((f) => f.row.bots as number));
+/** The largest step that held, with views sent every `viewSendTicks` ticks. */
+const largestHeldAt = (viewSendTicks: number): number =>
+  Math.max(0, ...figures.filter((f) => f.held && f.row.run === 'step' && f.row.viewSendTicks === viewSendTicks).map((f) => f.row.bots as number));
+const largestHeld = largestHeldAt(config.viewSendTicks[0] as number);
 const notes = [
   `goal: ≥ 2,000 bots at ${config.rate} Hz with move-to-seen p99 ≤ ${GOAL_P99_MS} ms and 0 errors; "held" also asks that the bots sent ≥ ${MIN_SENT_SHARE * 100} % of their moves, and that late and unmatched are 0.`,
   'move-to-seen: from a bot sending a move to another bot of the same process applying the frame that shows it; one sample per move sent in the window and bot shown it.',
@@ -250,14 +270,8 @@ const notes = [
   'machine cores: the whole machine busy (/proc/stat), kernel and other work included; softirq cores: its share in softirq (loopback TCP); RSS/player: (RSS − idle RSS) / sessions.',
   ...figures.filter((f) => Object.keys(f.errors).length > 0).map((f) => `errors, ${f.row.run} at ${f.row.bots} bots: ${JSON.stringify(f.errors)}`),
 ];
-if (profileDir) {
-  // The busiest threads: the gateway (main thread) and the zones; the store worker is mostly idle.
-  for (const thread of summarizeProfiles(profileDir, 10).slice(0, 3)) {
-    notes.push('', `server profile, ${thread.thread}: ${(thread.busyMs / 1000).toFixed(1)} s busy; top self time:`);
-    for (const f of thread.top) notes.push(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
-  }
-  rmSync(profileDir, { recursive: true, force: true });
-}
+notes.push(...profileNotes);
+if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 
 printReport({
   name: 'e2e',
@@ -273,6 +287,7 @@ printReport({
   },
   columns: [
     { key: 'run' },
+    { key: 'viewSendTicks', title: 'send every (ticks)' },
     { key: 'bots' },
     { key: 'inWorld', title: 'in world' },
     { key: 'movesPerSec', title: 'moves/s sent' },
@@ -292,6 +307,7 @@ printReport({
     { key: 'serverUsPerMessage', title: 'server µs/msg', digits: 1 },
     { key: 'botsPerServer', title: 'bots ÷ server per msg', digits: 2 },
     { key: 'frameBytes', title: 'bytes/frame' },
+    { key: 'bytesPerBotPerSec', title: 'bytes/s per bot' },
     { key: 'bareCores', title: 'bare cores', digits: 2 },
     { key: 'bareUsPerMessage', title: 'bare µs/msg', digits: 1 },
     { key: 'serverPerBare', title: 'server ÷ bare per msg', digits: 2 },
@@ -303,6 +319,11 @@ printReport({
     { key: 'held' },
   ],
   rows: figures.map((f) => f.row),
-  summary: { largestStepHeld: largestHeld, goalMet: largestHeld >= 2000 },
+  summary: {
+    largestStepHeld: largestHeld,
+    goalMet: largestHeld >= 2000,
+    // With several settings, the largest step held by each: largestStepHeldSendingEvery2Ticks and so on.
+    ...Object.fromEntries(config.viewSendTicks.slice(1).map((n) => [`largestStepHeldSendingEvery${n}Ticks`, largestHeldAt(n)])),
+  },
   notes,
 });

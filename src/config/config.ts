@@ -67,8 +67,13 @@ export interface Config {
   readonly sightAcrossBorders: boolean;
   /** The most entities one player sees at once, nearest first. */
   readonly viewMaxEntities: number;
-  /** Each player's enter/leave set is recomputed every this many ticks, staggered. */
+  /** Each player's enter/leave set is recomputed every this many view updates, staggered. */
   readonly viewRefreshTicks: number;
+  /**
+   * Views are worked out and sent every this many ticks; the zone simulates every tick. Above 1,
+   * a frame carries what changed over the ticks since the last one (fewer, larger frames).
+   */
+  readonly viewSendTicks: number;
   /** Wandering NPCs spawned in every zone. */
   readonly npcsPerZone: number;
   /** The zones' spatial index: a uniform grid, a quadtree, or `auto` (the grid unless a zone is too large for it). */
@@ -352,6 +357,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     sightAcrossBorders: readSwitch(env, 'SIGHT_ACROSS_BORDERS', true),
     viewMaxEntities: readInt(env, 'VIEW_MAX_ENTITIES', 100, 1, 10_000),
     viewRefreshTicks: readInt(env, 'VIEW_REFRESH_TICKS', 4, 1, 100),
+    viewSendTicks: readInt(env, 'VIEW_SEND_TICKS', 1, 1, 10),
     npcsPerZone: readInt(env, 'NPCS_PER_ZONE', 0, 0, 100_000),
     spatialIndex: readSpatialIndex(env),
     mysqlUrl: readMysqlUrl(env),

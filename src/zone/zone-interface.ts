@@ -20,6 +20,8 @@ export type ZoneStore = WriteBackStore & ZoneEconomyStore;
 export interface ZoneSettings {
   readonly zone: ZoneConfig;
   readonly tickHz: number;
+  /** Views are worked out and sent every this many ticks (1 when absent); the world changes every tick. */
+  readonly viewSendTicks?: number;
   readonly maxSpeedMps: number;
   readonly speedTolerance: number;
   readonly npcs: number;

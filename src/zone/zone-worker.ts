@@ -67,6 +67,7 @@ const zone = new Zone(
   {
     zone: data.zone,
     tickHz: config.tickHz,
+    viewSendTicks: config.viewSendTicks,
     maxSpeedMps: config.maxSpeedMps,
     speedTolerance: config.speedTolerance,
     npcs: config.npcsPerZone,

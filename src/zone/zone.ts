@@ -9,7 +9,9 @@
  *   3. view      — the view system works out each viewer's news (view/view-system.ts);
  *   4. encode    — one WorldUpdate frame per viewer with news, written in place into a batch that
  *                  goes into the outbound ring with one reservation per batch (frame-outbox.ts);
- * then the tick's change lists are cleared and the write-back sends what is due.
+ * then the tick's change lists are cleared and the write-back sends what is due. With
+ * VIEW_SEND_TICKS above 1, phases 3 and 4 run every that many ticks, and the change lists gather
+ * until they do.
  *
  * A hand-over (crossings.ts): the zone removes the player and gives the host its whole state
  * (`handedOver`); the gateway then sends a FENCE behind the session's last job here, and the jobs
@@ -63,6 +65,8 @@ export class Zone {
   readonly counters: ZoneCounters = { jobs: 0, framesOut: 0, bytesOut: 0, framesRejected: 0, movesRejected: 0, handoversByBorder: 0, handoversByPortal: 0, arrivals: 0, jobsForwarded: 0 };
   readonly phases: PhaseTimes = { jobs: 0, logic: 0, view: 0, encode: 0 };
   tickNumber = 0;
+  /** View updates so far: one every viewSendTicks ticks. */
+  private viewUpdates = 0;
 
   /** Writes players back to the store; absent when the zone runs without one (tests, benchmarks). */
   readonly writeBack: WriteBack | undefined;
@@ -168,12 +172,15 @@ export class Zone {
     this.settings.borderSight?.publish(this.world);
     const t2 = performance.now();
     heartbeat?.enter(ZonePhase.view);
-    const results = this.view.update(this.world, this.tickNumber);
+    // Views go out every viewSendTicks ticks; until then the world's change lists gather, so a
+    // frame carries everything since the last one. Other messages go out every tick.
+    const sends = this.tickNumber % (this.settings.viewSendTicks ?? 1) === 0;
+    const results = sends ? this.view.update(this.world, ++this.viewUpdates) : undefined;
     const t3 = performance.now();
     heartbeat?.enter(ZonePhase.send);
-    this.sendUpdates(results.count);
+    if (results) this.sendUpdates(results.count);
     this.outbox.flush();
-    this.world.endTick();
+    if (sends) this.world.endTick();
     heartbeat?.enter(ZonePhase.writeBack);
     this.settings.journal?.tick(this.world.playersBySession.values(), this.journalRecordOf, this.journalCovered, nowMs);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);

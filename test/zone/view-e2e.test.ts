@@ -76,4 +76,23 @@ describe('view system, end to end', () => {
       await npcServer.stop();
     }
   });
+
+  it('with VIEW_SEND_TICKS=3, sends views on every third tick, and they show where the moves took a player', async () => {
+    const slowServer = await startTestServer({ ZONES: '1:1000x1000', VIEW_SEND_TICKS: '3', MAX_SPEED_MPS: '1000', NPCS_PER_ZONE: '0' });
+    try {
+      const a = await slowServer.player(1);
+      const b = await slowServer.player(2);
+      const bId = b.self?.entityId as number;
+      const ticks: number[] = [];
+      a.on('update', (frame) => ticks.push(frame.tick));
+      await until(a, () => a.entities.has(bId), 'a to see b');
+      for (let i = 1; i <= 40; i++) b.move(500 + i / 4, 500, 0);
+      await until(a, () => a.entities.get(bId)?.x === 510, 'a to see b at its last move');
+      assert.ok(ticks.length > 0);
+      assert.deepEqual(ticks.filter((tick) => tick % 3 !== 0), [], 'every view came on a tick divisible by 3');
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await slowServer.stop();
+    }
+  });
 });

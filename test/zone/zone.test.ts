@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobWriter } from '../../src/thread-messages/jobs.ts';
-import { MoveField, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
+import { MoveField, MoveRejectReason, ServerMessage, type WorldUpdate } from '../../src/protocol/messages.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { ViewSystem } from '../../src/zone/view/view-system.ts';
@@ -11,6 +11,8 @@ import { drainViews } from '../helpers/ring-drain.ts';
 import { movesOf } from '../helpers/world-update.ts';
 import { moveJob } from '../helpers/move-job.ts';
 import { zoneOfSize } from '../../src/config/world.ts';
+import { KnownWorld } from '../../src/client/known-world.ts';
+import { worldFrameOf } from '../../src/client/world-frame-reader.ts';
 
 const TICK_MS = 50;
 
@@ -22,10 +24,10 @@ class Harness {
   readonly zone: Zone;
   nowMs = 1000;
 
-  constructor(outboundBytes = 1 << 20) {
+  constructor(outboundBytes = 1 << 20, viewSendTicks = 1) {
     this.outbound = RingBuffer.create(outboundBytes);
     this.zone = new Zone(
-      { zone: zoneOfSize(7, 100, 100), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100 },
+      { zone: zoneOfSize(7, 100, 100), tickHz: 20, viewSendTicks, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100 },
       this.inbound,
       this.outbound,
       // A view radius wider than the zone: everyone sees everyone, recomputed every tick.
@@ -192,5 +194,93 @@ describe('zone', () => {
     assert.ok(h.zone.counters.framesRejected > 0);
     h.tick();
     for (const sessionId of h.dropped) assert.equal(h.zone.world.playersBySession.has(sessionId), false);
+  });
+});
+
+describe('zone sending views every 3 ticks (VIEW_SEND_TICKS=3)', () => {
+  const SEND_TICKS = 3;
+
+  it('sends frames on every third tick only, with the moves in between as one delta, and everything else at once', () => {
+    const h = new Harness(1 << 20, SEND_TICKS);
+    h.join(1, 100);
+    h.join(2, 200);
+    // Tick 1: the log-ins are answered at once; the views wait for tick 3.
+    const first = h.tick();
+    const bId = entityIdOf(first.get(2));
+    assert.ok(!first.get(1)?.some((m) => m.update), 'no view on tick 1');
+    assert.ok(!h.tick().get(1)?.some((m) => m.update), 'nor on tick 2');
+    const third = h.tick();
+    assert.deepEqual(third.get(1)?.find((m) => m.update)?.update?.spawns?.map((s) => s.entityId), [bId], 'tick 3 shows the other player');
+
+    h.move(2, 1, 50.5, 50, 0);
+    assert.equal(h.tick().get(1), undefined, 'tick 4: nothing for the viewer');
+    h.move(2, 2, 51, 50.25, 0);
+    // A move out of sequence is corrected at once, not at the next send.
+    h.move(1, 9, 50, 50, 0);
+    h.move(1, 3, 90, 90, 0);
+    const fifth = h.tick();
+    assert.equal(fifth.get(1)?.length, 1, 'tick 5: the correction alone');
+    assert.ok(fifth.get(1)?.[0]?.correction, 'the correction');
+    const sixth = h.tick();
+    assert.deepEqual(movesOf(sixth.get(1)?.[0]?.update), [{ entityId: bId, mask: MoveField.MOVE_FIELD_POSITION, dxCm: 100, dyCm: 25 }], 'tick 6: both moves as one');
+    assert.equal(sixth.get(1)?.[0]?.update?.tick, 6);
+  });
+
+  it('shows nobody a player who came and went between two sends, and despawns one who left', () => {
+    const h = new Harness(1 << 20, SEND_TICKS);
+    h.join(1, 100);
+    h.join(2, 200);
+    const bId = entityIdOf(h.tick().get(2));
+    h.tick();
+    h.tick();
+    h.join(3, 300);
+    h.tick();
+    h.leave(3);
+    h.leave(2);
+    h.tick();
+    const sent = h.tick();
+    assert.deepEqual(sent.get(1)?.[0]?.update?.despawns, [bId]);
+    assert.deepEqual(sent.get(1)?.[0]?.update?.spawns, [], 'the visitor was never shown');
+    assert.equal(h.zone.world.entities.size, 1);
+  });
+
+  it('keeps every viewer’s picture exact through a long random walk', () => {
+    const h = new Harness(1 << 20, SEND_TICKS);
+    let seed = 3;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const players = [1, 2, 3, 4, 5];
+    for (const id of players) h.join(id, id * 100);
+    const clients = new Map(players.map((id) => [id, new KnownWorld()]));
+    const at = new Map(players.map((id) => [id, { x: 50, y: 50, seq: 0 }]));
+    let frames = 0;
+    for (let tick = 1; tick <= 300; tick++) {
+      for (const id of players) {
+        const p = at.get(id) as { x: number; y: number; seq: number };
+        // Within the speed limit: at most 0.45 m a tick, inside the zone.
+        p.x = Math.min(99, Math.max(1, p.x + (random() - 0.5) * 0.9));
+        p.y = Math.min(99, Math.max(1, p.y + (random() - 0.5) * 0.9));
+        h.move(id, ++p.seq, p.x, p.y, random() * 6 - 3);
+      }
+      for (const [sessionId, messages] of h.tick()) {
+        for (const message of messages) {
+          if (message.correction) assert.fail(`session ${sessionId} was corrected at tick ${tick}`);
+          if (!message.update) continue;
+          assert.equal(tick % SEND_TICKS, 0, `a view on tick ${tick}`);
+          frames++;
+          clients.get(sessionId)?.apply(worldFrameOf(message.update as WorldUpdate));
+        }
+      }
+      if (tick % SEND_TICKS !== 0) continue;
+      for (const [sessionId, client] of clients) {
+        const viewer = h.zone.world.playersBySession.get(sessionId);
+        for (const entity of h.zone.world.entities.values()) {
+          if (entity === viewer) continue;
+          const known = client.entities.get(entity.id);
+          assert.ok(known, `session ${sessionId} knows entity ${entity.id} at tick ${tick}`);
+          assert.deepEqual([known.xCm, known.yCm], [Math.round(entity.x * 100), Math.round(entity.y * 100)], `where session ${sessionId} sees entity ${entity.id} at tick ${tick}`);
+        }
+      }
+    }
+    assert.equal(frames, (300 / SEND_TICKS) * players.length, 'one frame per viewer per send');
   });
 });

@@ -1,5 +1,7 @@
 /**
- * The view system: who sees whom, and what each viewer is told this tick.
+ * The view system: who sees whom, and what each viewer is told this tick. (A "tick" here is one
+ * `update`: the zone calls it every tick, or every VIEW_SEND_TICKS ticks, and the world's change
+ * lists then hold everything since the last call.)
  *
  * Each player sees the entities within `radiusM` of it, nearest first up to `maxVisible`; an
  * entity it already sees stays in view until it is farther than `radiusM + marginM`, so an
@@ -142,6 +144,7 @@ export class ViewSystem {
     return (this.visible[slot] ?? new Int32Array(0)).subarray(0, this.visibleCount[slot] ?? 0);
   }
 
+  /** `tick`: this update's number, counted in updates (recomputations are staggered by it). */
   update(world: World, tick: number): ViewResults {
     this.ensureCapacity(world.slotCount);
     this.applyEntityNews(world);
