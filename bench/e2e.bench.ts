@@ -11,7 +11,7 @@
  *
  *   npm run bench:e2e [-- --json] [-- --steps 250,500,1000,2000] [-- --step-seconds 20]
  *                     [-- --max-bots 4000] [-- --rate 20] [-- --processes K] [-- --profile] [-- --no-bare]
- *                     [-- --view-send-ticks 1,2]
+ *                     [-- --view-send-ticks 1,2] [-- --server-flags="--flag ..."]
  *
  * After each step the same bots run once more against a bare baseline (e2e/bare-server.ts: the
  * same socket work, no game), and the server's CPU per message is reported against it;
@@ -19,6 +19,9 @@
  *
  * `--view-send-ticks 1,2`: the steps run once per value, each on a fresh server with that
  * VIEW_SEND_TICKS (views sent every N ticks), one after the other in the same run.
+ *
+ * `--server-flags`: more Node flags for the server's main thread (after the deployed ones), to try
+ * V8 settings; the config block prints them.
  *
  * `--profile`: after the steps, the server is restarted on the same database with --cpu-prof and
  * the largest step runs once more, its bots starting where they left off (in their clusters), so
@@ -42,6 +45,7 @@ import { summarizeProfiles } from './e2e/profile.ts';
 import { startBareServer, startServerProcess, type ServerProcess } from './e2e/server.ts';
 import { printReport, type Row } from './lib/report.ts';
 import { parseZones } from '../src/config/world.ts';
+import { MAIN_THREAD_NODE_FLAGS } from '../src/config/limits.ts';
 
 const { values: args } = parseArgs({
   allowNegative: true,
@@ -54,6 +58,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: true },
     'view-send-ticks': { type: 'string', default: '1' },
+    'server-flags': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -92,12 +97,13 @@ interface Target {
   readonly idleRss: number;
 }
 
+const serverFlags = args['server-flags'].split(' ').filter((flag) => flag !== '');
 const mysql = Boolean(process.env.MYSQL_URL);
 const dataDir = mysql ? undefined : mkdtempSync(join(tmpdir(), 'zone-e2e-'));
 const serverEnv = { TOKEN_SECRET: SECRET, ...(dataDir ? { DATA_DIR: dataDir } : {}) };
 
 async function startTarget(viewSendTicks: number, profileDir?: string): Promise<Target> {
-  const server = await startServerProcess({ ...serverEnv, VIEW_SEND_TICKS: String(viewSendTicks) }, profileDir);
+  const server = await startServerProcess({ ...serverEnv, VIEW_SEND_TICKS: String(viewSendTicks) }, profileDir, serverFlags);
   return { server, idleRss: total(await server.scrape(), 'process_resident_memory_bytes') };
 }
 
@@ -284,6 +290,7 @@ printReport({
     botProcesses: config.processes,
     store: mysql ? 'mysql (MYSQL_URL)' : 'sqlite (temporary DATA_DIR)',
     profiled: args.profile,
+    serverNodeFlags: [...MAIN_THREAD_NODE_FLAGS, ...serverFlags].join(' '),
   },
   columns: [
     { key: 'run' },

@@ -22,8 +22,9 @@ export interface ServerProcess {
 /** Server log lines at or above this pino level are passed on to stderr (40 = warn). */
 const SHOWN_LEVEL = 40;
 
-export async function startServerProcess(env: Record<string, string>, profileDir?: string): Promise<ServerProcess> {
-  const args = [...MAIN_THREAD_NODE_FLAGS, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), new URL('../../src/main.ts', import.meta.url).pathname];
+/** `nodeFlags`: more Node flags for the server's main thread, after the ones it is deployed with. */
+export async function startServerProcess(env: Record<string, string>, profileDir?: string, nodeFlags: readonly string[] = []): Promise<ServerProcess> {
+  const args = [...MAIN_THREAD_NODE_FLAGS, ...nodeFlags, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), new URL('../../src/main.ts', import.meta.url).pathname];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', METRICS_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
