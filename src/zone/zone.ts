@@ -170,6 +170,8 @@ export class Zone {
     this.wanderers.step(this.world, dtS);
     this.settings.borderSight?.receive(this.world);
     this.settings.borderSight?.publish(this.world);
+    // Journaled before any frame shows this tick: a crash then loses nothing a client was shown.
+    this.settings.journal?.tick(this.world.playersBySession.values(), this.journalRecordOf, this.journalCovered, nowMs);
     const t2 = performance.now();
     heartbeat?.enter(ZonePhase.view);
     // Views go out every viewSendTicks ticks; until then the world's change lists gather, so a
@@ -182,7 +184,6 @@ export class Zone {
     this.outbox.flush();
     if (sends) this.world.endTick();
     heartbeat?.enter(ZonePhase.writeBack);
-    this.settings.journal?.tick(this.world.playersBySession.values(), this.journalRecordOf, this.journalCovered, nowMs);
     this.writeBack?.tick(this.world.playersBySession.values(), nowMs);
     heartbeat?.enter(ZonePhase.betweenTicks);
     const t4 = performance.now();
