@@ -82,8 +82,8 @@ export class MoveTimer {
     let state = this.viewers.get(viewer);
     if (!state) this.viewers.set(viewer, (state = { positions, shownUpTo: new Int32Array(64) }));
     const log = this.log;
-    if (state.shownUpTo.length < this.log.byIndex.length) {
-      const grown = new Int32Array(Math.max(this.log.byIndex.length, 2 * state.shownUpTo.length));
+    if (state.shownUpTo.length < log.byIndex.length) {
+      const grown = new Int32Array(Math.max(log.byIndex.length, 2 * state.shownUpTo.length));
       grown.set(state.shownUpTo);
       state.shownUpTo = grown;
     }

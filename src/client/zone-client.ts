@@ -24,6 +24,7 @@ import { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseIn
 import type { ConnectOptions, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
 import { clientKey, open } from './connection.ts';
 import { KnownWorld, type KnownEntity, type WorldEvents } from './known-world.ts';
+import { Listeners, type Listener } from './listeners.ts';
 import { WorldFrameReader, worldFrameOf, type WorldFrame } from './world-frame-reader.ts';
 import {
   ClientMessage,
@@ -53,8 +54,6 @@ export type { KnownEntity } from './known-world.ts';
 export type { WorldFrame } from './world-frame-reader.ts';
 export { ClientClosedError, LoginRefusedError, RequestRefusedError, type CloseInfo } from './client-errors.ts';
 export type { ConnectOptions, Correction, CorrectionReason, Inventory, Self, Stats, ZoneClientEvents } from './client-types.ts';
-
-type Listener<T> = (value: T) => void;
 
 interface PendingAnswer {
   resolve(value: unknown): void;
@@ -97,7 +96,11 @@ export class ZoneClient {
    * to are set, since a frame carries a move for each of dozens of entities (on()).
    */
   private readonly worldEvents: WorldEvents = { spawn: undefined, despawn: undefined, move: undefined };
-  private readonly listeners = new Map<keyof ZoneClientEvents, Set<Listener<never>>>();
+  /** Per-entity events are produced only while someone listens to them. */
+  private readonly listeners = new Listeners<ZoneClientEvents>((event, listening) => {
+    if (event !== 'spawn' && event !== 'despawn' && event !== 'move') return;
+    this.worldEvents[event] = listening ? (entity: KnownEntity) => this.listeners.emit(event, entity) : undefined;
+  });
   private seq = 0;
   /** The seq of the last move sent. */
   private lastMoveSeq = 0;
@@ -143,30 +146,14 @@ export class ZoneClient {
     return this.world.entityYCm(entityId);
   }
 
+  /** Adds a listener; the function returned removes it. */
   on<E extends keyof ZoneClientEvents>(event: E, listener: Listener<ZoneClientEvents[E]>): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    if (event === 'spawn' || event === 'despawn' || event === 'move') {
-      const worldEvent: keyof WorldEvents = event;
-      this.worldEvents[worldEvent] = (entity: KnownEntity) => this.emit(worldEvent, entity);
-      return () => {
-        set.delete(listener as Listener<never>);
-        if (set.size === 0) this.worldEvents[worldEvent] = undefined;
-      };
-    }
-    return () => set.delete(listener as Listener<never>);
+    return this.listeners.on(event, listener);
   }
 
   /** Resolves with the next `event` for which `match` holds. */
-  next<E extends keyof ZoneClientEvents>(event: E, match: (value: ZoneClientEvents[E]) => boolean = () => true): Promise<ZoneClientEvents[E]> {
-    return new Promise((resolve) => {
-      const off = this.on(event, (value) => {
-        if (!match(value)) return;
-        off();
-        resolve(value);
-      });
-    });
+  next<E extends keyof ZoneClientEvents>(event: E, match?: (value: ZoneClientEvents[E]) => boolean): Promise<ZoneClientEvents[E]> {
+    return this.listeners.next(event, match);
   }
 
   /**
@@ -364,12 +351,6 @@ export class ZoneClient {
     return seq;
   }
 
-  private emit<E extends keyof ZoneClientEvents>(event: E, value: ZoneClientEvents[E]): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) (listener as Listener<ZoneClientEvents[E]>)(value);
-  }
-
   private onFrame(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) return;
     const bytes = new Uint8Array(data);
@@ -386,7 +367,7 @@ export class ZoneClient {
           const self = selfOf(a);
           this.self = self;
           this.pendingLogin?.resolve(self);
-          this.emit('login', self);
+          this.listeners.emit('login', self);
         } else if (result?.error) {
           this.pendingLogin?.reject(new LoginRefusedError(result.error as ServerError));
         }
@@ -402,7 +383,7 @@ export class ZoneClient {
         const y = correction.yCm / CM_PER_METRE;
         if (this.self) Object.assign(this.self, { x, y, heading: correction.heading });
         const name = (MoveRejectReason as unknown as Record<number, string | undefined>)[correction.reason] ?? 'MOVE_REJECT_REASON_UNSPECIFIED';
-        this.emit('correction', { seq: correction.seq, reason: name.slice('MOVE_REJECT_REASON_'.length) as CorrectionReason, code: correction.reason, x, y, heading: correction.heading });
+        this.listeners.emit('correction', { seq: correction.seq, reason: name.slice('MOVE_REJECT_REASON_'.length) as CorrectionReason, code: correction.reason, x, y, heading: correction.heading });
         return;
       }
       case 'pong': {
@@ -428,13 +409,13 @@ export class ZoneClient {
           this.unansweredMail.delete(error.seq);
           pending.reject(new RequestRefusedError(error));
         }
-        this.emit('error', error);
+        this.listeners.emit('error', error);
         return;
       }
       case 'stats': {
         const { hp, level, exp } = message.stats as CharacterStats;
         this.stats = { hp, level, exp: exp as number };
-        this.emit('stats', this.stats);
+        this.listeners.emit('stats', this.stats);
         return;
       }
       case 'inventory': {
@@ -444,32 +425,32 @@ export class ZoneClient {
           items: update.items.map((item) => ({ itemId: item.itemId as number, templateId: item.templateId as number, count: item.count as number })),
         };
         this.inventory = inventory;
-        this.emit('inventory', inventory);
+        this.listeners.emit('inventory', inventory);
         return;
       }
       case 'trade': {
         const update = message.trade as TradeUpdate;
         this.answered(update.seq, update);
-        this.emit('trade', update);
+        this.listeners.emit('trade', update);
         return;
       }
       case 'tradeResult': {
         const result = message.tradeResult as TradeResult;
         this.answered(result.seq, result);
-        this.emit('tradeResult', result);
+        this.listeners.emit('tradeResult', result);
         return;
       }
       case 'mailbox': {
         const mailbox = message.mailbox as Mailbox;
         this.answered(mailbox.seq, mailbox);
-        this.emit('mailbox', mailbox);
+        this.listeners.emit('mailbox', mailbox);
         return;
       }
       case 'mailResult': {
         const result = message.mailResult as MailResult;
         this.unansweredMail.delete(result.seq);
         this.answered(result.seq, result);
-        this.emit('mailResult', result);
+        this.listeners.emit('mailResult', result);
         return;
       }
       case 'resumable': {
@@ -478,7 +459,7 @@ export class ZoneClient {
         return;
       }
       case 'chat':
-        this.emit('chat', message.chat as ChatMessage);
+        this.listeners.emit('chat', message.chat as ChatMessage);
         return;
       case 'zoneChanged': {
         const change = message.zoneChanged as ZoneChanged;
@@ -496,7 +477,7 @@ export class ZoneClient {
           if (change.moveSeq >= this.lastMoveSeq) Object.assign(self, { x: change.xCm / CM_PER_METRE, y: change.yCm / CM_PER_METRE, heading: change.heading });
         }
         if (change.freshView) this.world.clear();
-        this.emit('zoneChanged', change);
+        this.listeners.emit('zoneChanged', change);
         return;
       }
       case 'logout':
@@ -509,7 +490,7 @@ export class ZoneClient {
   private applyUpdate(update: WorldFrame): void {
     this.lastTick = update.tick;
     this.world.apply(update, this.worldEvents);
-    this.emit('update', update);
+    this.listeners.emit('update', update);
   }
 
   private closedError(info: CloseInfo): Error {
@@ -539,7 +520,7 @@ export class ZoneClient {
     for (let attempt = 1; !this.closing; attempt++) {
       const delayMs = Math.round(Math.random() * Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** attempt));
       if (performance.now() + delayMs > giveUpAt) break;
-      this.emit('reconnecting', { attempt, delayMs });
+      this.listeners.emit('reconnecting', { attempt, delayMs });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (this.closing) return;
       let socket: WebSocket;
@@ -570,7 +551,7 @@ export class ZoneClient {
     const again = [...this.unansweredMail.values()].filter((mail) => !this.held.includes(mail));
     for (const message of [...again, ...this.held]) this.socket.send(ClientMessage.encode(message).finish());
     this.held = [];
-    this.emit('resumed', this.self as Self);
+    this.listeners.emit('resumed', this.self as Self);
   }
 
   /** Rejects every call waiting for an answer; on a drop (`dropped`), mail sends keep waiting. */
@@ -593,7 +574,7 @@ export class ZoneClient {
     this.reconnecting = false;
     this.held = [];
     this.failPending(this.closedError(info));
-    this.emit('close', info);
+    this.listeners.emit('close', info);
   }
 }
 
