@@ -64,8 +64,9 @@ class Cursor {
   }
 
   /**
-   * The varints from here to `end` onto `values`, ZigZag-decoded if `zigZag`: the loop every move goes through, so it keeps
-   * to locals and reads one- and two-byte varints (nearly all of them) without a call.
+   * The varints from here to `end` onto `values`, ZigZag-decoded if `zigZag`: the loop every
+   * move goes through, so it keeps to locals and reads one- and two-byte varints (nearly all of
+   * them) without a call.
    */
   packed(end: number, values: number[], zigZag: boolean): void {
     const { bytes } = this;
