@@ -1,13 +1,15 @@
 /**
  * A whole zone tick in one thread, without sockets (bench/README.md, "Zone tick"): N players
- * all moving every tick at 20 Hz, in a zone sized so that about 60 players are in each one's
- * view. Every tick the benchmark writes the N move jobs into the zone's real inbound ring (as
+ * all moving every tick at 20 Hz, in a zone sized so that about 60 players would be in each one's
+ * view if they were spread evenly. Two crowds walk it: uniform, and clustered (70% of the players
+ * in five towns, as in bench/spatial.bench.ts). Every tick the benchmark writes the N move jobs into the zone's real inbound ring (as
  * the gateway would), runs `Zone.tick`, and drains the real outbound ring (as the gateway
  * would); only `Zone.tick` is timed, by phase.
  *
  * Two kinds of zone, on the same walk:
- * - bare: no store and no NPCs, on three spatial indexes: the uniform grid the server uses, the
- *   quadtree, and brute force (every query looks at every entity: O(N²));
+ * - bare: no store and no NPCs, on three spatial indexes: the uniform grid, the quadtree, and
+ *   brute force (every query looks at every entity: O(N²)); the grid and the quadtree run side
+ *   by side, taking turns of TURN_TICKS ticks, since their ratio is the figure that matters;
  * - deployed: as the zone worker builds it (src/zone/zone-worker.ts), with the index the server
  *   picks, its metrics hooks, wandering NPCs, and write-back to a real store worker (embedded
  *   SQLite in a temporary directory) that the players were acquired from before they joined;
@@ -16,7 +18,8 @@
  *   falls on both alike.
  *
  *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
- *                            [--zone bare|deployed] [--npcs N] [--flush-interval-ms MS] [--json]
+ *                            [--zone bare|deployed] [--crowd uniform|clustered] [--npcs N]
+ *                            [--flush-interval-ms MS] [--json]
  */
 import { createLogger } from '../src/log/logger.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +37,6 @@ import { createSpatialIndex } from '../src/zone/spatial/create-index.ts';
 import type { SpatialIndex } from '../src/zone/spatial/spatial-index.ts';
 import { UniformGrid } from '../src/zone/spatial/uniform-grid.ts';
 import { ViewSystem, type ViewSettings } from '../src/zone/view/view-system.ts';
-import { mulberry32 } from '../src/zone/random.ts';
 import { Zone, type ZoneHooks, type ZoneSettings } from '../src/zone/zone.ts';
 import { ZoneJournal } from '../src/journal/zone-journal.ts';
 import { ZoneMetrics } from '../src/zone/zone-metrics.ts';
@@ -42,6 +44,7 @@ import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
 import { moveJob } from '../test/helpers/move-job.ts';
 import { zoneOfSize } from '../src/config/world.ts';
+import { World, type Spread } from './spatial/world.ts';
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: number): number {
@@ -68,13 +71,6 @@ const WARMUP_TICKS = 100;
 /** NPCS_PER_ZONE defaults to 0, so the deployed zone gets one NPC per five players unless told. */
 const npcsFor = (players: number): number => (args.includes('--npcs') ? option('npcs', 0) : Math.round(players / 5));
 
-interface Walker {
-  x: number;
-  y: number;
-  heading: number;
-  seq: number;
-}
-
 type IndexName = 'grid' | 'quadtree' | 'brute force';
 const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
   grid: (side) => createSpatialIndex('grid', { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM),
@@ -84,6 +80,9 @@ const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
 
 /** A bare zone on the named index, or the deployed one, with its journal or without. */
 type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed'; readonly journal: boolean };
+
+/** The clustered crowd's towns, as bench/spatial.bench.ts has them. */
+const TOWNS = { townShare: 0.7, towns: 5, townSigmaM: 60 } as const;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
@@ -132,7 +131,7 @@ async function deploy(): Promise<Deployment> {
 const TURN_TICKS = 20;
 
 /** The setups `together` side by side, taking turns; one alone is simply run. A row each. */
-async function run(players: number, together: readonly Setup[]): Promise<Row[]> {
+async function run(players: number, crowd: Spread, together: readonly Setup[]): Promise<Row[]> {
   // Uniform density with ~TARGET_IN_VIEW other players within the view radius.
   const side = Math.sqrt((players * Math.PI * VIEW.radiusM ** 2) / TARGET_IN_VIEW);
   const deployments: Deployment[] = [];
@@ -141,7 +140,7 @@ async function run(players: number, together: readonly Setup[]): Promise<Row[]> 
     for (const setup of together) {
       const deployment = setup.zone === 'deployed' ? await deploy() : undefined;
       if (deployment) deployments.push(deployment);
-      runs.push(await prepareRun(players, setup, side, deployment));
+      runs.push(await prepareRun(players, crowd, setup, side, deployment));
     }
     const allTicks = WARMUP_TICKS + ticks;
     for (let turn = 0; turn < allTicks; turn += TURN_TICKS) {
@@ -186,7 +185,7 @@ interface ZoneRun {
   finish(): Row;
 }
 
-async function prepareRun(players: number, setup: Setup, side: number, deployment: Deployment | undefined): Promise<ZoneRun> {
+async function prepareRun(players: number, crowd: Spread, setup: Setup, side: number, deployment: Deployment | undefined): Promise<ZoneRun> {
   const inbound = RingBuffer.create(1 << 22);
   const outbound = RingBuffer.create(1 << 26);
   const index = setup.zone === 'bare' ? INDEXES[setup.index](side) : createSpatialIndex(defaults.spatialIndex, { widthM: side, heightM: side }, VIEW.radiusM + VIEW.marginM);
@@ -201,7 +200,6 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
   const { zone, view } = deployment
     ? deployedZone(deployment, { ...settingsOf(deployment.config, side, npcsFor(players)), ...(journal ? { journal } : {}) }, index, { inbound, outbound }, hooks, storeFailures)
     : bareZone(settingsOf(defaults, side, 0), index, { inbound, outbound }, hooks);
-  const random = mulberry32(players);
   const jobs = new JobWriter();
   let nowMs = 0;
   let frameBytes = 0;
@@ -216,19 +214,21 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
     });
   };
 
-  // Everyone joins at a random place; a deployed zone's players are acquired from the store
-  // first, as the gateway's log-in does (bench/flush/statements.ts).
-  const walkers: Walker[] = [];
-  for (let session = 1; session <= players; session++) {
-    walkers.push({ x: Math.fround(random() * (side - 0.01)), y: Math.fround(random() * (side - 0.01)), heading: random() * 2 * Math.PI, seq: 0 });
-  }
+  // Everyone joins where the crowd puts them; a deployed zone's players are acquired from the
+  // store first, as the gateway's log-in does (bench/flush/statements.ts). Moves travel as
+  // float32: the walk stays a centimetre inside the zone so rounding never crosses its edge.
+  const edge = side - 0.01;
+  const walk = new World(players, crowd, { widthM: edge, heightM: edge, stepM: SPEED_MPS / TICK_HZ, ...TOWNS }, players);
+  const xOf = (i: number): number => Math.fround(walk.xs[i] as number);
+  const yOf = (i: number): number => Math.fround(walk.ys[i] as number);
+  const playerIndexes = Array.from({ length: players }, (_, i) => i);
   const owned = deployment
-    ? await Promise.all(walkers.map((w, i) => deployment.store.acquire(i + 1, deployment.config.nodeId, { zoneId: 1, x: w.x, y: w.y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })))
+    ? await Promise.all(playerIndexes.map((i) => deployment.store.acquire(i + 1, deployment.config.nodeId, { zoneId: 1, x: xOf(i), y: yOf(i), heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })))
     : undefined;
-  walkers.forEach((w, i) => {
+  for (const i of playerIndexes) {
     const epoch = owned?.[i]?.epoch ?? 1;
-    if (!inbound.tryWrite(i + 1, jobs.join({ playerId: i + 1, epoch, x: w.x, y: w.y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }))) throw new Error('inbound ring full');
-  });
+    if (!inbound.tryWrite(i + 1, jobs.join({ playerId: i + 1, epoch, x: xOf(i), y: yOf(i), heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }))) throw new Error('inbound ring full');
+  }
   zone.tick((nowMs += TICK_MS));
   if (zone.world.playersBySession.size !== players) throw new Error(`${zone.world.playersBySession.size} of ${players} players joined`);
   if (deployment) {
@@ -242,7 +242,7 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
   }
   drain();
 
-  const step = SPEED_MPS / TICK_HZ;
+  let seq = 0;
   const totals: number[] = [];
   const phases = { jobs: [] as number[], logic: [] as number[], view: [] as number[], encode: [] as number[], pbjsEncode: [] as number[], pbjsBuildEncode: [] as number[] };
   let visibleSum = 0;
@@ -254,22 +254,12 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
   let journalSyncsAtStart = 0;
   return {
     async step(t: number): Promise<void> {
-      // Everyone walks straight on, turning now and then and at the walls.
-      walkers.forEach((w, i) => {
-        if (random() < 0.02) w.heading = random() * 2 * Math.PI;
-        let x = w.x + Math.cos(w.heading) * step;
-        let y = w.y + Math.sin(w.heading) * step;
-        // Moves travel as float32: stay a centimetre inside so rounding never crosses the edge.
-        const edge = side - 0.01;
-        if (x < 0 || x > edge || y < 0 || y > edge) {
-          w.heading += Math.PI;
-          x = Math.min(edge, Math.max(0, x));
-          y = Math.min(edge, Math.max(0, y));
-        }
-        w.x = Math.fround(x);
-        w.y = Math.fround(y);
-        if (!inbound.tryWrite(i + 1, moveJob(++w.seq, x, y, w.heading, 0))) throw new Error('inbound ring full');
-      });
+      // Everyone walks a step, turning a little (town dwellers head home when they stray).
+      walk.step();
+      seq++;
+      for (const i of playerIndexes) {
+        if (!inbound.tryWrite(i + 1, moveJob(seq, xOf(i), yOf(i), walk.headings[i] as number, 0))) throw new Error('inbound ring full');
+      }
       if (t === WARMUP_TICKS) {
         frameBytes = 0;
         frames = 0;
@@ -314,6 +304,7 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
       const total = sorted(totals);
       const row: Record<string, number | string> = {
         players,
+        crowd,
         zone: setup.zone,
         index: indexName,
         npcs: zone.world.entities.size - players,
@@ -344,65 +335,83 @@ async function prepareRun(players: number, setup: Setup, side: number, deploymen
 
 const indexChoice = choice('index');
 const zoneChoice = choice('zone');
+const crowdChoice = choice('crowd');
 if (indexChoice !== undefined && !(indexChoice in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
 if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
-// The bare zones one after another; the deployed zone without its journal and with it side by
-// side, taking turns, since the journal's price is a ratio of the two.
+if (crowdChoice !== undefined && crowdChoice !== 'uniform' && crowdChoice !== 'clustered') throw new Error('--crowd must be uniform or clustered');
+const crowds: readonly Spread[] = crowdChoice ? [crowdChoice] : ['uniform', 'clustered'];
+// Side by side, taking turns, where a ratio of two is the figure: the grid and the quadtree, and
+// the deployed zone without its journal and with it. Brute force runs alone.
 const groups: Setup[][] = [];
-if (zoneChoice !== 'deployed') for (const index of indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[])) groups.push([{ zone: 'bare', index }]);
+if (zoneChoice !== 'deployed') {
+  const indexes = indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[]);
+  const paired = indexes.filter((index) => index !== 'brute force');
+  if (paired.length > 0) groups.push(paired.map((index) => ({ zone: 'bare', index })));
+  if (indexes.includes('brute force')) groups.push([{ zone: 'bare', index: 'brute force' }]);
+}
 if (zoneChoice !== 'bare' && indexChoice === undefined) groups.push([{ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true }]);
 
 const loadAtStart = loadavg()[0] as number;
 const rows: Row[] = [];
 for (const players of playerCounts) {
-  for (const group of groups) {
-    const names = group.map((setup) => (setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`));
-    rows.push(...(await run(players, group)));
-    process.stderr.write(`  ${players} players, ${names.join(' and ')}: done\n`);
+  for (const crowd of crowds) {
+    for (const group of groups) {
+      const names = group.map((setup) => (setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`));
+      rows.push(...(await run(players, crowd, group)));
+      process.stderr.write(`  ${players} players, ${crowd}, ${names.join(' and ')}: done\n`);
+    }
   }
 }
 
 const summary: Record<string, number> = {};
 for (const players of playerCounts) {
-  const of = (zone: string, index?: string): Row | undefined => rows.find((r) => r.players === players && r.zone === zone && (index === undefined || r.index === index));
-  const grid = of('bare', 'grid');
-  const deployed = rows.find((r) => r.players === players && r.zone === 'deployed' && r.journal === 'off');
-  const journaled = rows.find((r) => r.players === players && r.zone === 'deployed' && r.journal === 'on');
-  const quadtree = of('bare', 'quadtree');
-  const brute = of('bare', 'brute force');
-  const n = (row: Row, key: string): number => row[key] as number;
-  if (grid) {
-    summary[`${players}: bare grid tick p99, ms`] = n(grid, 'tickP99');
-    summary[`${players}: bare grid bytes per viewer per tick`] = n(grid, 'bytesPerViewer');
-    summary[`${players}: encode p50, protobufjs encode only / hand-written`] = n(grid, 'pbjsEncodeP50') / n(grid, 'encodeP50');
-    summary[`${players}: encode p50, protobufjs build + encode / hand-written`] = n(grid, 'pbjsBuildEncodeP50') / n(grid, 'encodeP50');
+  for (const crowd of crowds) {
+    const of = (zone: string, index?: string): Row | undefined => rows.find((r) => r.players === players && r.crowd === crowd && r.zone === zone && (index === undefined || r.index === index));
+    const grid = of('bare', 'grid');
+    const deployed = rows.find((r) => r.players === players && r.crowd === crowd && r.zone === 'deployed' && r.journal === 'off');
+    const journaled = rows.find((r) => r.players === players && r.crowd === crowd && r.zone === 'deployed' && r.journal === 'on');
+    const quadtree = of('bare', 'quadtree');
+    const brute = of('bare', 'brute force');
+    const n = (row: Row, key: string): number => row[key] as number;
+    const at = `${players} ${crowd}`;
+    if (grid) {
+      summary[`${at}: bare grid tick p99, ms`] = n(grid, 'tickP99');
+      summary[`${at}: bare grid bytes per viewer per tick`] = n(grid, 'bytesPerViewer');
+      summary[`${at}: encode p50, protobufjs encode only / hand-written`] = n(grid, 'pbjsEncodeP50') / n(grid, 'encodeP50');
+      summary[`${at}: encode p50, protobufjs build + encode / hand-written`] = n(grid, 'pbjsBuildEncodeP50') / n(grid, 'encodeP50');
+    }
+    if (deployed) {
+      summary[`${at}: deployed tick p99, ms`] = n(deployed, 'tickP99');
+      summary[`${at}: deployed bytes per viewer per tick`] = n(deployed, 'bytesPerViewer');
+    }
+    if (grid && deployed) {
+      summary[`${at}: tick p50, deployed / bare grid`] = n(deployed, 'tickP50') / n(grid, 'tickP50');
+      summary[`${at}: tick p99, deployed / bare grid`] = n(deployed, 'tickP99') / n(grid, 'tickP99');
+    }
+    if (deployed && journaled) {
+      summary[`${at}: tick p99, journal on / off`] = n(journaled, 'tickP99') / n(deployed, 'tickP99');
+      summary[`${at}: tick p50, journal on / off`] = n(journaled, 'tickP50') / n(deployed, 'tickP50');
+      summary[`${at}: journal KiB per second at ${TICK_HZ} Hz`] = n(journaled, 'journalKiBPerS');
+      summary[`${at}: journal fdatasyncs per tick`] = n(journaled, 'journalSyncsPerTick');
+    }
+    if (grid && brute) summary[`${at}: view p50, brute force / grid`] = n(brute, 'viewP50') / n(grid, 'viewP50');
+    if (grid && quadtree) {
+      summary[`${at}: view p50, quadtree / grid`] = n(quadtree, 'viewP50') / n(grid, 'viewP50');
+      summary[`${at}: tick p50, quadtree / grid`] = n(quadtree, 'tickP50') / n(grid, 'tickP50');
+      summary[`${at}: tick p99, quadtree / grid`] = n(quadtree, 'tickP99') / n(grid, 'tickP99');
+    }
   }
-  if (deployed) {
-    summary[`${players}: deployed tick p99, ms`] = n(deployed, 'tickP99');
-    summary[`${players}: deployed bytes per viewer per tick`] = n(deployed, 'bytesPerViewer');
-  }
-  if (grid && deployed) {
-    summary[`${players}: tick p50, deployed / bare grid`] = n(deployed, 'tickP50') / n(grid, 'tickP50');
-    summary[`${players}: tick p99, deployed / bare grid`] = n(deployed, 'tickP99') / n(grid, 'tickP99');
-  }
-  if (deployed && journaled) {
-    summary[`${players}: tick p99, journal on / off`] = n(journaled, 'tickP99') / n(deployed, 'tickP99');
-    summary[`${players}: tick p50, journal on / off`] = n(journaled, 'tickP50') / n(deployed, 'tickP50');
-    summary[`${players}: journal KiB per second at ${TICK_HZ} Hz`] = n(journaled, 'journalKiBPerS');
-    summary[`${players}: journal fdatasyncs per tick`] = n(journaled, 'journalSyncsPerTick');
-  }
-  if (grid && brute) summary[`${players}: view p50, brute force / grid`] = n(brute, 'viewP50') / n(grid, 'viewP50');
-  if (grid && quadtree) summary[`${players}: view p50, quadtree / grid`] = n(quadtree, 'viewP50') / n(grid, 'viewP50');
 }
 
 printReport({
   name: 'zone',
-  description: 'one zone tick in-process (real rings, no sockets): N players all moving every tick, ~60 in view; bare zones and a deployed one (store, NPCs)',
+  description: 'one zone tick in-process (real rings, no sockets): N players all moving every tick, ~60 in view when spread uniformly, or 70% of them in 5 towns (clustered); bare zones and a deployed one (store, NPCs)',
   config: {
     tickHz: TICK_HZ,
     ticks,
     warmupTicks: WARMUP_TICKS,
     speedMps: SPEED_MPS,
+    clusteredCrowd: `${TOWNS.townShare * 100}% of the players in ${TOWNS.towns} towns (gaussian, sigma ${TOWNS.townSigmaM} m), the rest anywhere`,
     viewRadiusM: VIEW.radiusM,
     viewMarginM: VIEW.marginM,
     viewMaxEntities: VIEW.maxVisible,
@@ -418,6 +427,7 @@ printReport({
   },
   columns: [
     { key: 'players' },
+    { key: 'crowd' },
     { key: 'zone' },
     { key: 'journal' },
     { key: 'index' },

@@ -26,7 +26,8 @@ export class World {
   readonly ys: Float64Array;
   readonly #settings: WorldSettings;
   readonly #random: () => number;
-  readonly #heading: Float64Array;
+  /** Each entity's heading, radians. */
+  readonly headings: Float64Array;
   /** Town of each entity, -1 for none. */
   readonly #home: Int32Array;
   readonly #townX: Float64Array;
@@ -40,13 +41,13 @@ export class World {
     this.#random = random;
     this.xs = new Float64Array(count);
     this.ys = new Float64Array(count);
-    this.#heading = new Float64Array(count);
+    this.headings = new Float64Array(count);
     this.#home = new Int32Array(count).fill(-1);
     // Towns keep 15% of the zone clear of their centres on every side.
     this.#townX = Float64Array.from({ length: settings.towns }, () => widthM * (0.15 + 0.7 * random()));
     this.#townY = Float64Array.from({ length: settings.towns }, () => heightM * (0.15 + 0.7 * random()));
     for (let i = 0; i < count; i++) {
-      this.#heading[i] = 2 * Math.PI * random();
+      this.headings[i] = 2 * Math.PI * random();
       if (spread === 'clustered' && random() < settings.townShare) {
         const town = Math.floor(random() * settings.towns);
         this.#home[i] = town;
@@ -72,14 +73,14 @@ export class World {
     for (let i = 0; i < this.count; i++) {
       const x = this.xs[i] as number;
       const y = this.ys[i] as number;
-      let heading = (this.#heading[i] as number) + (random() - 0.5) * 0.5;
+      let heading = (this.headings[i] as number) + (random() - 0.5) * 0.5;
       const town = this.#home[i] as number;
       if (town !== -1) {
         const dx = (this.#townX[town] as number) - x;
         const dy = (this.#townY[town] as number) - y;
         if (dx * dx + dy * dy > strayM2) heading = Math.atan2(dy, dx);
       }
-      this.#heading[i] = heading;
+      this.headings[i] = heading;
       this.#place(i, x + stepM * Math.cos(heading), y + stepM * Math.sin(heading));
     }
   }
@@ -89,7 +90,7 @@ export class World {
     const { widthM, heightM } = this.#settings;
     const clampedX = Math.min(widthM, Math.max(0, x));
     const clampedY = Math.min(heightM, Math.max(0, y));
-    if (clampedX !== x || clampedY !== y) this.#heading[i] = (this.#heading[i] as number) + Math.PI;
+    if (clampedX !== x || clampedY !== y) this.headings[i] = (this.headings[i] as number) + Math.PI;
     this.xs[i] = clampedX;
     this.ys[i] = clampedY;
   }
