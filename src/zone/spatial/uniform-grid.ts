@@ -91,9 +91,11 @@ export class UniformGrid implements SpatialIndex {
     const r2 = radius >= 0 ? radius * radius : -1; // a negative radius matches nothing
     const cell = this.cellSizeM;
     const columns = this.columns;
-    const column0 = Math.max(0, Math.floor((x - radius) / cell));
+    // Clamped at both ends: a circle that only touches the far edge (x - radius = width) still
+    // looks at the last column, where points on that edge are filed.
+    const column0 = Math.max(0, Math.min(columns - 1, Math.floor((x - radius) / cell)));
     const column1 = Math.min(columns - 1, Math.floor((x + radius) / cell));
-    const row0 = Math.max(0, Math.floor((y - radius) / cell));
+    const row0 = Math.max(0, Math.min(this.rows - 1, Math.floor((y - radius) / cell)));
     const row1 = Math.min(this.rows - 1, Math.floor((y + radius) / cell));
     const start = this.#cellStart;
     const slots = this.#sortedSlots;
