@@ -19,11 +19,16 @@ const HEIGHT = 600;
 const INDEXES: readonly { readonly name: string; readonly make: Make }[] = [
   { name: 'UniformGrid, 7 m cells', make: (w, h) => new UniformGrid(w, h, 7) },
   { name: 'UniformGrid, 64 m cells', make: (w, h) => new UniformGrid(w, h, 64) },
+  { name: 'UniformGrid, 50 m cells (the world a whole number of them)', make: (w, h) => new UniformGrid(w, h, 50) },
   { name: 'UniformGrid, one cell larger than the world', make: (w, h) => new UniformGrid(w, h, 5000) },
   { name: 'Quadtree, defaults', make: (w, h) => new Quadtree(w, h) },
   { name: 'Quadtree, capacity 1, depth 6', make: (w, h) => new Quadtree(w, h, { nodeCapacity: 1, maxDepth: 6 }) },
   { name: 'Quadtree, capacity 3, depth 12', make: (w, h) => new Quadtree(w, h, { nodeCapacity: 3, maxDepth: 12 }) },
   { name: 'Quadtree, capacity 4, depth 0', make: (w, h) => new Quadtree(w, h, { nodeCapacity: 4, maxDepth: 0 }) },
+  { name: 'Quadtree, directory of 20 m cells', make: (w, h) => new Quadtree(w, h, { queryRadiusM: 40 }) },
+  { name: 'Quadtree, directory of 3.5 m cells, capacity 1', make: (w, h) => new Quadtree(w, h, { queryRadiusM: 7, nodeCapacity: 1, maxDepth: 14 }) },
+  { name: 'Quadtree, directory at its deepest, capacity 2', make: (w, h) => new Quadtree(w, h, { queryRadiusM: 0.1, nodeCapacity: 2 }) },
+  { name: 'Quadtree, directory down to maxDepth', make: (w, h) => new Quadtree(w, h, { queryRadiusM: 1, maxDepth: 3 }) },
 ];
 
 /** The index under test and the plain map it must agree with. */
@@ -271,8 +276,12 @@ for (const { name, make } of INDEXES) {
   });
 }
 
-describe('UniformGrid', () => {
-  it('does not trust a cell box for a point that floor(x / cellSize) rounds into the next cell', () => {
+describe('cells whose side is not a power of two', () => {
+  const cellsOf07m: readonly [string, () => SpatialIndex][] = [
+    ['UniformGrid', () => new UniformGrid(100, 100, 0.7)],
+    ['Quadtree', () => new Quadtree(100, 100, { queryRadiusM: 1.4 })],
+  ];
+  for (const [name, make] of cellsOf07m) it(`${name}: does not trust a cell box for a point that floor(x / cellSize) rounds into the next cell`, () => {
     // 45.49999999999999 / 0.7 rounds to exactly 65, but the point lies before 65 * 0.7 = 45.5.
     const x = 45.49999999999999;
     assert.equal(Math.floor(x / 0.7), 65);
@@ -283,7 +292,7 @@ describe('UniformGrid', () => {
     const [cx, cy, radius] = [46.5, 1.7, Math.SQRT2];
     const inside = (px: number, py: number): boolean => (px - cx) * (px - cx) + (py - cy) * (py - cy) <= radius * radius;
     assert.ok(inside(65 * 0.7, 0.7) && !inside(x, 0.7), 'the test needs this knife edge');
-    const checked = new Checked(new UniformGrid(100, 100, 0.7));
+    const checked = new Checked(make());
     checked.insert(0, x, 0.7);
     checked.insert(1, 45.6, 1);
     checked.circle(cx, cy, radius);
@@ -305,6 +314,22 @@ describe('Quadtree', () => {
     tree.queryCircle(0, 0, 0);
     assert.equal(tree.nodeCount, 13, 'three points in a corner: split at depths 0, 1 and 2, not at depth 3');
   });
+
+  it('keeps a directory of cells about half the query radius, and splits only the cells that overflow', () => {
+    const tree = new Quadtree(1000, 600, { queryRadiusM: 40, nodeCapacity: 2, maxDepth: 8 });
+    assert.equal(tree.directoryDepth, 6, '50 × 30 cells of 20 m: a directory 64 cells wide');
+    tree.insert(0, 1, 1);
+    tree.insert(1, 2, 2);
+    tree.insert(2, 999, 599);
+    tree.queryCircle(0, 0, 0);
+    assert.equal(tree.nodeCount, 4 ** 6, 'no cell holds more than two');
+    tree.insert(3, 3, 3);
+    tree.queryCircle(0, 0, 0);
+    assert.equal(tree.nodeCount, 4 ** 6 + 8, 'three points in one cell: split at depths 6 and 7, not at depth 8');
+    assert.equal(new Quadtree(1000, 600, { queryRadiusM: 40, maxDepth: 4 }).directoryDepth, 4, 'no deeper than maxDepth');
+    assert.equal(new Quadtree(100_000, 100_000, { queryRadiusM: 40 }).directoryDepth, 8, 'at most 4^8 cells');
+    assert.equal(new Quadtree(1000, 600, { queryRadiusM: 5000 }).directoryDepth, 0, 'a radius larger than the world: the root alone');
+  });
 });
 
 describe('constructors', () => {
@@ -317,6 +342,7 @@ describe('constructors', () => {
     assert.throws(() => new Quadtree(100, 100, { nodeCapacity: 0 }), RangeError);
     assert.throws(() => new Quadtree(100, 100, { maxDepth: 31 }), RangeError);
     assert.throws(() => new Quadtree(100, 100, { maxDepth: 2.5 }), RangeError);
+    for (const queryRadiusM of [0, -1, Number.NaN, Infinity]) assert.throws(() => new Quadtree(100, 100, { queryRadiusM }), RangeError);
   });
 
   it('cover the world with whole grid cells', () => {

@@ -2,17 +2,25 @@
  * Point quadtree over flat typed arrays: no object per node, and nothing allocated per query or
  * per tick once the arrays have grown to fit.
  *
- * The root is a square of side S, the smallest power of two at least max(width, height), with its
- * corner at (0, 0). Every node's box is then a multiple of S / 2^depth, exact in floating point,
- * so a point filed under a node provably lies in the node's box, edges included. A node splits
- * into four quadrants when it holds more than `nodeCapacity` points, unless it is `maxDepth` deep:
- * that bound is what stops many points at one spot from splitting forever.
+ * The root is a square with its corner at (0, 0). A node splits into four quadrants when it holds
+ * more than `nodeCapacity` points, unless it is `maxDepth` deep: that bound is what stops many
+ * points at one spot from splitting forever.
+ *
+ * Given the radius most queries use (`queryRadiusM`), the tree is linear at the top: every node
+ * down to the depth k whose squares are about half that radius exists, so those levels are not
+ * stored as links but as one directory of 4^k cells in Morton (Z) order, a node's number being
+ * its column's and its row's bits interleaved. Only the cells that overflow split further. A
+ * query then starts at the cells under its circle's bounding box, as a grid's would, instead of
+ * walking down from the root, and goes into a cell's subtree only where the circle cuts a cell
+ * that split. Without `queryRadiusM`, k is 0 and the directory is the root alone.
  *
  * Moves only record the new position, and the first query after any change rebuilds the tree
- * from scratch, kdbush-style: the points are partitioned in place, so every node's points, leaf
- * or not, are one contiguous run of the sorted arrays, and a node wholly inside the query is
- * copied out in one loop. This beat keeping the tree current in place (leaves holding linked
- * lists, split and merged as points move) in an earlier run of bench/spatial.bench.ts.
+ * from scratch, kdbush-style: a counting sort files the points under their directory cells, and
+ * each cell that overflows is partitioned in place, so every node's points, leaf or not, are one
+ * contiguous run of the sorted arrays (Morton order makes that true of the directory's implicit
+ * upper levels too), and a node wholly inside the query is copied out in one loop. This beat
+ * keeping the tree current in place (leaves holding linked lists, split and merged as points
+ * move) in an earlier run of bench/spatial.bench.ts.
  *
  * Points must lie in [0, width] × [0, height]; insert and move throw a RangeError otherwise.
  */
@@ -24,62 +32,106 @@ export interface QuadtreeOptions {
   readonly nodeCapacity?: number;
   /** Depth of the deepest leaves (the root is depth 0); at most 30. */
   readonly maxDepth?: number;
+  /** The radius most queries use; the directory's cells are about half of it (see above). */
+  readonly queryRadiusM?: number;
 }
 
 /**
- * Tuned with `node bench/spatial.bench.ts --tune`: capacities 32 to 64 and depths 7 to 12 came
- * within a few percent of each other; capacity 16 was 14–27% slower, and depths up to 6 were
- * slower with 20k clustered entities. For the view system the uniform grid is faster still
- * (bench/README.md, "Spatial index").
+ * Tuned with `node bench/spatial.bench.ts --tune` (bench/README.md, "Spatial index").
  */
 export const QUADTREE_DEFAULTS = { nodeCapacity: 64, maxDepth: 10 } as const;
 
+/** The directory's cells per query radius: half the radius, as for the uniform grid. */
+const DIRECTORY_CELL_PER_RADIUS = 0.5;
+/** Depth of the directory at most: 4^8 = 65,536 cells, a quarter of a megabyte of counts. */
+const MAX_DIRECTORY_DEPTH = 8;
 const INITIAL_CAPACITY = 64;
-const INITIAL_NODES = 64;
 
 /**
- * Node n holds sorted*[start[n] .. end[n]) and its children are firstChild[n] + 0..3 (in the
- * quadrant order of pushChildren), or it is a leaf when firstChild[n] is -1.
+ * Directory cell c (a Morton number) holds sorted*[cellStart[c] .. cellStart[c + 1]). Every node
+ * n, directory cells included, has firstChild[n] + 0..3 as its children (in the quadrant order of
+ * pushChildren) or is a leaf when firstChild[n] is -1; a node below the directory holds
+ * sorted*[start[n] .. end[n]).
  */
 export class Quadtree implements SpatialIndex {
   readonly #points: PointSet;
-  readonly #rootSize: number;
   readonly #nodeCapacity: number;
   readonly #maxDepth: number;
   readonly #stack: Stack;
-  #start = new Int32Array(INITIAL_NODES);
-  #end = new Int32Array(INITIAL_NODES);
-  #firstChild = new Int32Array(INITIAL_NODES);
+  /** The directory: its depth, cell side, the columns and rows the world covers. */
+  readonly #directoryDepth: number;
+  readonly #cellSideM: number;
+  readonly #columns: number;
+  readonly #rows: number;
+  /** Column and row → their bits spread to the even and odd places of a Morton number. */
+  readonly #columnBits: Int32Array;
+  readonly #rowBits: Int32Array;
+  readonly #cellStart: Int32Array;
+  /**
+   * Node boxes are widened by this much on every side: a cell side that is not a power of two
+   * makes floor(x / side) round a point a hair before a cell's computed edge into that cell.
+   */
+  readonly #slack: number;
+  #start: Int32Array;
+  #end: Int32Array;
+  #firstChild: Int32Array;
   #nodeCount = 0;
   #sortedSlots = new Int32Array(INITIAL_CAPACITY);
   #sortedX = new Float64Array(INITIAL_CAPACITY);
   #sortedY = new Float64Array(INITIAL_CAPACITY);
+  /** Rebuild scratch: the directory cell of live[i]. */
+  #cellOfLive = new Int32Array(INITIAL_CAPACITY);
   /** Points changed since the last build. */
   #dirty = false;
   #results = new Int32Array(INITIAL_CAPACITY);
 
   constructor(widthM: number, heightM: number, options: QuadtreeOptions = {}) {
     this.#points = new PointSet(widthM, heightM);
-    const { nodeCapacity, maxDepth } = { ...QUADTREE_DEFAULTS, ...options };
+    const { nodeCapacity, maxDepth, queryRadiusM } = { ...QUADTREE_DEFAULTS, ...options };
     if (!(Number.isInteger(nodeCapacity) && nodeCapacity >= 1)) {
       throw new RangeError(`nodeCapacity must be a positive integer, got ${nodeCapacity}`);
     }
     if (!(Number.isInteger(maxDepth) && maxDepth >= 0 && maxDepth <= 30)) {
       throw new RangeError(`maxDepth must be an integer in [0, 30], got ${maxDepth}`);
     }
+    if (queryRadiusM !== undefined && !(queryRadiusM > 0 && Number.isFinite(queryRadiusM))) {
+      throw new RangeError(`queryRadiusM must be positive and finite, got ${queryRadiusM}`);
+    }
     this.#nodeCapacity = nodeCapacity;
     this.#maxDepth = maxDepth;
-    this.#rootSize = 2 ** Math.ceil(Math.log2(Math.max(widthM, heightM)));
     this.#stack = new Stack(maxDepth);
+    const size = Math.max(widthM, heightM);
+    const deepest = Math.min(MAX_DIRECTORY_DEPTH, maxDepth);
+    // Without a radius: a power-of-two root, as large as the world, and no directory below it.
+    const side = queryRadiusM === undefined ? 2 ** Math.ceil(Math.log2(size)) : Math.max(DIRECTORY_CELL_PER_RADIUS * queryRadiusM, size / 2 ** deepest);
+    this.#cellSideM = side;
+    this.#columns = Math.min(2 ** deepest, Math.max(1, Math.ceil(widthM / side)));
+    this.#rows = Math.min(2 ** deepest, Math.max(1, Math.ceil(heightM / side)));
+    let depth = 0;
+    while (2 ** depth < Math.max(this.#columns, this.#rows)) depth++;
+    this.#directoryDepth = depth;
+    this.#columnBits = Int32Array.from({ length: 2 ** depth }, (_, column) => spreadBits(column));
+    this.#rowBits = Int32Array.from({ length: 2 ** depth }, (_, row) => spreadBits(row) << 1);
+    const cells = 4 ** depth;
+    this.#cellStart = new Int32Array(cells + 1);
+    this.#start = new Int32Array(cells + 4);
+    this.#end = new Int32Array(cells + 4);
+    this.#firstChild = new Int32Array(cells + 4).fill(-1);
+    this.#slack = size * 1e-9;
   }
 
   get results(): Int32Array {
     return this.#results;
   }
 
-  /** Nodes in the tree, leaves included, as of the last query: how it split, which the tests check. */
+  /** Nodes in the tree, directory cells and leaves included, as of the last query: how it split, which the tests check. */
   get nodeCount(): number {
     return this.#nodeCount;
+  }
+
+  /** Depth of the directory's cells (0: the directory is the root alone). */
+  get directoryDepth(): number {
+    return this.#directoryDepth;
   }
 
   insert(slot: number, x: number, y: number): void {
@@ -90,6 +142,7 @@ export class Quadtree implements SpatialIndex {
       this.#sortedSlots = new Int32Array(capacity);
       this.#sortedX = new Float64Array(capacity);
       this.#sortedY = new Float64Array(capacity);
+      this.#cellOfLive = new Int32Array(capacity);
       this.#results = new Int32Array(capacity);
     }
     this.#dirty = true;
@@ -107,32 +160,97 @@ export class Quadtree implements SpatialIndex {
   queryCircle(x: number, y: number, radius: number): number {
     if (this.#dirty) this.#build();
     const r2 = squaredRadius(radius);
-    const stack = this.#stack;
-    const start = this.#start;
-    const end = this.#end;
+    const side = this.#cellSideM;
+    // Clamped at both ends: a circle that only touches the far edge (x - radius = width) still
+    // looks at the last column, where points on that edge are filed.
+    const column0 = Math.max(0, Math.min(this.#columns - 1, Math.floor((x - radius) / side)));
+    const column1 = Math.min(this.#columns - 1, Math.floor((x + radius) / side));
+    const row0 = Math.max(0, Math.min(this.#rows - 1, Math.floor((y - radius) / side)));
+    const row1 = Math.min(this.#rows - 1, Math.floor((y + radius) / side));
+    const cellStart = this.#cellStart;
     const firstChild = this.#firstChild;
+    const columnBits = this.#columnBits;
     const slots = this.#sortedSlots;
     const xs = this.#sortedX;
     const ys = this.#sortedY;
     const results = this.#results;
+    const slack = this.#slack;
     let count = 0;
-    let top = stack.reset(this.#rootSize);
+    for (let row = row0; row <= row1; row++) {
+      const rowY0 = row * side;
+      const y0 = rowY0 - slack;
+      const y1 = rowY0 + side + slack;
+      // The row's nearest and farthest distances from the centre along y.
+      const nearY = Math.max(y0 - y, 0, y - y1);
+      const farY = Math.max(y - y0, y1 - y);
+      const nearY2 = nearY * nearY;
+      const farY2 = farY * farY;
+      if (nearY2 > r2) continue;
+      const rowBits = this.#rowBits[row] as number;
+      for (let column = column0; column <= column1; column++) {
+        const cell = (columnBits[column] as number) | rowBits;
+        const from = cellStart[cell] as number;
+        const to = cellStart[cell + 1] as number;
+        if (from === to) continue;
+        const columnX0 = column * side;
+        const x0 = columnX0 - slack;
+        const x1 = columnX0 + side + slack;
+        const nearX = Math.max(x0 - x, 0, x - x1);
+        if (nearX * nearX + nearY2 > r2) continue;
+        // Inside when the farthest corner passes the very test each point would (same
+        // arithmetic, so rounding cannot make the two disagree).
+        const farX = Math.max(x - x0, x1 - x);
+        if (farX * farX + farY2 <= r2) {
+          for (let i = from; i < to; i++) results[count++] = slots[i] as number;
+          continue;
+        }
+        const child = firstChild[cell] as number;
+        if (child !== -1) {
+          count = this.#querySubtree(child, columnX0, rowY0, side / 2, x, y, r2, count);
+          continue;
+        }
+        for (let i = from; i < to; i++) {
+          const dx = (xs[i] as number) - x;
+          const dy = (ys[i] as number) - y;
+          if (dx * dx + dy * dy <= r2) results[count++] = slots[i] as number;
+        }
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Adds to results[count ..] the points within the circle among the four children (from
+   * `firstChild`, box corner (x0, y0) and side 2 * half) of a node the circle cuts; returns the
+   * new count.
+   */
+  #querySubtree(firstChild: number, x0: number, y0: number, half: number, x: number, y: number, r2: number, count: number): number {
+    const stack = this.#stack;
+    const start = this.#start;
+    const end = this.#end;
+    const children = this.#firstChild;
+    const slots = this.#sortedSlots;
+    const xs = this.#sortedX;
+    const ys = this.#sortedY;
+    const results = this.#results;
+    const slack = this.#slack;
+    let top = pushChildren(stack, 0, firstChild, x0, y0, half);
     while (top > 0) {
       top--;
       const node = stack.nodes[top] as number;
       const from = start[node] as number;
       const to = end[node] as number;
       if (from === to) continue;
-      const x0 = stack.x0[top] as number;
-      const y0 = stack.y0[top] as number;
+      const nodeX0 = stack.x0[top] as number;
+      const nodeY0 = stack.y0[top] as number;
       const side = stack.side[top] as number;
-      const where = classifyCircle(x, y, r2, x0, y0, x0 + side, y0 + side);
+      const where = classifyCircle(x, y, r2, nodeX0 - slack, nodeY0 - slack, nodeX0 + side + slack, nodeY0 + side + slack);
       if (where === OUTSIDE) continue;
-      const child = firstChild[node] as number;
+      const child = children[node] as number;
       if (where === INSIDE) {
         for (let i = from; i < to; i++) results[count++] = slots[i] as number;
       } else if (child !== -1) {
-        top = pushChildren(stack, top, child, x0, y0, side / 2);
+        top = pushChildren(stack, top, child, nodeX0, nodeY0, side / 2);
       } else {
         for (let i = from; i < to; i++) {
           const dx = (xs[i] as number) - x;
@@ -144,16 +262,52 @@ export class Quadtree implements SpatialIndex {
     return count;
   }
 
+  /** Counting sort of the live points by directory cell, then the split of every cell that overflows. */
   #build(): void {
     const { live, xs, ys, size } = this.#points;
+    const cellStart = this.#cellStart;
+    const cells = cellStart.length - 1;
+    const cellOfLive = this.#cellOfLive;
+    const side = this.#cellSideM;
+    const lastColumn = this.#columns - 1;
+    const lastRow = this.#rows - 1;
+    cellStart.fill(0);
     for (let i = 0; i < size; i++) {
       const slot = live[i] as number;
-      this.#sortedSlots[i] = slot;
-      this.#sortedX[i] = xs[slot] as number;
-      this.#sortedY[i] = ys[slot] as number;
+      // min(): a point on the far edge (x = width) belongs to the last cell.
+      const column = Math.min(lastColumn, Math.floor((xs[slot] as number) / side));
+      const row = Math.min(lastRow, Math.floor((ys[slot] as number) / side));
+      const cell = (this.#columnBits[column] as number) | (this.#rowBits[row] as number);
+      cellOfLive[i] = cell;
+      cellStart[cell] = (cellStart[cell] as number) + 1;
     }
-    this.#nodeCount = 1;
-    this.#split(0, 0, size, 0, 0, this.#rootSize, 0);
+    // Running sum: cellStart[c] becomes the end of cell c. Filling each cell from its end
+    // backwards then leaves cellStart[c] at the cell's beginning.
+    let sum = 0;
+    for (let cell = 0; cell < cells; cell++) {
+      sum += cellStart[cell] as number;
+      cellStart[cell] = sum;
+    }
+    cellStart[cells] = size;
+    const slots = this.#sortedSlots;
+    const sortedX = this.#sortedX;
+    const sortedY = this.#sortedY;
+    for (let i = size - 1; i >= 0; i--) {
+      const cell = cellOfLive[i] as number;
+      const at = (cellStart[cell] as number) - 1;
+      cellStart[cell] = at;
+      const slot = live[i] as number;
+      slots[at] = slot;
+      sortedX[at] = xs[slot] as number;
+      sortedY[at] = ys[slot] as number;
+    }
+    this.#nodeCount = cells;
+    for (let row = 0; row <= lastRow; row++) {
+      for (let column = 0; column <= lastColumn; column++) {
+        const cell = (this.#columnBits[column] as number) | (this.#rowBits[row] as number);
+        this.#split(cell, cellStart[cell] as number, cellStart[cell + 1] as number, column * side, row * side, side, this.#directoryDepth);
+      }
+    }
     this.#dirty = false;
   }
 
@@ -179,7 +333,6 @@ export class Quadtree implements SpatialIndex {
     this.#split(child + 2, lower, lowerRight, x0, middleY, half, depth + 1);
     this.#split(child + 3, lowerRight, to, middleX, middleY, half, depth + 1);
   }
-
   /**
    * Reorders sorted*[from .. to) so that the points whose key (sortedX or sortedY) is below
    * `pivot` come first; returns where the others begin.
@@ -227,7 +380,7 @@ export class Quadtree implements SpatialIndex {
 
 /**
  * Depth-first traversal stack: node ids and their boxes (corner and side). A popped node pushes at
- * most four children, so 3 per level plus the root's 4 is enough.
+ * most four children, so 3 per level plus the first node's 4 is enough.
  */
 class Stack {
   readonly nodes: Int32Array;
@@ -241,15 +394,6 @@ class Stack {
     this.x0 = new Float64Array(length);
     this.y0 = new Float64Array(length);
     this.side = new Float64Array(length);
-  }
-
-  /** Leaves only the root (side `rootSize`) on the stack; returns the top. */
-  reset(rootSize: number): number {
-    this.nodes[0] = 0;
-    this.x0[0] = 0;
-    this.y0[0] = 0;
-    this.side[0] = rootSize;
-    return 1;
   }
 }
 
@@ -289,4 +433,11 @@ function classifyCircle(x: number, y: number, r2: number, x0: number, y0: number
 /** A negative (or NaN) radius matches nothing, rather than what its square would match. */
 function squaredRadius(radius: number): number {
   return radius >= 0 ? radius * radius : -1;
+}
+
+/** The bits of n (below 2^15) moved to the even places: 0b101 becomes 0b10001. */
+function spreadBits(n: number): number {
+  let spread = 0;
+  for (let bit = 0; bit < 15; bit++) spread |= ((n >> bit) & 1) << (2 * bit);
+  return spread;
 }
