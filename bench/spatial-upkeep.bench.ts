@@ -4,8 +4,10 @@
  * its cells, the quadtree re-partitions its points), so the rebuild is measured as the first
  * query of a tick less a second, identical query right after it. Two tables:
  *   - upkeep: 20,000 entities walking in a 2 km zone, as in bench:spatial's largest row;
- *   - grid cells: the grid's re-sort walks every cell, so its cost grows with the zone's area at
- *     a fixed cell size (27.5 m, the default view radius plus margin halved) and 2,000 entities.
+ *   - by zone size: both rebuilds walk every cell of a grid (the uniform grid's, the quadtree's
+ *     directory), so their cost grows with the zone's area at a fixed query radius (55 m, the
+ *     default view radius plus margin) and 2,000 entities, until the quadtree's directory stops
+ *     growing at 256 × 256 cells.
  *
  *   npm run bench:spatial-upkeep [-- --json] [-- --ticks 200]
  */
@@ -19,7 +21,8 @@ const ticksAt = process.argv.indexOf('--ticks');
 const TICKS = ticksAt >= 0 ? Number(process.argv[ticksAt + 1]) : 200;
 if (!Number.isInteger(TICKS) || TICKS < 10) throw new RangeError('--ticks must be a whole number of at least 10');
 const WARMUP_TICKS = Math.ceil(TICKS / 10);
-const DEFAULT_CELL_M = (50 + 5) / 2;
+/** The view system's query radius with the default settings: view radius plus margin. */
+const DEFAULT_RADIUS_M = 50 + 5;
 
 function settings(sideM: number): WorldSettings {
   return { widthM: sideM, heightM: sideM, stepM: 0.5, townShare: 0, towns: 1, townSigmaM: 60 };
@@ -63,36 +66,40 @@ const round = (value: number, digits: number): number => Math.round(value * 10 *
 const upkeepRows: Row[] = [];
 for (const [name, make] of [
   ['grid', (side: number) => new UniformGrid(side, side, 63 / 2)],
-  ['quadtree', (side: number) => new Quadtree(side, side)],
+  ['quadtree', (side: number) => new Quadtree(side, side, { queryRadiusM: 63 })],
 ] as const) {
   const world = new World(20_000, 'uniform', settings(2000), 20_000);
   const upkeep = measure(world, make(2000), 63);
   upkeepRows.push({ index: name, entities: 20_000, zoneKm: 2, movesMs: round(upkeep.movesMs, 3), rebuildMs: round(upkeep.rebuildMs, 3) });
 }
 
-const cellRows: Row[] = [];
+const sizeRows: Row[] = [];
 for (const sideKm of [2, 10, 30, 100]) {
   const side = sideKm * 1000;
-  const grid = new UniformGrid(side, side, DEFAULT_CELL_M);
-  const cells = grid.columns * grid.rows;
-  const upkeep = measure(new World(2000, 'uniform', settings(side), sideKm), grid, DEFAULT_CELL_M * 2);
-  cellRows.push({ zoneKm: sideKm, cells, entities: 2000, resortMs: round(upkeep.rebuildMs, 3), nsPerCell: round((upkeep.rebuildMs * 1e6) / cells, 2) });
+  const grid = new UniformGrid(side, side, DEFAULT_RADIUS_M / 2);
+  const quadtree = new Quadtree(side, side, { queryRadiusM: DEFAULT_RADIUS_M });
+  const cellsOf = { grid: grid.columns * grid.rows, quadtree: quadtree.directoryCells };
+  for (const [name, index] of [['grid', grid], ['quadtree', quadtree]] as const) {
+    const upkeep = measure(new World(2000, 'uniform', settings(side), sideKm), index, DEFAULT_RADIUS_M);
+    sizeRows.push({ zoneKm: sideKm, index: name, cells: cellsOf[name], entities: 2000, rebuildMs: round(upkeep.rebuildMs, 3) });
+  }
 }
 
 printReport({
   name: 'spatial-upkeep',
   description: 'keeping a spatial index current: recording the moves, and the rebuild on the next query',
-  config: { ticks: TICKS, warmupTicks: WARMUP_TICKS, stepMPerTick: 0.5, gridCellM: DEFAULT_CELL_M, upkeepRadiusM: 63 },
+  config: { ticks: TICKS, warmupTicks: WARMUP_TICKS, stepMPerTick: 0.5, upkeepRadiusM: 63, bySizeRadiusM: DEFAULT_RADIUS_M },
   columns: [{ key: 'index' }, { key: 'entities' }, { key: 'zoneKm', title: 'zone km' }, { key: 'movesMs', title: 'moves ms', digits: 3 }, { key: 'rebuildMs', title: 'rebuild ms', digits: 3 }],
   rows: upkeepRows,
   tables: [
     {
-      title: 'grid re-sort by zone size',
-      columns: [{ key: 'zoneKm', title: 'zone km' }, { key: 'cells' }, { key: 'entities' }, { key: 'resortMs', title: 're-sort ms', digits: 3 }, { key: 'nsPerCell', title: 'ns per cell', digits: 2 }],
-      rows: cellRows,
+      title: 'rebuild by zone size',
+      columns: [{ key: 'zoneKm', title: 'zone km' }, { key: 'index' }, { key: 'cells' }, { key: 'entities' }, { key: 'rebuildMs', title: 'rebuild ms', digits: 3 }],
+      rows: sizeRows,
     },
   ],
   notes: [
     'moves ms: every entity\'s move recorded, median per tick. rebuild ms: the first query after the moves less the same query again, median per tick.',
+    'cells: the grid\'s cells, or the quadtree\'s directory cells (the nodes below them split only where they overflow).',
   ],
 });

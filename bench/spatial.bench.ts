@@ -65,7 +65,7 @@ function quadtree(options: QuadtreeOptions): Candidate {
   return {
     index: 'quadtree',
     params: `capacity ${nodeCapacity}, depth ${maxDepth}`,
-    make: () => new Quadtree(WORLD.widthM, WORLD.heightM, { nodeCapacity, maxDepth }),
+    make: (queryRadiusM) => new Quadtree(WORLD.widthM, WORLD.heightM, { nodeCapacity, maxDepth, queryRadiusM }),
   };
 }
 

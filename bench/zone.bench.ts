@@ -17,7 +17,7 @@
  *   these two run side by side, taking turns of TURN_TICKS ticks, so that the machine's load
  *   falls on both alike.
  *
- *   node bench/zone.bench.ts [--players N] [--ticks T] [--index grid|quadtree|'brute force']
+ *   node bench/zone.bench.ts [--players N,N..] [--ticks T] [--index grid,quadtree,'brute force']
  *                            [--zone bare|deployed] [--crowd uniform|clustered] [--npcs N]
  *                            [--flush-interval-ms MS] [--json]
  */
@@ -64,7 +64,8 @@ const TICK_MS = 1000 / TICK_HZ;
 const SPEED_MPS = 8;
 const TARGET_IN_VIEW = 60;
 const VIEW: ViewSettings = { radiusM: defaults.viewRadiusM, marginM: defaults.viewMarginM, maxVisible: defaults.viewMaxEntities, refreshTicks: defaults.viewRefreshTicks };
-const playerCounts = args.includes('--players') ? [option('players', 2000)] : [1000, 2000, 5000];
+const playerCounts = (choice('players') ?? '1000,2000,5000').split(',').map(Number);
+if (playerCounts.some((n) => !(Number.isInteger(n) && n > 0))) throw new Error('--players must be one or more positive integers, separated by commas');
 const ticks = option('ticks', 400);
 /** Enough for the JIT to settle even on the run's first row. */
 const WARMUP_TICKS = 100;
@@ -336,7 +337,8 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
 const indexChoice = choice('index');
 const zoneChoice = choice('zone');
 const crowdChoice = choice('crowd');
-if (indexChoice !== undefined && !(indexChoice in INDEXES)) throw new Error(`--index must be one of ${Object.keys(INDEXES).join(', ')}`);
+const indexChoices = indexChoice?.split(',');
+if (indexChoices?.some((name) => !(name in INDEXES))) throw new Error(`--index must be one or more of ${Object.keys(INDEXES).join(', ')}, separated by commas`);
 if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
 if (crowdChoice !== undefined && crowdChoice !== 'uniform' && crowdChoice !== 'clustered') throw new Error('--crowd must be uniform or clustered');
 const crowds: readonly Spread[] = crowdChoice ? [crowdChoice] : ['uniform', 'clustered'];
@@ -344,7 +346,7 @@ const crowds: readonly Spread[] = crowdChoice ? [crowdChoice] : ['uniform', 'clu
 // the deployed zone without its journal and with it. Brute force runs alone.
 const groups: Setup[][] = [];
 if (zoneChoice !== 'deployed') {
-  const indexes = indexChoice ? [indexChoice as IndexName] : (Object.keys(INDEXES) as IndexName[]);
+  const indexes = (indexChoices ?? Object.keys(INDEXES)) as IndexName[];
   const paired = indexes.filter((index) => index !== 'brute force');
   if (paired.length > 0) groups.push(paired.map((index) => ({ zone: 'bare', index })));
   if (indexes.includes('brute force')) groups.push([{ zone: 'bare', index: 'brute force' }]);

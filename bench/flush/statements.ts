@@ -76,7 +76,7 @@ export async function runActiveZone(config: Config, mode: WriteMode, players: nu
     const outbound = RingBuffer.create(1 << 26);
     const view = new ViewSystem(
       { radiusM: config.viewRadiusM, marginM: config.viewMarginM, maxVisible: config.viewMaxEntities, refreshTicks: config.viewRefreshTicks },
-      createSpatialIndex('auto', zoneConfig, config.viewRadiusM + config.viewMarginM),
+      createSpatialIndex(config.spatialIndex, zoneConfig, config.viewRadiusM + config.viewMarginM),
     );
     const zone = new Zone(
       { zone: zoneConfig, tickHz: config.tickHz, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: config.flushIntervalMs, flushBatchRows: config.flushBatchRows },

@@ -11,8 +11,8 @@ import { loadWorldFile, parseZones, WorldError, type WorldMap, type ZoneConfig }
 
 export type LogFormat = 'json' | 'pretty';
 
-/** The zones' spatial index (zone/spatial/create-index.ts): `auto` picks the grid unless a zone is too large for it. */
-export type SpatialIndexKind = 'auto' | 'grid' | 'quadtree';
+/** The zones' spatial index (zone/spatial/create-index.ts). */
+export type SpatialIndexKind = 'grid' | 'quadtree';
 
 export interface Config {
   readonly host: string;
@@ -76,7 +76,7 @@ export interface Config {
   readonly viewSendTicks: number;
   /** Wandering NPCs spawned in every zone. */
   readonly npcsPerZone: number;
-  /** The zones' spatial index: a uniform grid, a quadtree, or `auto` (the grid unless a zone is too large for it). */
+  /** The zones' spatial index: the quadtree (the default) or a uniform grid. */
   readonly spatialIndex: SpatialIndexKind;
   /** mysql://user:password@host:port/database; empty: the embedded SQLite database. */
   readonly mysqlUrl: string;
@@ -257,8 +257,8 @@ function readMysqlUrl(env: Env): string {
 }
 
 function readSpatialIndex(env: Env): SpatialIndexKind {
-  const kind = env.SPATIAL_INDEX || 'auto';
-  if (kind !== 'auto' && kind !== 'grid' && kind !== 'quadtree') throw new ConfigError(`SPATIAL_INDEX must be auto, grid or quadtree, got "${kind}"`);
+  const kind = env.SPATIAL_INDEX || 'quadtree';
+  if (kind !== 'grid' && kind !== 'quadtree') throw new ConfigError(`SPATIAL_INDEX must be quadtree or grid, got "${kind}"`);
   return kind;
 }
 

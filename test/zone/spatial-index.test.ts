@@ -317,17 +317,17 @@ describe('Quadtree', () => {
 
   it('keeps a directory of cells about half the query radius, and splits only the cells that overflow', () => {
     const tree = new Quadtree(1000, 600, { queryRadiusM: 40, nodeCapacity: 2, maxDepth: 8 });
-    assert.equal(tree.directoryDepth, 6, '50 × 30 cells of 20 m: a directory 64 cells wide');
+    assert.equal(tree.directoryDepth, 6, '50 × 30 cells of 20 m under a root 64 cells wide');
     tree.insert(0, 1, 1);
     tree.insert(1, 2, 2);
     tree.insert(2, 999, 599);
     tree.queryCircle(0, 0, 0);
-    assert.equal(tree.nodeCount, 4 ** 6, 'no cell holds more than two');
+    assert.equal(tree.nodeCount, 50 * 30, 'no cell holds more than two');
     tree.insert(3, 3, 3);
     tree.queryCircle(0, 0, 0);
-    assert.equal(tree.nodeCount, 4 ** 6 + 8, 'three points in one cell: split at depths 6 and 7, not at depth 8');
+    assert.equal(tree.nodeCount, 50 * 30 + 8, 'three points in one cell: split at depths 6 and 7, not at depth 8');
     assert.equal(new Quadtree(1000, 600, { queryRadiusM: 40, maxDepth: 4 }).directoryDepth, 4, 'no deeper than maxDepth');
-    assert.equal(new Quadtree(100_000, 100_000, { queryRadiusM: 40 }).directoryDepth, 8, 'at most 4^8 cells');
+    assert.equal(new Quadtree(100_000, 100_000, { queryRadiusM: 40 }).directoryDepth, 8, 'at most 2^8 cells a side');
     assert.equal(new Quadtree(1000, 600, { queryRadiusM: 5000 }).directoryDepth, 0, 'a radius larger than the world: the root alone');
   });
 });

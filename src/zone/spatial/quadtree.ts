@@ -6,21 +6,21 @@
  * more than `nodeCapacity` points, unless it is `maxDepth` deep: that bound is what stops many
  * points at one spot from splitting forever.
  *
- * Given the radius most queries use (`queryRadiusM`), the tree is linear at the top: every node
- * down to the depth k whose squares are about half that radius exists, so those levels are not
- * stored as links but as one directory of 4^k cells in Morton (Z) order, a node's number being
- * its column's and its row's bits interleaved. Only the cells that overflow split further. A
- * query then starts at the cells under its circle's bounding box, as a grid's would, instead of
- * walking down from the root, and goes into a cell's subtree only where the circle cuts a cell
- * that split. Without `queryRadiusM`, k is 0 and the directory is the root alone.
+ * Given the radius most queries use (`queryRadiusM`), the root's side is 2^k cells of about half
+ * that radius, and the top k levels are complete: those nodes are not stored at all, and the
+ * nodes at depth k (the cells covering the world) form a directory, row by row. Only the cells
+ * that overflow split further. A query then starts at the cells under its circle's bounding box,
+ * as a grid's would, instead of walking down from the root, and goes into a cell's subtree only
+ * where the circle cuts a cell that split. Without `queryRadiusM`, k is 0 and the directory is
+ * the root alone. (Rows beat Z order for the directory: the view system takes a query's results
+ * in the order they come, and was 5% slower on Z-ordered ones; bench/README.md, "Spatial index".)
  *
  * Moves only record the new position, and the first query after any change rebuilds the tree
  * from scratch, kdbush-style: a counting sort files the points under their directory cells, and
  * each cell that overflows is partitioned in place, so every node's points, leaf or not, are one
- * contiguous run of the sorted arrays (Morton order makes that true of the directory's implicit
- * upper levels too), and a node wholly inside the query is copied out in one loop. This beat
- * keeping the tree current in place (leaves holding linked lists, split and merged as points
- * move) in an earlier run of bench/spatial.bench.ts.
+ * contiguous run of the sorted arrays, and a node wholly inside the query is copied out in one
+ * loop. This beat keeping the tree current in place (leaves holding linked lists, split and
+ * merged as points move) in an earlier run of bench/spatial.bench.ts.
  *
  * Points must lie in [0, width] × [0, height]; insert and move throw a RangeError otherwise.
  */
@@ -43,12 +43,12 @@ export const QUADTREE_DEFAULTS = { nodeCapacity: 64, maxDepth: 10 } as const;
 
 /** The directory's cells per query radius: half the radius, as for the uniform grid. */
 const DIRECTORY_CELL_PER_RADIUS = 0.5;
-/** Depth of the directory at most: 4^8 = 65,536 cells, a quarter of a megabyte of counts. */
+/** Depth of the directory at most: up to 4^8 = 65,536 cells, a quarter of a megabyte of counts. */
 const MAX_DIRECTORY_DEPTH = 8;
 const INITIAL_CAPACITY = 64;
 
 /**
- * Directory cell c (a Morton number) holds sorted*[cellStart[c] .. cellStart[c + 1]). Every node
+ * Directory cell c (row * columns + column) holds sorted*[cellStart[c] .. cellStart[c + 1]). Every node
  * n, directory cells included, has firstChild[n] + 0..3 as its children (in the quadrant order of
  * pushChildren) or is a leaf when firstChild[n] is -1; a node below the directory holds
  * sorted*[start[n] .. end[n]).
@@ -63,9 +63,6 @@ export class Quadtree implements SpatialIndex {
   readonly #cellSideM: number;
   readonly #columns: number;
   readonly #rows: number;
-  /** Column and row → their bits spread to the even and odd places of a Morton number. */
-  readonly #columnBits: Int32Array;
-  readonly #rowBits: Int32Array;
   readonly #cellStart: Int32Array;
   /**
    * Node boxes are widened by this much on every side: a cell side that is not a power of two
@@ -110,9 +107,7 @@ export class Quadtree implements SpatialIndex {
     let depth = 0;
     while (2 ** depth < Math.max(this.#columns, this.#rows)) depth++;
     this.#directoryDepth = depth;
-    this.#columnBits = Int32Array.from({ length: 2 ** depth }, (_, column) => spreadBits(column));
-    this.#rowBits = Int32Array.from({ length: 2 ** depth }, (_, row) => spreadBits(row) << 1);
-    const cells = 4 ** depth;
+    const cells = this.#columns * this.#rows;
     this.#cellStart = new Int32Array(cells + 1);
     this.#start = new Int32Array(cells + 4);
     this.#end = new Int32Array(cells + 4);
@@ -132,6 +127,11 @@ export class Quadtree implements SpatialIndex {
   /** Depth of the directory's cells (0: the directory is the root alone). */
   get directoryDepth(): number {
     return this.#directoryDepth;
+  }
+
+  /** Cells in the directory: the nodes at its depth that cover the world. */
+  get directoryCells(): number {
+    return this.#cellStart.length - 1;
   }
 
   insert(slot: number, x: number, y: number): void {
@@ -169,7 +169,7 @@ export class Quadtree implements SpatialIndex {
     const row1 = Math.min(this.#rows - 1, Math.floor((y + radius) / side));
     const cellStart = this.#cellStart;
     const firstChild = this.#firstChild;
-    const columnBits = this.#columnBits;
+    const columns = this.#columns;
     const slots = this.#sortedSlots;
     const xs = this.#sortedX;
     const ys = this.#sortedY;
@@ -186,9 +186,8 @@ export class Quadtree implements SpatialIndex {
       const nearY2 = nearY * nearY;
       const farY2 = farY * farY;
       if (nearY2 > r2) continue;
-      const rowBits = this.#rowBits[row] as number;
       for (let column = column0; column <= column1; column++) {
-        const cell = (columnBits[column] as number) | rowBits;
+        const cell = row * columns + column;
         const from = cellStart[cell] as number;
         const to = cellStart[cell + 1] as number;
         if (from === to) continue;
@@ -277,7 +276,7 @@ export class Quadtree implements SpatialIndex {
       // min(): a point on the far edge (x = width) belongs to the last cell.
       const column = Math.min(lastColumn, Math.floor((xs[slot] as number) / side));
       const row = Math.min(lastRow, Math.floor((ys[slot] as number) / side));
-      const cell = (this.#columnBits[column] as number) | (this.#rowBits[row] as number);
+      const cell = row * this.#columns + column;
       cellOfLive[i] = cell;
       cellStart[cell] = (cellStart[cell] as number) + 1;
     }
@@ -302,10 +301,14 @@ export class Quadtree implements SpatialIndex {
       sortedY[at] = ys[slot] as number;
     }
     this.#nodeCount = cells;
-    for (let row = 0; row <= lastRow; row++) {
-      for (let column = 0; column <= lastColumn; column++) {
-        const cell = (this.#columnBits[column] as number) | (this.#rowBits[row] as number);
-        this.#split(cell, cellStart[cell] as number, cellStart[cell + 1] as number, column * side, row * side, side, this.#directoryDepth);
+    this.#firstChild.fill(-1, 0, cells);
+    const columns = this.#columns;
+    const depth = this.#directoryDepth;
+    for (let cell = 0; cell < cells; cell++) {
+      const from = cellStart[cell] as number;
+      const to = cellStart[cell + 1] as number;
+      if (to - from > this.#nodeCapacity && depth < this.#maxDepth) {
+        this.#split(cell, from, to, (cell % columns) * side, Math.floor(cell / columns) * side, side, depth);
       }
     }
     this.#dirty = false;
@@ -433,11 +436,4 @@ function classifyCircle(x: number, y: number, r2: number, x0: number, y0: number
 /** A negative (or NaN) radius matches nothing, rather than what its square would match. */
 function squaredRadius(radius: number): number {
   return radius >= 0 ? radius * radius : -1;
-}
-
-/** The bits of n (below 2^15) moved to the even places: 0b101 becomes 0b10001. */
-function spreadBits(n: number): number {
-  let spread = 0;
-  for (let bit = 0; bit < 15; bit++) spread |= ((n >> bit) & 1) << (2 * bit);
-  return spread;
 }
