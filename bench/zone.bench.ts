@@ -82,8 +82,12 @@ const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
 /** A bare zone on the named index, or the deployed one, with its journal or without. */
 type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed'; readonly journal: boolean };
 
-/** The clustered crowd's towns, as bench/spatial.bench.ts has them. */
+/**
+ * The clustered crowd's towns, as bench/spatial.bench.ts has them; players turn now and then (a
+ * heading that changes every tick would cost every move two more bytes).
+ */
 const TOWNS = { townShare: 0.7, towns: 5, townSigmaM: 60 } as const;
+const TURN_CHANCE = 0.02;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
@@ -219,7 +223,7 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
   // store first, as the gateway's log-in does (bench/flush/statements.ts). Moves travel as
   // float32: the walk stays a centimetre inside the zone so rounding never crosses its edge.
   const edge = side - 0.01;
-  const walk = new World(players, crowd, { widthM: edge, heightM: edge, stepM: SPEED_MPS / TICK_HZ, ...TOWNS }, players);
+  const walk = new World(players, crowd, { widthM: edge, heightM: edge, stepM: SPEED_MPS / TICK_HZ, ...TOWNS, turnChance: TURN_CHANCE }, players);
   const xOf = (i: number): number => Math.fround(walk.xs[i] as number);
   const yOf = (i: number): number => Math.fround(walk.ys[i] as number);
   const playerIndexes = Array.from({ length: players }, (_, i) => i);
@@ -414,6 +418,7 @@ printReport({
     warmupTicks: WARMUP_TICKS,
     speedMps: SPEED_MPS,
     clusteredCrowd: `${TOWNS.townShare * 100}% of the players in ${TOWNS.towns} towns (gaussian, sigma ${TOWNS.townSigmaM} m), the rest anywhere`,
+    turnChancePerTick: TURN_CHANCE,
     viewRadiusM: VIEW.radiusM,
     viewMarginM: VIEW.marginM,
     viewMaxEntities: VIEW.maxVisible,

@@ -1,6 +1,7 @@
 /**
- * The population the spatial benchmark moves around: N entities in a zone, spread uniformly or
- * mostly in towns, walking at player speed with a slowly wandering heading. Everything is drawn
+ * The population the spatial and zone benchmarks move around: N entities in a zone, spread
+ * uniformly or mostly in towns, walking at player speed, their heading wandering a little every
+ * tick or turning now and then (`turnChance`). Everything is drawn
  * from a seeded generator, so every index under test sees exactly the same positions.
  */
 import { mulberry32 as prng } from '../../src/zone/random.ts';
@@ -17,6 +18,12 @@ export interface WorldSettings {
   readonly towns: number;
   /** Standard deviation of a town's gaussian, metres. */
   readonly townSigmaM: number;
+  /**
+   * Chance per tick that an entity turns to a new heading at random; without it, every heading
+   * wanders a little every tick. (Only the zone benchmark cares: a heading sent unchanged costs
+   * no bytes.)
+   */
+  readonly turnChance?: number;
 }
 
 
@@ -63,17 +70,19 @@ export class World {
   }
 
   /**
-   * One tick: every entity turns a little and walks one step; town dwellers head back home when
-   * they stray more than two sigmas from its centre.
+   * One tick: every entity turns (a little, or now and then) and walks one step; town dwellers
+   * head back home when they stray more than two sigmas from its centre.
    */
   step(): void {
-    const { stepM, townSigmaM } = this.#settings;
+    const { stepM, townSigmaM, turnChance } = this.#settings;
     const random = this.#random;
     const strayM2 = 4 * townSigmaM * townSigmaM;
     for (let i = 0; i < this.count; i++) {
       const x = this.xs[i] as number;
       const y = this.ys[i] as number;
-      let heading = (this.headings[i] as number) + (random() - 0.5) * 0.5;
+      let heading = this.headings[i] as number;
+      if (turnChance === undefined) heading += (random() - 0.5) * 0.5;
+      else if (random() < turnChance) heading = 2 * Math.PI * random();
       const town = this.#home[i] as number;
       if (town !== -1) {
         const dx = (this.#townX[town] as number) - x;
