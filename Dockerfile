@@ -46,4 +46,4 @@ EXPOSE 7777 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.METRICS_PORT || '9464') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node directly, not npm: SIGTERM from `docker stop` reaches the server, which drains and exits.
-CMD ["node", "--max-semi-space-size=2", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "src/main.ts"]
