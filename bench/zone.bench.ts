@@ -358,6 +358,11 @@ if (zoneChoice !== 'deployed') {
 if (zoneChoice !== 'bare' && indexChoice === undefined) groups.push([{ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true }]);
 
 const loadAtStart = loadavg()[0] as number;
+
+/** The Node flag this process runs with that starts so, if any. */
+function nodeFlag(prefix: string): string | undefined {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].find((flag) => flag.startsWith(prefix));
+}
 const rows: Row[] = [];
 for (const players of playerCounts) {
   for (const crowd of crowds) {
@@ -427,9 +432,11 @@ printReport({
     deployedStore: 'store worker thread, embedded SQLite (WAL, synchronous=FULL) in a temporary directory',
     flushIntervalMs: defaults.flushIntervalMs,
     flushBatchRows: defaults.flushBatchRows,
-    // A zone worker's young generation is capped (SupervisorLimits.workerYoungGenerationMb);
-    // npm run bench:zone gives this thread the same cap.
-    youngGeneration: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].find((flag) => flag.startsWith('--max-semi-space-size')) ?? "V8's default",
+    // A zone worker's young generation is capped (SupervisorLimits.workerYoungGenerationMb), and
+    // the server's flags (MAIN_THREAD_NODE_FLAGS) hold its old generation's growth: npm run
+    // bench:zone gives this thread the same.
+    youngGeneration: nodeFlag('--max-semi-space-size') ?? "V8's default",
+    oldGenerationGrowth: nodeFlag('--heap-growing-percent') ?? "V8's default",
     loadAverage1m: `${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] as number).toFixed(2)} at end`,
   },
   columns: [
