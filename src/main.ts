@@ -9,6 +9,7 @@ import { unknownSettings } from './config/setting-names.ts';
 import { SupervisorLimits } from './config/limits.ts';
 import { createLogger } from './log/logger.ts';
 import { DataInUseError } from './lease/data-in-use-error.ts';
+import { GameModuleError } from './game/load-game.ts';
 import { startServer, type RunningServer } from './server.ts';
 
 let config: Config;
@@ -75,6 +76,10 @@ try {
   if (err instanceof DataInUseError) {
     log.fatal(`server failed to start: ${err.message}`);
     process.exit(3);
+  }
+  if (err instanceof GameModuleError) {
+    log.fatal(`configuration error: ${err.message}`);
+    process.exit(2);
   }
   // A port that cannot be bound is the operator's to fix: say which, without a stack trace.
   if (err instanceof BindError) log.fatal(`server failed to start: ${err.message}`);

@@ -5,6 +5,7 @@
  * and both ports listen. `stop` drains in order: stop accepting and tell clients; stop the zones,
  * which release their players and write everything back; close the store and the ports.
  */
+import { loadGame } from './game/load-game.ts';
 import type { Config } from './config/config.ts';
 import { bordersOf } from './config/world.ts';
 import { DataDirLock } from './lease/data-dir-lock.ts';
@@ -48,6 +49,8 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  // A module that cannot load stops the start here (GameModuleError), before any zone starts.
+  if (config.gameModule !== '') log.info({ module: (await loadGame(config.gameModule)).module.name, file: config.gameModule }, 'game module loaded');
   // The embedded database is this server's alone; MySQL arbitrates its writers itself (epochs).
   const lock = config.mysqlUrl === '' ? DataDirLock.take(config.dataDir) : undefined;
   let store: StoreWorkerHandle;

@@ -63,6 +63,8 @@ export interface ZoneClientEvents {
   mailResult: MailResult;
   /** Something said where this player hears it. */
   chat: ChatMessage;
+  /** An event of the server's game module: its number and its message, still encoded in the module's .proto. */
+  gameEvent: GameEvent;
   /**
    * The player is in another zone now (`self` already says which). With `freshView` (a portal)
    * every known entity was forgotten first; the new zone's spawns follow.
@@ -74,6 +76,11 @@ export interface ZoneClientEvents {
   resumed: Self;
   error: ServerError;
   close: CloseInfo;
+}
+
+export interface GameEvent {
+  kind: number;
+  payload: Uint8Array;
 }
 
 /** MOVE_REJECT_REASON_TOO_FAST → 'TOO_FAST'. */

@@ -420,12 +420,9 @@ export class ZoneClient {
       }
       case 'inventory': {
         const update = message.inventory as InventoryUpdate;
-        const inventory: Inventory = {
-          gold: update.gold,
-          items: update.items.map((item) => ({ itemId: item.itemId as number, templateId: item.templateId as number, count: item.count as number })),
-        };
-        this.inventory = inventory;
-        this.listeners.emit('inventory', inventory);
+        const items = update.items.map((item) => ({ itemId: item.itemId as number, templateId: item.templateId as number, count: item.count as number }));
+        this.inventory = { gold: update.gold, items };
+        this.listeners.emit('inventory', this.inventory);
         return;
       }
       case 'trade': {
@@ -460,6 +457,9 @@ export class ZoneClient {
       }
       case 'chat':
         this.listeners.emit('chat', message.chat as ChatMessage);
+        return;
+      case 'gameEvent':
+        this.listeners.emit('gameEvent', { kind: message.gameEvent?.kind ?? 0, payload: message.gameEvent?.payload ?? new Uint8Array(0) });
         return;
       case 'zoneChanged': {
         const change = message.zoneChanged as ZoneChanged;

@@ -91,6 +91,8 @@ export interface Config {
   readonly nodeLeaseMs: number;
   /** Where the zones journal their players' volatile state each tick; empty: no journal. */
   readonly journalDir: string;
+  /** The game module every zone runs (game/load-game.ts), as given; empty: none. */
+  readonly gameModule: string;
   /** Every dirty player is written back at least this often, milliseconds. */
   readonly flushIntervalMs: number;
   /** Rows per multi-row write-back statement. */
@@ -367,6 +369,8 @@ export function loadConfig(env: Env = process.env, stdoutIsTty = Boolean(process
     nodeId: readNodeId(env),
     nodeLeaseMs: readInt(env, 'NODE_LEASE_MS', 15_000, 1000, 600_000),
     journalDir: readSwitch(env, 'JOURNAL', true) ? env.JOURNAL_DIR || join(dataDir, 'journal') : '',
+    // Resolved here: the zone workers load it too, and must find the same file.
+    gameModule: env.GAME_MODULE ? resolve(env.GAME_MODULE) : '',
     flushIntervalMs: readInt(env, 'FLUSH_INTERVAL_MS', 10_000, 100, 3_600_000),
     flushBatchRows: readInt(env, 'FLUSH_BATCH_ROWS', 500, 1, 10_000),
     logoutSaveTimeoutMs: readInt(env, 'LOGOUT_SAVE_TIMEOUT_MS', 5000, 100, 600_000),

@@ -80,6 +80,15 @@ export const GatewayLimits = Object.freeze({
   maxHeldPerHandover: 256,
 });
 
+/** A game module's traffic (game/). */
+export const GameLimits = Object.freeze({
+  /**
+   * Largest payload of one GameAction. An action is a request (attack this target, use that
+   * item), a few bytes; anything larger is refused by the gateway before it costs a zone.
+   */
+  maxActionBytes: 1024,
+});
+
 /** The operations port (main thread). */
 export const OpsLimits = Object.freeze({
   /** A worker that does not answer a scrape within this time is left out of that exposition. */

@@ -20,9 +20,10 @@ import type { Registry } from 'prom-client';
 import { answerDevToken } from './dev-tokens.ts';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { BindError, type Config } from '../config/config.ts';
+import { GameLimits } from '../config/limits.ts';
 import type { Logger } from '../log/logger.ts';
 import { ClientMessage, ErrorCode, PROTOCOL_VERSION, encodeServerMessage, type CreateCharacterRequest, type LoginRequest, type MoveRequest, type ServerMessageInit } from '../protocol/messages.ts';
-import { RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
+import { GameActionRefusals, RefusalMessages, type RefusalMessage } from '../protocol/reasons.ts';
 import { kickedFor, SessionEnds, type SessionEnd } from '../protocol/session-ends.ts';
 import type { CharacterStore } from '../storage/character-store.ts';
 import type { EconomyStore } from '../storage/economy-store.ts';
@@ -132,6 +133,7 @@ export class Gateway {
       mailClaim: { needs: inZone, handle: (session, seq, m) => this.economy.mailClaim(session, seq, m.mailClaim ?? {}) },
       chat: { needs: inZone, handle: (session, seq, m) => this.chat.say(session, seq, m.chat ?? {}) },
       resume: { needs: notLoggedIn, handle: (session, seq, m) => this.resume(session, seq, m.resume ?? {}) },
+      gameAction: { needs: inZone, handle: (session, seq, m) => this.gameAction(session, seq, m.gameAction ?? {}) },
     };
     this.http = createServer((request, response) => {
       if (config.usingDevSecret && answerDevToken(request, response, config.tokenSecret)) return;
@@ -364,6 +366,15 @@ export class Gateway {
 
   private move(session: Session, seq: number, move: MoveRequest): void {
     this.linkOf(session.zone as ZoneHandle).addMove(session.id, seq, move.x, move.y, move.heading, move.clientTimeMs);
+  }
+
+  /** An action for the game module, checked here as far as the core can (game/, zone/game/). */
+  private gameAction(session: Session, seq: number, action: NonNullable<ClientMessage['gameAction']>): void {
+    const payload = action.payload ?? new Uint8Array(0);
+    const refused = this.config.gameModule === '' ? GameActionRefusals.noGameModule : payload.length > GameLimits.maxActionBytes ? GameActionRefusals.tooLarge : undefined;
+    if (refused) return this.send(session, { error: { code: ErrorCode.ERROR_CODE_GAME_ACTION_REFUSED, seq, message: refused } });
+    const job = { seq, gameAction: action.kind ?? 0, payload };
+    if (!this.linkOf(session.zone as ZoneHandle).writeGame(session.id, job)) this.refuse(session, seq, RefusalMessages.zoneBusy);
   }
 
   /** The player leaves; the log-out is confirmed once its state is written (logins.ts). */

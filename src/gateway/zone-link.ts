@@ -2,8 +2,8 @@
  * The gateway's link to one zone: jobs go in through the zone's inbound ring, frames come out of
  * its outbound ring. A restarted zone has fresh rings; the link follows `zone.generation`.
  *
- * - Moves and LEAVEs are staged and written once per event-loop turn (job-stager.ts). A JOIN or an
- *   economy request is written at once, behind what was staged before it, so that a full ring
+ * - Moves and LEAVEs are staged and written once per event-loop turn (job-stager.ts). A JOIN, an
+ *   economy request or a game action is written at once, behind what was staged before it, so that a full ring
  *   refuses it on the spot and the client hears why.
  * - A LEAVE or a FENCE is never dropped: one that finds the ring full waits in `waitingJobs` and
  *   is tried again whenever the link next takes the zone's frames (every tick the zone sends
@@ -15,7 +15,7 @@
 import { GatewayLimits } from '../config/limits.ts';
 import type { RingBuffer } from '../ring/ring-buffer.ts';
 import type { ZoneHandle } from '../supervisor/zone-handle.ts';
-import { chatJobBytes, FENCE_JOB, JobKind, RESUME_JOB, JobWriter, type ChatJob, type EconomyJob, type JoinJob } from '../thread-messages/jobs.ts';
+import { chatJobBytes, FENCE_JOB, gameJobBytes, JobKind, RESUME_JOB, JobWriter, type ChatJob, type EconomyJob, type GameActionJob, type JoinJob } from '../thread-messages/jobs.ts';
 import { JobStager, type RefusedJob } from './job-stager.ts';
 
 /** Receives one frame for one session; `data` is reused once this returns. */
@@ -111,6 +111,11 @@ export class ZoneLink {
   /** Writes a chat message now, behind what this turn staged; false when the ring has no room. */
   writeChat(key: number, job: ChatJob): boolean {
     return this.writeNow(key, chatJobBytes(job));
+  }
+
+  /** Writes a game action now, behind what this turn staged; false when the ring has no room. */
+  writeGame(sessionId: number, job: GameActionJob): boolean {
+    return this.writeNow(sessionId, gameJobBytes(job));
   }
 
   /** Writes a trade or mail request now, behind what this turn staged; false when the ring has no room. */

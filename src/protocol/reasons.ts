@@ -4,7 +4,7 @@
  * proto/README.md lists each one).
  *
  * Reasons are machine-readable words. They travel as `TradeResult.reason` and `MailResult.reason`,
- * as the `message` of an `Error` with code TRADE_REFUSED, CHAT_REFUSED or NAME_INVALID, and as the `reason` of
+ * as the `message` of an `Error` with code TRADE_REFUSED, CHAT_REFUSED, GAME_ACTION_REFUSED or NAME_INVALID, and as the `reason` of
  * the admin API's 409 answers. `RefusalMessages` holds the sentences that go with the other error
  * codes, and session-ends.ts the reasons a session is closed with.
  */
@@ -103,6 +103,19 @@ export const ChatRefusals = Object.freeze({
 });
 export type ChatRefusal = (typeof ChatRefusals)[keyof typeof ChatRefusals];
 
+/** Why a game action was refused before the module saw it (Error ERROR_CODE_GAME_ACTION_REFUSED). */
+export const GameActionRefusals = Object.freeze({
+  /** The server runs no game module. */
+  noGameModule: 'NO_GAME_MODULE',
+  /** The module declares no action of that kind. */
+  unknownAction: 'UNKNOWN_GAME_ACTION',
+  /** The payload is not the action's message. */
+  badPayload: 'BAD_PAYLOAD',
+  /** More payload than GameLimits.maxActionBytes (1,024 bytes). */
+  tooLarge: 'ACTION_TOO_LARGE',
+});
+export type GameActionRefusal = (typeof GameActionRefusals)[keyof typeof GameActionRefusals];
+
 export type TradeReason = EconomyRefusal | (typeof TradeReasons)[keyof typeof TradeReasons];
 export type MailReason = EconomyRefusal | (typeof MailReasons)[keyof typeof MailReasons];
 
@@ -124,4 +137,6 @@ export const RefusalMessages = Object.freeze({
   /** The zone's inbound ring was full: the request was not taken and may be sent again. */
   zoneBusy: refusal(ErrorCode.ERROR_CODE_SERVER_BUSY, 'zone busy: request not taken'),
   mailUnreadable: refusal(ErrorCode.ERROR_CODE_STORAGE_UNAVAILABLE, 'mail could not be read; try again'),
+  /** A game module's hook threw while handling the player's action or arrival (game-host.ts). */
+  gameRuleFailed: refusal(ErrorCode.ERROR_CODE_GAME_RULE_FAILED, 'the game failed on this; play goes on'),
 });

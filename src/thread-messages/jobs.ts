@@ -30,10 +30,12 @@
  *   RESUME [u8 kind]                                                                1 byte
  *          the session's client came back on a new connection: the zone tells it where it is
  *          and shows it everything afresh
+ *   GAME   [u8 kind][3 pad][u32 seq][u32 action kind][u32 payload bytes][payload]  16 + n bytes
+ *          an action for the game module (game/), its payload as the client sent it
  */
 import { EconomyLimits } from '../config/limits.ts';
 
-export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5, ARRIVE: 6, FENCE: 7, RESUME: 8 } as const);
+export const JobKind = Object.freeze({ JOIN: 1, LEAVE: 2, MOVE: 3, ECONOMY: 4, CHAT: 5, ARRIVE: 6, FENCE: 7, RESUME: 8, GAME: 9 } as const);
 export type JobKind = (typeof JobKind)[keyof typeof JobKind];
 
 export const JOIN_JOB_BYTES = 72;
@@ -80,6 +82,29 @@ export interface ChatJob {
   fromPlayerId: number;
   fromName: string;
   text: string;
+}
+
+/** A player's action for the game module. */
+export interface GameActionJob {
+  seq: number;
+  /** The action's number, as the module declares it. */
+  gameAction: number;
+  /** Its message, still encoded. */
+  payload: Uint8Array;
+}
+
+const GAME_JOB_HEADER_BYTES = 16;
+
+/** A GAME job's bytes (each gets its own buffer: an action is a request, not a move). */
+export function gameJobBytes(job: GameActionJob): Uint8Array {
+  const bytes = new Uint8Array(GAME_JOB_HEADER_BYTES + job.payload.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, JobKind.GAME, true);
+  view.setUint32(4, job.seq, true);
+  view.setUint32(8, job.gameAction, true);
+  view.setUint32(12, job.payload.length, true);
+  bytes.set(job.payload, GAME_JOB_HEADER_BYTES);
+  return bytes;
 }
 
 const CHAT_JOB_HEADER_BYTES = 24;
@@ -333,6 +358,20 @@ export class JobReader {
       fromPlayerId: view.getFloat64(offset + 8, true),
       fromName: fromUtf8.decode(data.subarray(start, start + nameBytes)),
       text: fromUtf8.decode(data.subarray(start + nameBytes, start + nameBytes + textBytes)),
+    };
+  }
+
+  /** A GAME job, its payload copied out of the ring; undefined when its length does not match its header. */
+  game(data: Uint8Array, offset: number, length: number): GameActionJob | undefined {
+    if (length < GAME_JOB_HEADER_BYTES) return undefined;
+    const view = this.viewOf(data);
+    const payloadBytes = view.getUint32(offset + 12, true);
+    if (length !== GAME_JOB_HEADER_BYTES + payloadBytes) return undefined;
+    const start = offset + GAME_JOB_HEADER_BYTES;
+    return {
+      seq: view.getUint32(offset + 4, true),
+      gameAction: view.getUint32(offset + 8, true),
+      payload: data.slice(start, start + payloadBytes),
     };
   }
 

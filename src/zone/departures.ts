@@ -4,7 +4,7 @@
  * way here still: they are kept, in order, and sent on with the FENCE (the gateway's last job
  * for the session here), for the new zone to apply. None is applied here, none is lost.
  */
-import { JobWriter, MOVE_JOB_BYTES, RESUME_JOB, chatJobBytes, writeMove } from '../thread-messages/jobs.ts';
+import { JobWriter, MOVE_JOB_BYTES, RESUME_JOB, chatJobBytes, gameJobBytes, writeMove } from '../thread-messages/jobs.ts';
 import type { RequestJob, Resume } from './job-queue.ts';
 
 /** A job of a session's that is sent on: a request, or its client's RESUME. */
@@ -46,6 +46,7 @@ function bytesOf(job: KeptJob, writer: JobWriter): Uint8Array {
   if ('resume' in job) return RESUME_JOB.slice();
   if ('text' in job) return chatJobBytes(job);
   if ('action' in job) return writer.economy(job).slice();
+  if ('gameAction' in job) return gameJobBytes(job);
   const bytes = new Uint8Array(MOVE_JOB_BYTES);
   writeMove(new DataView(bytes.buffer), 0, job.seq, job.x, job.y, job.heading, job.clientTimeMs);
   return bytes;

@@ -1,7 +1,7 @@
 /**
  * The first phase of a tick: taking the jobs the gateway put in the zone's inbound ring. A JOIN
  * or an ARRIVE (a player handed over by another zone) is handed over at once (the player exists
- * from this tick on); moves, trade and mail requests, chat, LEAVEs, FENCEs and RESUMEs queue in arrival
+ * from this tick on); moves, trade and mail requests, chat, game actions, LEAVEs, FENCEs and RESUMEs queue in arrival
  * order, so that a session's moves before its LEAVE count and reach
  * the database with its final state. Jobs are read in place and decoded moves reused by queue
  * position, so taking jobs allocates nothing for moves.
@@ -17,6 +17,7 @@ import {
   type ArriveJob,
   type ChatJob,
   type EconomyJob,
+  type GameActionJob,
   type JoinJob,
   type MoveJob,
 } from '../thread-messages/jobs.ts';
@@ -26,8 +27,8 @@ export interface JobSource {
   drainRaw(handler: (key: number, data: Uint8Array, offset: number, length: number) => void, maxRecords?: number): number;
 }
 
-/** A session's request: a move, a trade or mail request, a chat message, or (undefined) a LEAVE. */
-export type RequestJob = MoveJob | EconomyJob | ChatJob | undefined;
+/** A session's request: a move, a trade or mail request, a chat message, a game action, or (undefined) a LEAVE. */
+export type RequestJob = MoveJob | EconomyJob | ChatJob | GameActionJob | undefined;
 
 /** The queued mark of a FENCE job (departures.ts). */
 export const Fence = Object.freeze({ fence: true as const });
@@ -98,6 +99,10 @@ export class JobQueue {
       const chat = reader.chat(data, offset, length);
       if (!chat) throw new Error(`zone ${this.zoneId}: bad chat job (${length} bytes) from session ${sessionId}`);
       this.push(sessionId, chat);
+    } else if (kind === JobKind.GAME) {
+      const game = reader.game(data, offset, length);
+      if (!game) throw new Error(`zone ${this.zoneId}: bad game job (${length} bytes) from session ${sessionId}`);
+      this.push(sessionId, game);
     } else {
       const economy = kind === JobKind.ECONOMY ? reader.economy(data, offset, length) : undefined;
       // The gateway writes only the jobs above; anything else is a bug there, not a client's.

@@ -3,12 +3,14 @@
  * the hooks through which it reports to its host, and the counters and phase times it keeps.
  */
 import type { ZoneConfig } from '../config/world.ts';
+import type { LoadedGame } from '../game/load-game.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { ArriveJob } from '../thread-messages/jobs.ts';
 import type { DropReason } from '../thread-messages/zone-control.ts';
 import type { ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import type { BorderSight } from './borders/border-sight.ts';
 import type { Crossings } from './crossings.ts';
+import type { GameHookName } from './game/game-host.ts';
 import type { ZoneEconomyStore } from './economy/zone-economy.ts';
 import type { FrameCounters } from './frame-outbox.ts';
 import type { WriteBackStore } from './write-back.ts';
@@ -39,6 +41,8 @@ export interface ZoneSettings {
   readonly heartbeat?: ZoneHeartbeat;
   /** Where each tick's changes of volatile state are journaled; none when absent. */
   readonly journal?: ZoneJournal;
+  /** The game module whose rules the zone runs (game/); none when absent. */
+  readonly game?: LoadedGame;
 }
 
 /** Counters the worker folds into its metrics; they only grow. */
@@ -72,6 +76,8 @@ export interface ZoneHooks {
   forwarded?(sessionId: number, jobs: Uint8Array[]): void;
   /** A player handed over by another zone is here now. */
   arrived?(sessionId: number, playerId: number): void;
+  /** The game module's `hook` threw, handling player `playerId` (0: none); the zone went on. */
+  gameFailed?(err: unknown, hook: GameHookName, playerId: number): void;
 }
 
 /** How long each phase of the last tick took, ms. */

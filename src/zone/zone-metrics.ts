@@ -8,6 +8,7 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { foldedCounter } from '../metrics/folded-counter.ts';
 import { FoldedHistogram } from '../metrics/folded-histogram.ts';
+import { GAME_HOOKS, type GameHookName } from './game/game-host.ts';
 import type { TickTiming } from './tick-loop.ts';
 import type { Zone, ZoneCounters } from './zone.ts';
 
@@ -24,6 +25,9 @@ export class ZoneMetrics {
   readonly frameBytes: FoldedHistogram;
   /** Entities a player sees, at each recomputation of its view. */
   readonly visibleEntities: FoldedHistogram;
+  /** Time each game module hook took in one tick (all its calls); absent without a module. */
+  private readonly gameHookDuration: Histogram | undefined;
+  private readonly gameModule: string;
   /** The last RECENT_TICKS tick durations, seconds, as a ring. */
   private readonly recentTicks = new Float64Array(RECENT_TICKS);
   private recentCount = 0;
@@ -126,6 +130,29 @@ export class ZoneMetrics {
         },
       });
     }
+    const game = zone.game;
+    this.gameModule = game?.name ?? '';
+    this.gameHookDuration = game
+      ? new Histogram({
+          name: 'zone_game_hook_seconds',
+          help: 'Time the game module spent in each hook during one tick (all of its calls in the tick), by hook.',
+          labelNames: ['module', 'hook'],
+          buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+          registers: [registry],
+        })
+      : undefined;
+    if (game) {
+      new Counter({
+        name: 'zone_game_hook_errors_total',
+        help: 'Calls of a game module hook that threw (each logged with the module, the hook and the player); the zone went on.',
+        labelNames: ['module', 'hook'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const hook of GAME_HOOKS) this.inc({ module: game.name, hook }, game.errors[hook]);
+        },
+      });
+    }
     const writeBack = zone.writeBack;
     if (writeBack) {
       new Gauge({
@@ -147,6 +174,11 @@ export class ZoneMetrics {
     if (count === 0) return 0;
     const sorted = this.recentTicks.slice(0, count).sort();
     return sorted[Math.min(count - 1, Math.floor(0.99 * count))] as number;
+  }
+
+  /** The game module's hook took `ms` in all during the last tick. */
+  observeGameHook(hook: GameHookName, ms: number): void {
+    this.gameHookDuration?.observe({ module: this.gameModule, hook }, ms / 1000);
   }
 
   observeTick(timing: TickTiming, viewMs: number): void {

@@ -21,6 +21,7 @@ import { BorderSight } from './borders/border-sight.ts';
 import { ZoneHeartbeat } from '../thread-messages/zone-heartbeat.ts';
 import { ZoneJournal } from '../journal/zone-journal.ts';
 import { sampleBuffers, sampleEntities } from './entity-sample.ts';
+import { loadGame } from '../game/load-game.ts';
 
 if (!parentPort) throw new Error('zone-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -50,6 +51,8 @@ const crossings = crossingsOf(config.world, data.zone, config.handoverMarginM);
 // A segment a flush interval long: by the time the next closes, the write-back has saved what it holds.
 const journal = config.journalDir === '' ? undefined : new ZoneJournal(config.journalDir, data.zone.id, config.flushIntervalMs, performance.now());
 const borderSight = sightOf(data, sightStripM(config));
+// The main thread loaded it once already, so it loads; this zone gets an instance of its own.
+const game = config.gameModule === '' ? undefined : await loadGame(config.gameModule);
 const view = new ViewSystem(
   {
     radiusM: config.viewRadiusM,
@@ -79,6 +82,7 @@ const zone = new Zone(
     ...(borderSight ? { borderSight } : {}),
     heartbeat: new ZoneHeartbeat(data.heartbeat),
     ...(journal ? { journal } : {}),
+    ...(game ? { game } : {}),
   },
   inbound,
   outbound,
@@ -98,6 +102,7 @@ const zone = new Zone(
         jobs.map((job) => job.buffer as ArrayBuffer),
       ),
     arrived: (sessionId, playerId) => post({ type: 'arrived', sessionId, playerId }),
+    gameFailed: (err, hook, playerId) => log.error({ err, module: game?.module.name, hook, ...(playerId !== 0 ? { playerId } : {}) }, `game module hook ${hook} threw; the zone goes on`),
     storeFailed(err, what, retryInMs) {
       if (what === 'load inventory') log.warn({ err }, 'reading an inventory failed');
       else if (what === 'trade' || what === 'mail') log.warn({ err, retryInMs }, `committing a ${what} failed: the escrow holds and it is sent again`);
@@ -118,6 +123,7 @@ const loop = new TickLoop(
   (nowMs) => zone.tick(nowMs),
   (timing) => {
     metrics.observeTick(timing, zone.phases.view);
+    zone.game?.endTick((hook, ms) => metrics.observeGameHook(hook, ms));
     checkStop();
   },
 );

@@ -53,7 +53,8 @@ import { OperatorChanges, type ChangeTarget } from './operator-changes.ts';
 import type { JournalRecord } from '../journal/journal-format.ts';
 import type { ZoneJournal } from '../journal/zone-journal.ts';
 import type { PhaseTimes, ZoneCounters, ZoneHooks, ZoneSettings, ZoneStore } from './zone-interface.ts';
-import { liveViewOf, placeOf, recordOf, snapshotOf } from './player-records.ts';
+import { arriveJobOf, liveViewOf, placeOf, recordOf, snapshotOf } from './player-records.ts';
+import { GameHost } from './game/game-host.ts';
 
 export type { FrameSink } from './frame-outbox.ts';
 export type { JobSource } from './job-queue.ts';
@@ -72,6 +73,8 @@ export class Zone {
   readonly writeBack: WriteBack | undefined;
   /** Inventories, trades, mail and grants; absent without a store. */
   private readonly economy: ZoneEconomy | undefined;
+  /** The game module's rules here; absent when the server runs none. */
+  readonly game: GameHost | undefined;
   private readonly rules: MoveRules;
   private readonly queue = new JobQueue();
   private readonly crossings: Crossings;
@@ -112,6 +115,20 @@ export class Zone {
       ? new ZoneEconomy(store, this.timers.after, {
           send: (sessionId, message) => this.send(sessionId, message),
           failed: (err, what, retryInMs) => hooks.storeFailed?.(err, what, retryInMs),
+        })
+      : undefined;
+    const { zone } = settings;
+    this.game = settings.game
+      ? new GameHost(settings.game, {
+          id: zone.id,
+          originXM: zone.originXM,
+          originYM: zone.originYM,
+          world: this.world,
+          now: () => this.timers.now,
+          send: (sessionId, message) => this.send(sessionId, message),
+          sendEncoded: (sessionId, frame) => this.outbox.sendEncoded(sessionId, frame),
+          viewersOf: (slot) => view.viewersOf(slot),
+          failed: (err, hook, playerId) => hooks.gameFailed?.(err, hook, playerId),
         })
       : undefined;
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);
@@ -168,6 +185,7 @@ export class Zone {
     const dtS = this.lastTickMs === undefined ? 0 : (nowMs - this.lastTickMs) / 1000;
     this.lastTickMs = nowMs;
     this.wanderers.step(this.world, dtS);
+    this.game?.tick();
     this.settings.borderSight?.receive(this.world);
     this.settings.borderSight?.publish(this.world);
     // Journaled before any frame shows this tick: a crash then loses nothing a client was shown.
@@ -334,6 +352,7 @@ export class Zone {
       },
     });
     this.sendStats(player);
+    this.game?.join(player);
   }
 
   private sendStats(player: Player): void {
@@ -398,6 +417,7 @@ export class Zone {
       },
     });
     this.economy?.refreshInventory(player);
+    this.game?.join(player);
   }
 
   /**
@@ -441,6 +461,7 @@ export class Zone {
   private leave(sessionId: number, stale = false): void {
     const player = this.world.playersBySession.get(sessionId);
     if (!player) return;
+    this.game?.leave(player);
     this.world.removePlayer(player);
     this.economy?.left(player);
     if (!stale) this.writeBack?.leave(player, sessionId);
@@ -483,6 +504,8 @@ export class Zone {
       // A request from a session that has left (or was never let in) is dropped.
       if (!player) continue;
       if ('action' in job) this.economy?.handle(this.world, player, job);
+      // The gateway refuses game actions when the server runs no game module.
+      else if ('gameAction' in job) this.game?.action(player, job);
       else this.applyMove(player, job);
     }
     this.queue.clear();
@@ -534,31 +557,10 @@ export class Zone {
    * is where it crossed to, in this zone's coordinates, facing `heading`.
    */
   private handOver(player: Player, crossing: Crossing, heading: number, x: number, y: number): void {
-    const nowMs = this.timers.now;
     const sight = this.settings.borderSight;
     const seamless = sight !== undefined && !crossing.portal;
-    const knownIds = seamless ? this.view.knownBy(player.slot) : [];
-    const arrive: ArriveJob = {
-      playerId: player.playerId,
-      entityId: player.id,
-      epoch: player.persisted.epoch,
-      portal: crossing.portal,
-      x: crossing.x,
-      y: crossing.y,
-      heading,
-      hp: player.hp,
-      level: player.level,
-      exp: player.exp,
-      playTimeS: player.playTimeS + (nowMs - player.joinedAtMs) / 1000,
-      lastMoveSeq: player.lastMoveSeq,
-      moveBudgetM: player.moveBudgetM,
-      handedOverAtMs: Date.now(),
-      knownIds,
-      // The move itself is a change the database has not seen.
-      version: player.persisted.version + 1,
-      savedVersion: player.persisted.savedVersion,
-      inventory: player.inventory ? { gold: player.inventory.gold, items: player.inventory.items.map((item) => ({ itemId: item.itemId, templateId: item.templateId, count: item.count })) } : undefined,
-    };
+    const arrive = arriveJobOf(player, crossing, heading, this.timers.now, seamless ? this.view.knownBy(player.slot) : []);
+    this.game?.leave(player);
     // A long jump lands beyond what this zone shows: there it simply leaves.
     if (seamless && sight.inReach(x, y)) {
       // Shown here from now on as the new zone's ghost, at the point it crossed to.

@@ -67,6 +67,13 @@ it('refuses to start on bad configuration, naming the variable, with exit code 2
   assert.match(server.stderr(), /TICK_HZ must be a whole number/);
 });
 
+it('refuses to start with a game module that does not load, naming it, with exit code 2', { timeout: 20_000 }, async () => {
+  const server = startProcess({ GAME_MODULE: '/nowhere/game.ts' });
+  const [code] = await once(server.child, 'exit');
+  assert.equal(code, 2);
+  assert.ok(server.lines.some((line) => /configuration error: GAME_MODULE \/nowhere\/game\.ts: no such file/.test(String(line.msg))), server.stderr());
+});
+
 it('refuses to start in production without TOKEN_SECRET', { timeout: 20_000 }, async () => {
   const server = startProcess({ NODE_ENV: 'production', TOKEN_SECRET: '' });
   const [code] = await once(server.child, 'exit');

@@ -7,7 +7,7 @@ import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { ViewSystem } from '../../src/zone/view/view-system.ts';
 import { Zone } from '../../src/zone/zone.ts';
-import { drainViews } from '../helpers/ring-drain.ts';
+import { drainMessages } from '../helpers/ring-drain.ts';
 import { movesOf } from '../helpers/world-update.ts';
 import { moveJob } from '../helpers/move-job.ts';
 import { zoneOfSize } from '../../src/config/world.ts';
@@ -52,13 +52,7 @@ class Harness {
   tick(): Map<number, ServerMessage[]> {
     this.nowMs += TICK_MS;
     this.zone.tick(this.nowMs);
-    const sent = new Map<number, ServerMessage[]>();
-    drainViews(this.outbound, (sessionId, payload) => {
-      const list = sent.get(sessionId) ?? [];
-      list.push(ServerMessage.decode(payload.slice()));
-      sent.set(sessionId, list);
-    });
-    return sent;
+    return drainMessages(this.outbound);
   }
 }
 

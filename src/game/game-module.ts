@@ -1,0 +1,94 @@
+/**
+ * The game module API: what a studio writes to put its own rules into the zones (README, "Writing
+ * a game module"). A module is a file whose default export is a `GameModule`; `GAME_MODULE`
+ * names it, and every zone worker loads its own instance.
+ *
+ * The core keeps what it owns: movement rules, who sees whom, write-back and the economy. A module
+ * sees the zone through a `GameContext` and its players as `GamePlayer`s (read-only views), and
+ * talks to clients in messages of its own `.proto` file, which the core carries as bytes
+ * (`GameAction` in, `GameEvent` out) without knowing their types.
+ *
+ * Everything here is types, plus `defineGame`, which only gives a module its type: a module
+ * imports nothing else from the server.
+ */
+
+/** An action or event: the number that names it on the wire, and its message type in the module's .proto file. */
+export interface MessageBinding {
+  /** A whole number from 1 to 2^32 − 1, unique among the module's actions (or events); never reuse one. */
+  readonly id: number;
+  /** The fully qualified message type, e.g. `arena.Attack`. */
+  readonly message: string;
+}
+
+export interface GameModule {
+  /** Names the module in logs and metrics. */
+  readonly name: string;
+  /** The module's .proto file: a path relative to the module's own file, or absolute. */
+  readonly proto: string;
+  /** What clients may ask for, by name. */
+  readonly actions?: Readonly<Record<string, MessageBinding>>;
+  /** What the module tells clients, by name. */
+  readonly events?: Readonly<Record<string, MessageBinding>>;
+  readonly hooks?: GameHooks;
+}
+
+/**
+ * Called by the zone, each inside its tick. A hook that throws is logged with the module, the
+ * hook and the player, counted (`zone_game_hook_errors_total`), and, when a player's action or
+ * arrival was being handled, answered to that player with ERROR_CODE_GAME_ACTION_REFUSED
+ * (`RULE_FAILED`); the zone goes on ticking.
+ */
+export interface GameHooks {
+  /** A player entered this zone: it logged in, or walked in from another zone. */
+  join?(game: GameContext, player: GamePlayer): void;
+  /** A player is leaving this zone: it logs out, or goes on into another zone. It is still here during the call. */
+  leave?(game: GameContext, player: GamePlayer): void;
+  /** Once a tick, after the players' moves and actions of the tick. */
+  tick?(game: GameContext): void;
+  /** A player's action, its message decoded. */
+  action?(game: GameContext, player: GamePlayer, action: GameActionCall): void;
+}
+
+export interface GameActionCall {
+  /** The action's name, as the module declares it. */
+  readonly name: string;
+  /** Its message, decoded from the module's .proto file (protobufjs's plain object: numbers, strings, arrays). */
+  readonly message: Record<string, unknown>;
+  /** The client's request number: echo it in an event when the client needs to match the answer. */
+  readonly seq: number;
+}
+
+/** A player of the zone, as the module sees it: read-only, and current whenever it is read. */
+export interface GamePlayer {
+  /** The player's entity, unique in the world (what clients see it as). */
+  readonly entityId: number;
+  readonly playerId: number;
+  /** Metres, in world coordinates. */
+  readonly x: number;
+  readonly y: number;
+  /** Radians. */
+  readonly heading: number;
+  readonly hp: number;
+  readonly level: number;
+  readonly exp: number;
+}
+
+/** The zone, as a hook sees it. */
+export interface GameContext {
+  readonly zoneId: number;
+  /** The zone's clock, ms: the time of the tick being run. */
+  readonly nowMs: number;
+  /** The zone's players. */
+  players(): IterableIterator<GamePlayer>;
+  /** The zone's player with this entity id, if there is one. */
+  player(entityId: number): GamePlayer | undefined;
+  /** Sends one of the module's events to one player. */
+  send(to: GamePlayer, event: string, message: Record<string, unknown>): void;
+  /** Sends one of the module's events to the player `about` and to every player who sees it. */
+  sendToViewers(about: GamePlayer, event: string, message: Record<string, unknown>): void;
+}
+
+/** Gives a module its type; returns it unchanged. */
+export function defineGame(module: GameModule): GameModule {
+  return module;
+}

@@ -1,0 +1,197 @@
+/**
+ * A game module inside one zone: it decodes the players' actions for it, gives its hooks the
+ * zone's context, and keeps a module's faults small. A hook that throws is reported (the
+ * worker logs it with the module, the hook and the player), counted, and answered to the player
+ * involved; the tick goes on. The time each hook takes is added up per tick, for the metrics.
+ *
+ * The module sees players through read-only views (GamePlayer) that read the zone's player as
+ * it is now, in world coordinates; it changes nothing in the zone but through the context.
+ */
+import type { GameActionCall, GameContext, GameHooks, GamePlayer } from '../../game/game-module.ts';
+import type { LoadedGame } from '../../game/load-game.ts';
+import { encodeServerMessage, ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
+import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
+import type { GameActionJob } from '../../thread-messages/jobs.ts';
+import type { Player, World } from '../world/world.ts';
+
+export type GameHookName = keyof GameHooks;
+export const GAME_HOOKS: readonly GameHookName[] = ['join', 'leave', 'tick', 'action'];
+
+/** What the host needs of its zone. */
+export interface GameZone {
+  readonly id: number;
+  readonly originXM: number;
+  readonly originYM: number;
+  readonly world: World;
+  /** The zone's clock, ms. */
+  now(): number;
+  send(sessionId: number, message: ServerMessageInit): void;
+  sendEncoded(sessionId: number, frame: Uint8Array): void;
+  /** Slots of the entities that see the entity in `slot`, as of the last view update. */
+  viewersOf(slot: number): Iterable<number>;
+  /** A hook threw; `playerId` is the player it was handling, 0 for none. */
+  failed(err: unknown, hook: GameHookName, playerId: number): void;
+}
+
+export class GameHost {
+  /** Hooks that threw, by hook, since the zone started. */
+  readonly errors: Record<GameHookName, number> = { join: 0, leave: 0, tick: 0, action: 0 };
+  /** Milliseconds spent in each hook during the current tick; `endTick` hands them over and starts again. */
+  readonly tickMs: Record<GameHookName, number> = { join: 0, leave: 0, tick: 0, action: 0 };
+  readonly name: string;
+  private readonly game: LoadedGame;
+  private readonly hooks: GameHooks;
+  private readonly zone: GameZone;
+  private readonly context: GameContext;
+  private readonly views = new WeakMap<Player, GamePlayer>();
+
+  constructor(game: LoadedGame, zone: GameZone) {
+    this.game = game;
+    this.name = game.module.name;
+    this.hooks = game.module.hooks ?? {};
+    this.zone = zone;
+    const host = this;
+    this.context = {
+      zoneId: zone.id,
+      get nowMs() {
+        return zone.now();
+      },
+      *players() {
+        for (const player of zone.world.playersBySession.values()) yield host.viewOf(player);
+      },
+      player(entityId) {
+        const entity = zone.world.entities.get(entityId);
+        return entity && 'sessionId' in entity ? host.viewOf(entity as Player) : undefined;
+      },
+      send(to, event, message) {
+        const player = host.playerOf(to);
+        if (player) zone.sendEncoded(player.sessionId, host.eventFrame(event, message));
+      },
+      sendToViewers(about, event, message) {
+        const player = host.playerOf(about);
+        if (!player) return;
+        const frame = host.eventFrame(event, message);
+        zone.sendEncoded(player.sessionId, frame);
+        for (const slot of zone.viewersOf(player.slot)) {
+          const viewer = zone.world.bySlot[slot];
+          if (viewer && !viewer.removed && 'sessionId' in viewer) zone.sendEncoded((viewer as Player).sessionId, frame);
+        }
+      },
+    };
+  }
+
+  /** The player entered the zone. */
+  join(player: Player): void {
+    const join = this.hooks.join;
+    if (!join) return;
+    if (!this.run('join', player.playerId, () => join(this.context, this.viewOf(player)))) this.tellFailed(player, 0);
+  }
+
+  /** The player is leaving the zone (still in it). */
+  leave(player: Player): void {
+    const leave = this.hooks.leave;
+    if (leave) this.run('leave', player.playerId, () => leave(this.context, this.viewOf(player)));
+  }
+
+  tick(): void {
+    const tick = this.hooks.tick;
+    if (tick) this.run('tick', 0, () => tick(this.context));
+  }
+
+  /** A player's GAME job: decoded and given to the action hook, or refused with the reason. */
+  action(player: Player, job: GameActionJob): void {
+    const bound = this.game.actionsById.get(job.gameAction);
+    if (!bound) return this.refuse(player, job.seq, GameActionRefusals.unknownAction);
+    let message: Record<string, unknown>;
+    try {
+      message = bound.type.toObject(bound.type.decode(job.payload), { longs: Number, defaults: true, arrays: true });
+    } catch {
+      return this.refuse(player, job.seq, GameActionRefusals.badPayload);
+    }
+    const hook = this.hooks.action;
+    if (!hook) return;
+    const call: GameActionCall = { name: bound.name, message, seq: job.seq };
+    if (!this.run('action', player.playerId, () => hook(this.context, this.viewOf(player), call))) this.tellFailed(player, job.seq);
+  }
+
+  /** Hands `observe` the time each hook took this tick (only hooks that ran), and starts the next tick's count. */
+  endTick(observe: (hook: GameHookName, ms: number) => void): void {
+    for (const hook of GAME_HOOKS) {
+      const ms = this.tickMs[hook];
+      if (ms === 0) continue;
+      observe(hook, ms);
+      this.tickMs[hook] = 0;
+    }
+  }
+
+  /** Runs one hook call, timed; false when it threw (reported and counted). */
+  private run(hook: GameHookName, playerId: number, call: () => void): boolean {
+    const started = performance.now();
+    try {
+      call();
+      return true;
+    } catch (err) {
+      this.errors[hook]++;
+      this.zone.failed(err, hook, playerId);
+      return false;
+    } finally {
+      this.tickMs[hook] += performance.now() - started;
+    }
+  }
+
+  private refuse(player: Player, seq: number, reason: string): void {
+    this.zone.send(player.sessionId, { error: { code: ErrorCode.ERROR_CODE_GAME_ACTION_REFUSED, seq, message: reason } });
+  }
+
+  private tellFailed(player: Player, seq: number): void {
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    this.zone.send(player.sessionId, { error: { code, seq, message } });
+  }
+
+  /** A `GameEvent` frame; throws (into the hook that sends it) for an unknown event or a message that is not its type. */
+  private eventFrame(event: string, message: Record<string, unknown>): Uint8Array {
+    const bound = this.game.eventsByName.get(event);
+    if (!bound) throw new Error(`game module ${this.name} declares no event ${event}`);
+    const wrong = bound.type.verify(message);
+    if (wrong) throw new Error(`event ${event}: ${wrong}`);
+    const payload = bound.type.encode(bound.type.fromObject(message)).finish();
+    return encodeServerMessage({ gameEvent: { kind: bound.id, payload } });
+  }
+
+  /** The zone's player behind a view, if it is still in the zone. */
+  private playerOf(view: GamePlayer): Player | undefined {
+    const entity = this.zone.world.entities.get(view.entityId);
+    return entity && 'sessionId' in entity && !entity.removed ? (entity as Player) : undefined;
+  }
+
+  private viewOf(player: Player): GamePlayer {
+    let view = this.views.get(player);
+    if (!view) this.views.set(player, (view = playerView(player, this.zone)));
+    return view;
+  }
+}
+
+function playerView(player: Player, zone: GameZone): GamePlayer {
+  return {
+    entityId: player.id,
+    playerId: player.playerId,
+    get x() {
+      return player.x + zone.originXM;
+    },
+    get y() {
+      return player.y + zone.originYM;
+    },
+    get heading() {
+      return player.heading;
+    },
+    get hp() {
+      return player.hp;
+    },
+    get level() {
+      return player.level;
+    },
+    get exp() {
+      return player.exp;
+    },
+  };
+}

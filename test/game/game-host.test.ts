@@ -1,0 +1,183 @@
+/** A game module inside a zone driven by hand: real rings, `tick()` called directly, the module loaded from its file. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { zoneOfSize } from '../../src/config/world.ts';
+import { loadGame, type LoadedGame } from '../../src/game/load-game.ts';
+import { ErrorCode, ServerMessage } from '../../src/protocol/messages.ts';
+import { GameActionRefusals, RefusalMessages } from '../../src/protocol/reasons.ts';
+import { RingBuffer } from '../../src/ring/ring-buffer.ts';
+import { gameJobBytes, JobWriter } from '../../src/thread-messages/jobs.ts';
+import type { GameHookName } from '../../src/zone/game/game-host.ts';
+import { ViewSystem } from '../../src/zone/view/view-system.ts';
+import { Zone } from '../../src/zone/zone.ts';
+import { BruteForceIndex } from '../helpers/brute-force-index.ts';
+import { moveJob } from '../helpers/move-job.ts';
+import { drainMessages } from '../helpers/ring-drain.ts';
+import { FAILING_JOIN_PLAYER, seen } from './fixtures/echo-game.ts';
+
+const ECHO_GAME = new URL('./fixtures/echo-game.ts', import.meta.url).pathname;
+
+class GameZone {
+  readonly inbound = RingBuffer.create(1 << 16);
+  readonly outbound = RingBuffer.create(1 << 20);
+  readonly jobs = new JobWriter();
+  readonly failures: { hook: GameHookName; playerId: number; message: string }[] = [];
+  readonly zone: Zone;
+  readonly game: LoadedGame;
+  nowMs = 1000;
+
+  constructor(game: LoadedGame) {
+    this.game = game;
+    this.zone = new Zone(
+      { zone: zoneOfSize(4, 200, 200), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100, game },
+      this.inbound,
+      this.outbound,
+      new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(200, 200)),
+      {
+        sessionDropped: () => assert.fail('no session is dropped'),
+        gameFailed: (err, hook, playerId) => this.failures.push({ hook, playerId, message: (err as Error).message }),
+      },
+    );
+  }
+
+  join(sessionId: number, playerId: number, x = 50, y = 50): void {
+    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.join({ playerId, epoch: 1, x, y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })));
+  }
+
+  /** Sends action `kind` with `payload`, or with the named action's message encoded. */
+  act(sessionId: number, seq: number, kind: number, payload: Uint8Array): void {
+    assert.ok(this.inbound.tryWrite(sessionId, gameJobBytes({ seq, gameAction: kind, payload })));
+  }
+
+  action(sessionId: number, seq: number, name: string, message: Record<string, unknown>): void {
+    const bound = [...this.game.actionsById.values()].find((action) => action.name === name);
+    assert.ok(bound, `the module declares ${name}`);
+    this.act(sessionId, seq, bound.id, bound.type.encode(bound.type.fromObject(message)).finish());
+  }
+
+  /** Runs one tick and returns what each session was sent. */
+  tick(): Map<number, ServerMessage[]> {
+    this.nowMs += 50;
+    this.zone.tick(this.nowMs);
+    return drainMessages(this.outbound);
+  }
+
+  /** The module's events among `messages`, decoded, with their names. */
+  events(messages: ServerMessage[] | undefined): { name: string; message: Record<string, unknown> }[] {
+    const byId = new Map([...this.game.eventsByName.values()].map((event) => [event.id, event]));
+    return (messages ?? [])
+      .filter((m) => m.gameEvent)
+      .map((m) => {
+        const event = byId.get(m.gameEvent?.kind as number);
+        assert.ok(event, `event kind ${m.gameEvent?.kind} is the module's`);
+        return { name: event.name, message: event.type.toObject(event.type.decode(m.gameEvent?.payload as Uint8Array)) };
+      });
+  }
+}
+
+function errorsOf(messages: ServerMessage[] | undefined): { code: number; seq: number; message: string }[] {
+  return (messages ?? []).filter((m) => m.error).map((m) => ({ code: m.error?.code as number, seq: m.error?.seq as number, message: m.error?.message as string }));
+}
+
+describe('a game module in a zone', () => {
+  let game: LoadedGame;
+  before(async () => {
+    game = await loadGame(ECHO_GAME);
+  });
+
+  it('calls join with the zone’s context: the newcomer is welcomed with what the zone holds', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    const first = z.tick();
+    assert.deepEqual(z.events(first.get(1)), [{ name: 'welcome', message: { players: 1, zoneId: 4 } }]);
+    z.join(2, 101);
+    assert.deepEqual(z.events(z.tick().get(2)), [{ name: 'welcome', message: { players: 2, zoneId: 4 } }]);
+  });
+
+  it('gives an action to the hook with its message decoded, and the player’s event comes back in the same tick', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 12.5, 30);
+    z.tick();
+    z.action(1, 7, 'echo', { text: 'ab', times: 3 });
+    const sent = z.tick();
+    assert.deepEqual(z.events(sent.get(1)), [{ name: 'echoed', message: { text: 'ababab', seq: 7, xCm: 1250 } }]);
+  });
+
+  it('sends an event to the player and to those who see it, and to nobody else', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 50, 50);
+    z.join(2, 101, 60, 60);
+    z.join(3, 102, 190, 190); // 184 m away: out of sight
+    z.tick();
+    z.tick(); // the view phase has run with all three in
+    z.action(1, 2, 'shout', { text: 'hello' });
+    const sent = z.tick();
+    const shouter = z.zone.world.playersBySession.get(1)?.id;
+    for (const session of [1, 2]) assert.deepEqual(z.events(sent.get(session)), [{ name: 'heard', message: { fromEntityId: shouter, text: 'hello' } }], `session ${session} hears it`);
+    assert.deepEqual(z.events(sent.get(3)), [], 'the far player hears nothing');
+  });
+
+  it('refuses an unknown action and a payload that is not the action’s message, with the request’s seq', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    z.tick();
+    z.act(1, 5, 99, new Uint8Array(0));
+    z.act(1, 6, 1, Uint8Array.of(0x0a, 0x05, 0x61)); // field 1, 5 bytes long, one byte there
+    const sent = z.tick();
+    assert.deepEqual(errorsOf(sent.get(1)), [
+      { code: ErrorCode.ERROR_CODE_GAME_ACTION_REFUSED, seq: 5, message: GameActionRefusals.unknownAction },
+      { code: ErrorCode.ERROR_CODE_GAME_ACTION_REFUSED, seq: 6, message: GameActionRefusals.badPayload },
+    ]);
+    assert.deepEqual(z.failures, [], 'refused before the module saw them');
+  });
+
+  it('keeps a throwing hook small: reported, counted, the player told, and the zone ticks on for everyone', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 50, 50);
+    z.join(2, 101, 55, 50);
+    z.tick();
+    z.tick();
+    const ticksBefore = seen.ticks;
+    z.action(1, 9, 'boom', {});
+    z.action(1, 10, 'echo', { text: 'still here', times: 1 });
+    assert.ok(z.inbound.tryWrite(2, moveJob(1, 56, 50, 0, 0)));
+    const sent = z.tick();
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(sent.get(1)), [{ code, seq: 9, message }]);
+    assert.deepEqual(z.events(sent.get(1)), [{ name: 'echoed', message: { text: 'still here', seq: 10, xCm: 5000 } }], 'the next action in the same tick is handled');
+    assert.deepEqual(z.failures, [{ hook: 'action', playerId: 100, message: 'boom' }]);
+    assert.equal(z.zone.game?.errors.action, 1);
+    const moved = sent.get(1)?.find((m) => m.update)?.update;
+    assert.equal(moved?.moveEntityIds?.length, 1, 'the other player’s move of the same tick is shown');
+    assert.equal(seen.ticks, ticksBefore + 1, 'the tick hook ran in that tick too');
+  });
+
+  it('tells a player whose arrival the module failed on, and keeps it in the world', () => {
+    const z = new GameZone(game);
+    z.join(1, FAILING_JOIN_PLAYER);
+    const sent = z.tick();
+    assert.ok(sent.get(1)?.[0]?.login?.accepted, 'logged in');
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(sent.get(1)), [{ code, seq: 0, message }]);
+    assert.deepEqual(z.failures, [{ hook: 'join', playerId: FAILING_JOIN_PLAYER, message: 'this player is not welcome' }]);
+    assert.equal(z.zone.world.playersById.has(FAILING_JOIN_PLAYER), true);
+  });
+
+  it('calls leave while the player is still there, and hands over each hook’s time of the tick once', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    z.tick();
+    z.zone.game?.endTick(() => {}); // the join's tick, as the worker does after each
+    assert.ok(z.inbound.tryWrite(1, z.jobs.leave()));
+    const leaversBefore = seen.leavers.length;
+    z.tick();
+    assert.deepEqual(seen.leavers.slice(leaversBefore), [100]);
+    const observed: GameHookName[] = [];
+    z.zone.game?.endTick((hook, ms) => {
+      assert.ok(ms >= 0);
+      observed.push(hook);
+    });
+    assert.deepEqual(observed.sort(), ['leave', 'tick']);
+    z.zone.game?.endTick((hook) => assert.fail(`${hook} was handed over already`));
+  });
+});
