@@ -86,6 +86,19 @@ export interface GameContext {
   send(to: GamePlayer, event: string, message: Record<string, unknown>): void;
   /** Sends one of the module's events to the player `about` and to every player who sees it. */
   sendToViewers(about: GamePlayer, event: string, message: Record<string, unknown>): void;
+  /**
+   * Changes the player's hp, level or exp: the character's own columns, written back and
+   * journaled like its position, and carried along when it changes zones. The player is sent its
+   * new stats once, at the end of the tick's logic, however often they changed. Throws a
+   * RangeError for a value that is not a whole number in range (hp and exp from 0, level from 1).
+   */
+  setStats(player: GamePlayer, stats: GameStats): void;
+}
+
+export interface GameStats {
+  readonly hp?: number;
+  readonly level?: number;
+  readonly exp?: number;
 }
 
 /** Gives a module its type; returns it unchanged. */

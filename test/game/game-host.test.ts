@@ -152,6 +152,27 @@ describe('a game module in a zone', () => {
     assert.equal(seen.ticks, ticksBefore + 1, 'the tick hook ran in that tick too');
   });
 
+  it('changes stats through the context: written back, and told to the player once per tick however often they changed', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    z.tick();
+    const player = z.zone.world.playersBySession.get(1);
+    assert.ok(player);
+    const version = player.persisted.version;
+    z.action(1, 3, 'hurt', { damage: 10, times: 3 });
+    const sent = z.tick();
+    assert.deepEqual(sent.get(1)?.filter((m) => m.stats).map((m) => m.stats?.hp), [70], 'one stats message, after all three');
+    assert.equal(player.hp, 70);
+    assert.ok(player.persisted.version > version, 'dirty: the write-back will save it');
+    z.action(1, 4, 'hurt', { damage: 40, times: 2 }); // 70 → 30, then −10 is refused
+    const refused = z.tick();
+    assert.equal(player.hp, 30, 'the first change stands, the one out of range was not made');
+    assert.deepEqual(refused.get(1)?.filter((m) => m.stats).map((m) => m.stats?.hp), [30]);
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(refused.get(1)), [{ code, seq: 4, message }]);
+    assert.match(z.failures.at(-1)?.message ?? '', /hp must be a whole number from 0/);
+  });
+
   it('tells a player whose arrival the module failed on, and keeps it in the world', () => {
     const z = new GameZone(game);
     z.join(1, FAILING_JOIN_PLAYER);

@@ -2,7 +2,7 @@
 import type { ZoneClient } from '../../src/client/zone-client.ts';
 
 /** Every client event that follows a frame from the server, and the close. */
-const FRAME_EVENTS = ['update', 'inventory', 'correction', 'error', 'trade', 'tradeResult', 'mailbox', 'mailResult', 'chat', 'gameEvent', 'zoneChanged', 'resumed', 'close'] as const;
+const FRAME_EVENTS = ['update', 'inventory', 'correction', 'error', 'trade', 'tradeResult', 'mailbox', 'mailResult', 'chat', 'gameEvent', 'stats', 'zoneChanged', 'resumed', 'close'] as const;
 
 /** How long a wait in a test may take before it fails, naming what it waited for. */
 export const WAIT_TIMEOUT_MS = 15_000;

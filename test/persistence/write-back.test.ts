@@ -4,54 +4,13 @@
  * ownership and hand-over, stale owners, and no statement per move.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
 import { ErrorCode } from '../../src/protocol/messages.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/mysql.ts';
+import { mysql, sqlite } from '../helpers/backends.ts';
 import { sampleValue, startTestServer, type TestServer } from '../helpers/server.ts';
 import { eventually, until } from '../helpers/wait.ts';
 import { startStore, type RunningStore } from '../store/running-store.ts';
-
-interface Backend {
-  readonly name: string;
-  /** Environment selecting the database; the same for every server of one test. */
-  env(): Promise<Record<string, string> | undefined>;
-  cleanUp(): Promise<void>;
-}
-
-function sqlite(): Backend {
-  const dirs: string[] = [];
-  return {
-    name: 'SQLite',
-    async env() {
-      const dir = mkdtempSync(join(tmpdir(), 'zone-persist-'));
-      dirs.push(dir);
-      return { DATA_DIR: dir };
-    },
-    async cleanUp() {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function mysql(): Backend {
-  const databases: TestDatabase[] = [];
-  return {
-    name: 'MySQL',
-    async env() {
-      const database = await openTestDatabase();
-      if (!database) return undefined;
-      databases.push(database);
-      return { MYSQL_URL: database.url };
-    },
-    async cleanUp() {
-      for (const database of databases) await database.dispose();
-    },
-  };
-}
 
 /** Walks in steps the speed check accepts; resolves once the zone has taken the last one. */
 async function walkTo(client: ZoneClient, x: number, y: number): Promise<void> {

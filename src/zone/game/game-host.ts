@@ -7,7 +7,7 @@
  * The module sees players through read-only views (GamePlayer) that read the zone's player as
  * it is now, in world coordinates; it changes nothing in the zone but through the context.
  */
-import type { GameActionCall, GameContext, GameHooks, GamePlayer } from '../../game/game-module.ts';
+import type { GameActionCall, GameContext, GameHooks, GamePlayer, GameStats } from '../../game/game-module.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
 import { encodeServerMessage, ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
@@ -44,6 +44,8 @@ export class GameHost {
   private readonly zone: GameZone;
   private readonly context: GameContext;
   private readonly views = new WeakMap<Player, GamePlayer>();
+  /** Players whose stats the module changed since the last `sendStats`. */
+  private readonly statsChanged = new Set<Player>();
 
   constructor(game: LoadedGame, zone: GameZone) {
     this.game = game;
@@ -77,7 +79,24 @@ export class GameHost {
           if (viewer && !viewer.removed && 'sessionId' in viewer) zone.sendEncoded((viewer as Player).sessionId, frame);
         }
       },
+      setStats(of, stats) {
+        const player = host.playerOf(of);
+        if (!player) throw new RangeError(`player ${of.playerId} is not in zone ${zone.id}`);
+        const { hp = player.hp, level = player.level, exp = player.exp } = checkedStats(stats);
+        if (hp === player.hp && level === player.level && exp === player.exp) return;
+        Object.assign(player, { hp, level, exp });
+        player.persisted.version++;
+        host.statsChanged.add(player);
+      },
     };
+  }
+
+  /** Tells each player whose stats the module changed its new ones, once. */
+  private sendStats(): void {
+    for (const player of this.statsChanged) {
+      if (!player.removed) this.zone.send(player.sessionId, { stats: { hp: player.hp, level: player.level, exp: player.exp } });
+    }
+    this.statsChanged.clear();
   }
 
   /** The player entered the zone. */
@@ -93,9 +112,11 @@ export class GameHost {
     if (leave) this.run('leave', player.playerId, () => leave(this.context, this.viewOf(player)));
   }
 
+  /** The end of the tick's logic: the tick hook, then each player whose stats changed is told them. */
   tick(): void {
     const tick = this.hooks.tick;
     if (tick) this.run('tick', 0, () => tick(this.context));
+    this.sendStats();
   }
 
   /** A player's GAME job: decoded and given to the action hook, or refused with the reason. */
@@ -169,6 +190,20 @@ export class GameHost {
     if (!view) this.views.set(player, (view = playerView(player, this.zone)));
     return view;
   }
+}
+
+const MAX_STAT = 2_147_483_647;
+
+/** `stats`, each value checked: whole numbers, hp and exp from 0, level from 1 (the columns' ranges). */
+function checkedStats(stats: GameStats): GameStats {
+  const check = (name: keyof GameStats, min: number, max: number): void => {
+    const value = stats[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  };
+  check('hp', 0, MAX_STAT);
+  check('level', 1, MAX_STAT);
+  check('exp', 0, Number.MAX_SAFE_INTEGER);
+  return stats;
 }
 
 function playerView(player: Player, zone: GameZone): GamePlayer {
