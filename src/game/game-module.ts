@@ -8,8 +8,8 @@
  * talks to clients in messages of its own `.proto` file, which the core carries as bytes
  * (`GameAction` in, `GameEvent` out) without knowing their types.
  *
- * Everything here is types, plus `defineGame`, which only gives a module its type: a module
- * imports nothing else from the server.
+ * Everything here is types, plus `defineGame`, which only gives a module its type, and the list
+ * of hook names: a module imports nothing else from the server.
  */
 
 /** An action or event: the number that names it on the wire, and its message type in the module's .proto file. */
@@ -29,6 +29,8 @@ export interface GameModule {
   readonly actions?: Readonly<Record<string, MessageBinding>>;
   /** What the module tells clients, by name. */
   readonly events?: Readonly<Record<string, MessageBinding>>;
+  /** The kinds of non-player characters it spawns, by name: each with a stable number of its own (1 to 2^32 − 1). */
+  readonly npcKinds?: Readonly<Record<string, { readonly id: number }>>;
   readonly hooks?: GameHooks;
 }
 
@@ -39,15 +41,26 @@ export interface GameModule {
  * (`RULE_FAILED`); the zone goes on ticking.
  */
 export interface GameHooks {
+  /** Once per zone, before anything else of the module runs there: where a zone's monsters are spawned. */
+  start?(game: GameContext): void;
   /** A player entered this zone: it logged in, or walked in from another zone. */
   join?(game: GameContext, player: GamePlayer): void;
   /** A player is leaving this zone: it logs out, or goes on into another zone. It is still here during the call. */
   leave?(game: GameContext, player: GamePlayer): void;
-  /** Once a tick, after the players' moves and actions of the tick. */
+  /**
+   * Once a tick for each NPC the module spawned, after the players' moves and actions of the
+   * tick: its behaviour. An NPC whose call throws is counted and logged like any hook, and the
+   * others still run.
+   */
+  npc?(game: GameContext, npc: GameNpc): void;
+  /** Once a tick, after the NPCs. */
   tick?(game: GameContext): void;
   /** A player's action, its message decoded. */
   action?(game: GameContext, player: GamePlayer, action: GameActionCall): void;
 }
+
+/** Every hook, in the order a tick meets them (start once, before all). */
+export const GAME_HOOK_NAMES = ['start', 'join', 'leave', 'action', 'npc', 'tick'] as const satisfies readonly (keyof GameHooks)[];
 
 export interface GameActionCall {
   /** The action's name, as the module declares it. */
@@ -73,6 +86,20 @@ export interface GamePlayer {
   readonly exp: number;
 }
 
+/** A non-player character the module spawned: where it is (read-only), and the module's own memory of it. */
+export interface GameNpc {
+  readonly entityId: number;
+  /** One of the module's npcKinds. */
+  readonly kind: string;
+  /** Metres, in world coordinates. */
+  readonly x: number;
+  readonly y: number;
+  /** Radians. */
+  readonly heading: number;
+  /** Whatever the module keeps about this NPC (its target, its home, when it last struck); gone with it. */
+  readonly state: Record<string, unknown>;
+}
+
 /** The zone, as a hook sees it. */
 export interface GameContext {
   readonly zoneId: number;
@@ -93,6 +120,25 @@ export interface GameContext {
    * RangeError for a value that is not a whole number in range (hp and exp from 0, level from 1).
    */
   setStats(player: GamePlayer, stats: GameStats): void;
+  /**
+   * Spawns an NPC of one of the module's kinds at (x, y), world coordinates, kept inside the
+   * zone (a point outside is moved to its edge). Players who see the spot see it appear.
+   */
+  spawnNpc(kind: string, x: number, y: number, heading?: number): GameNpc;
+  /** Moves one of the module's NPCs (kept inside the zone, as spawnNpc); its viewers see it move. */
+  moveNpc(npc: GameNpc, x: number, y: number, heading?: number): void;
+  /** Removes one of the module's NPCs; its viewers see it go. */
+  removeNpc(npc: GameNpc): void;
+  /** The module's NPCs in this zone. */
+  npcs(): IterableIterator<GameNpc>;
+  /** The module's NPC with this entity id, if it is in this zone. */
+  npc(entityId: number): GameNpc | undefined;
+  /**
+   * The zone's players within `radiusM` of (x, y), world coordinates, as of the last view update
+   * (at most a tick old), and the module's NPCs likewise.
+   */
+  playersNear(x: number, y: number, radiusM: number): GamePlayer[];
+  npcsNear(x: number, y: number, radiusM: number): GameNpc[];
 }
 
 export interface GameStats {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-import type { GameModule, MessageBinding } from './game-module.ts';
+import { GAME_HOOK_NAMES, type GameModule, type MessageBinding } from './game-module.ts';
 
 /** A module that cannot be loaded: the file, its shape or its .proto file. */
 export class GameModuleError extends Error {
@@ -53,6 +53,7 @@ export async function loadGame(modulePath: string): Promise<LoadedGame> {
   }
   const actions = bind(module, root, 'actions');
   const events = bind(module, root, 'events');
+  checkIds(module, 'npcKinds', Object.entries(module.npcKinds ?? {}).map(([name, kind]) => [name, kind.id]));
   return {
     module,
     file,
@@ -67,12 +68,12 @@ function checkShape(exported: unknown, modulePath: string): GameModule {
   const module = exported as Partial<GameModule>;
   if (typeof module.name !== 'string' || module.name === '') throw problem('`name` must be a non-empty string');
   if (typeof module.proto !== 'string' || module.proto === '') throw problem('`proto` must be the path of its .proto file');
-  for (const key of ['actions', 'events', 'hooks'] as const) {
+  for (const key of ['actions', 'events', 'npcKinds', 'hooks'] as const) {
     const value = module[key];
     if (value !== undefined && (typeof value !== 'object' || value === null)) throw problem(`\`${key}\` must be an object`);
   }
   for (const [hook, fn] of Object.entries(module.hooks ?? {})) {
-    if (!['join', 'leave', 'tick', 'action'].includes(hook)) throw problem(`hooks.${hook} is not a hook (join, leave, tick, action)`);
+    if (!(GAME_HOOK_NAMES as readonly string[]).includes(hook)) throw problem(`hooks.${hook} is not a hook (${GAME_HOOK_NAMES.join(', ')})`);
     if (typeof fn !== 'function') throw problem(`hooks.${hook} must be a function`);
   }
   return module as GameModule;
@@ -80,21 +81,28 @@ function checkShape(exported: unknown, modulePath: string): GameModule {
 
 /** The module's actions or events with their message types; every id and type checked. */
 function bind(module: GameModule, root: protobuf.Root, key: 'actions' | 'events'): BoundMessage[] {
+  const bindings = Object.entries<MessageBinding>(module[key] ?? {});
+  checkIds(module, key, bindings.map(([name, binding]) => [name, binding.id]));
   const bound: BoundMessage[] = [];
-  const ids = new Set<number>();
-  for (const [name, binding] of Object.entries<MessageBinding>(module[key] ?? {})) {
-    const where = `game module ${module.name}: ${key}.${name}`;
-    const { id, message } = binding;
-    if (!(Number.isInteger(id) && id >= 1 && id <= MAX_ID)) throw new GameModuleError(`${where}: id must be a whole number from 1 to ${MAX_ID}, got ${id}`);
-    if (ids.has(id)) throw new GameModuleError(`${where}: id ${id} is used twice among the ${key}`);
-    ids.add(id);
+  for (const [name, { id, message }] of bindings) {
     let type: protobuf.Type;
     try {
       type = root.lookupType(message);
     } catch {
-      throw new GameModuleError(`${where}: ${module.proto} has no message ${message}`);
+      throw new GameModuleError(`game module ${module.name}: ${key}.${name}: ${module.proto} has no message ${message}`);
     }
     bound.push({ name, id, type });
   }
   return bound;
+}
+
+/** Each id a whole number in range, none used twice within `key`. */
+function checkIds(module: GameModule, key: string, ids: readonly (readonly [string, number])[]): void {
+  const seen = new Set<number>();
+  for (const [name, id] of ids) {
+    const where = `game module ${module.name}: ${key}.${name}`;
+    if (!(Number.isInteger(id) && id >= 1 && id <= MAX_ID)) throw new GameModuleError(`${where}: id must be a whole number from 1 to ${MAX_ID}, got ${id}`);
+    if (seen.has(id)) throw new GameModuleError(`${where}: id ${id} is used twice among the ${key}`);
+    seen.add(id);
+  }
 }

@@ -8,7 +8,8 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
 import { foldedCounter } from '../metrics/folded-counter.ts';
 import { FoldedHistogram } from '../metrics/folded-histogram.ts';
-import { GAME_HOOKS, type GameHookName } from './game/game-host.ts';
+import { GAME_HOOK_NAMES } from '../game/game-module.ts';
+import type { GameHookName } from './game/game-host.ts';
 import type { TickTiming } from './tick-loop.ts';
 import type { Zone, ZoneCounters } from './zone.ts';
 
@@ -149,7 +150,7 @@ export class ZoneMetrics {
         registers: [registry],
         collect() {
           this.reset();
-          for (const hook of GAME_HOOKS) this.inc({ module: game.name, hook }, game.errors[hook]);
+          for (const hook of GAME_HOOK_NAMES) this.inc({ module: game.name, hook }, game.errors[hook]);
         },
       });
     }

@@ -117,17 +117,15 @@ export class Zone {
           failed: (err, what, retryInMs) => hooks.storeFailed?.(err, what, retryInMs),
         })
       : undefined;
-    const { zone } = settings;
     this.game = settings.game
       ? new GameHost(settings.game, {
-          id: zone.id,
-          originXM: zone.originXM,
-          originYM: zone.originYM,
+          config: settings.zone,
           world: this.world,
           now: () => this.timers.now,
           send: (sessionId, message) => this.send(sessionId, message),
           sendEncoded: (sessionId, frame) => this.outbox.sendEncoded(sessionId, frame),
           viewersOf: (slot) => view.viewersOf(slot),
+          slotsWithin: (x, y, radiusM) => view.slotsWithin(x, y, radiusM),
           failed: (err, hook, playerId) => hooks.gameFailed?.(err, hook, playerId),
         })
       : undefined;

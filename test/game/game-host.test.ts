@@ -13,7 +13,8 @@ import { Zone } from '../../src/zone/zone.ts';
 import { BruteForceIndex } from '../helpers/brute-force-index.ts';
 import { moveJob } from '../helpers/move-job.ts';
 import { drainMessages } from '../helpers/ring-drain.ts';
-import { FAILING_JOIN_PLAYER, seen } from './fixtures/echo-game.ts';
+import { DUMMY_STEP_M, FAILING_JOIN_PLAYER, seen, START_DUMMY } from './fixtures/echo-game.ts';
+import { EntityKind } from '../../src/protocol/messages.ts';
 
 const ECHO_GAME = new URL('./fixtures/echo-game.ts', import.meta.url).pathname;
 
@@ -173,6 +174,69 @@ describe('a game module in a zone', () => {
     assert.match(z.failures.at(-1)?.message ?? '', /hp must be a whole number from 0/);
   });
 
+  it('spawns NPCs at the zone’s start, runs their behaviour every tick, and shows them like any entity', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, START_DUMMY.x - 10, START_DUMMY.y);
+    const first = z.tick();
+    const spawn = first.get(1)?.find((m) => m.update?.spawns?.length)?.update?.spawns?.[0];
+    assert.ok(spawn, 'the dummy spawned at the start is shown');
+    assert.equal(spawn.kind, EntityKind.ENTITY_KIND_NPC);
+    assert.deepEqual([spawn.xCm, spawn.yCm], [START_DUMMY.x * 100, START_DUMMY.y * 100]);
+    const dummy = z.zone.game?.npcs.get(spawn.entityId as number);
+    assert.ok(dummy);
+    z.tick(); // the view has the player now, and the dummy finds it
+    z.tick();
+    assert.equal(dummy.x, START_DUMMY.x - 2 * DUMMY_STEP_M, 'a step a tick towards the player, from the tick after the view first had it');
+    const moves = z.tick().get(1)?.find((m) => m.update)?.update;
+    assert.deepEqual(moves?.moveEntityIds, [dummy.entityId], 'and the player is shown the steps');
+    assert.deepEqual(moves?.moveDxCm, [-DUMMY_STEP_M * 100]);
+  });
+
+  it('summons and dismisses NPCs on a player’s action: spawned and despawned for those who see them', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 20, 20);
+    z.tick();
+    z.action(1, 1, 'summon', { x: 25, y: 20 });
+    const summoned = z.tick().get(1);
+    const entityId = z.events(summoned).find((event) => event.name === 'summoned')?.message.entityId as number;
+    const npc = z.zone.game?.npcs.get(entityId);
+    assert.ok(npc, 'the summoned dummy is one of the module’s NPCs');
+    assert.equal(summoned?.find((m) => m.update)?.update?.spawns?.find((spawn) => spawn.entityId === entityId)?.kind, EntityKind.ENTITY_KIND_NPC, 'shown to the player');
+    z.action(1, 2, 'dismiss', { entityId });
+    const sent = z.tick();
+    assert.deepEqual(sent.get(1)?.find((m) => m.update)?.update?.despawns, [entityId]);
+    assert.equal(z.zone.game?.npcs.get(entityId), undefined);
+    assert.equal(z.zone.world.entities.has(entityId), false);
+  });
+
+  it('keeps an NPC whose behaviour throws from stopping the others, and keeps every NPC inside the zone', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 50, 100);
+    z.tick();
+    z.action(1, 1, 'summon', { x: 60, y: 100 });
+    z.action(1, 2, 'summon', { x: -50, y: 100 }); // outside: at the edge, 50 m from the player
+    z.action(1, 3, 'summon', { x: 10, y: 100, kind: 'dragon' });
+    const sent = z.tick();
+    const [a, b] = z.events(sent.get(1)).map((event) => z.zone.game?.npcs.get(event.message.entityId as number));
+    assert.ok(a && b);
+    assert.equal(b.x, 0, 'moved to the zone’s edge');
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(sent.get(1)), [{ code, seq: 3, message }], 'no dragons in this game');
+    z.action(1, 4, 'jam', { entityId: a.entityId });
+    z.tick();
+    const errorsBefore = z.zone.game?.errors.npc ?? 0;
+    z.action(1, 5, 'summon', { x: 40, y: 100 });
+    const c = z.zone.game?.npcs.get(z.events(z.tick().get(1))[0]?.message.entityId as number);
+    assert.ok(c);
+    const [ax, cx] = [a.x, c.x];
+    z.tick();
+    assert.equal(z.zone.game?.errors.npc, errorsBefore + 2, 'the jammed one threw, counted once a tick');
+    assert.equal(a.x, ax, 'the jammed one did not move');
+    assert.ok(c.x > cx, 'one spawned after it still walks to the player');
+    assert.equal(b.x, 0, 'out of reach of the player, the one at the edge stays there');
+    assert.deepEqual(z.failures.at(-1), { hook: 'npc', playerId: 0, message: `dummy ${a.entityId} is jammed` });
+  });
+
   it('tells a player whose arrival the module failed on, and keeps it in the world', () => {
     const z = new GameZone(game);
     z.join(1, FAILING_JOIN_PLAYER);
@@ -198,7 +262,7 @@ describe('a game module in a zone', () => {
       assert.ok(ms >= 0);
       observed.push(hook);
     });
-    assert.deepEqual(observed.sort(), ['leave', 'tick']);
+    assert.deepEqual(observed.sort(), ['leave', 'npc', 'tick'], 'the start dummy’s behaviour runs every tick');
     z.zone.game?.endTick((hook) => assert.fail(`${hook} was handed over already`));
   });
 });

@@ -7,21 +7,20 @@
  * The module sees players through read-only views (GamePlayer) that read the zone's player as
  * it is now, in world coordinates; it changes nothing in the zone but through the context.
  */
-import type { GameActionCall, GameContext, GameHooks, GamePlayer, GameStats } from '../../game/game-module.ts';
+import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameHooks, type GamePlayer, type GameStats } from '../../game/game-module.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
 import { encodeServerMessage, ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
 import type { GameActionJob } from '../../thread-messages/jobs.ts';
+import type { ZoneConfig } from '../../config/world.ts';
 import type { Player, World } from '../world/world.ts';
+import { GameNpcs } from './game-npcs.ts';
 
 export type GameHookName = keyof GameHooks;
-export const GAME_HOOKS: readonly GameHookName[] = ['join', 'leave', 'tick', 'action'];
 
 /** What the host needs of its zone. */
 export interface GameZone {
-  readonly id: number;
-  readonly originXM: number;
-  readonly originYM: number;
+  readonly config: ZoneConfig;
   readonly world: World;
   /** The zone's clock, ms. */
   now(): number;
@@ -29,15 +28,18 @@ export interface GameZone {
   sendEncoded(sessionId: number, frame: Uint8Array): void;
   /** Slots of the entities that see the entity in `slot`, as of the last view update. */
   viewersOf(slot: number): Iterable<number>;
+  /** Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last view update. */
+  slotsWithin(x: number, y: number, radiusM: number): number[];
   /** A hook threw; `playerId` is the player it was handling, 0 for none. */
   failed(err: unknown, hook: GameHookName, playerId: number): void;
 }
 
 export class GameHost {
   /** Hooks that threw, by hook, since the zone started. */
-  readonly errors: Record<GameHookName, number> = { join: 0, leave: 0, tick: 0, action: 0 };
+  readonly errors: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, npc: 0, tick: 0, action: 0 };
   /** Milliseconds spent in each hook during the current tick; `endTick` hands them over and starts again. */
-  readonly tickMs: Record<GameHookName, number> = { join: 0, leave: 0, tick: 0, action: 0 };
+  readonly tickMs: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, npc: 0, tick: 0, action: 0 };
+  readonly npcs: GameNpcs;
   readonly name: string;
   private readonly game: LoadedGame;
   private readonly hooks: GameHooks;
@@ -46,15 +48,18 @@ export class GameHost {
   private readonly views = new WeakMap<Player, GamePlayer>();
   /** Players whose stats the module changed since the last `sendStats`. */
   private readonly statsChanged = new Set<Player>();
+  private started = false;
 
   constructor(game: LoadedGame, zone: GameZone) {
     this.game = game;
     this.name = game.module.name;
     this.hooks = game.module.hooks ?? {};
     this.zone = zone;
+    const npcs = new GameNpcs(zone, Object.keys(game.module.npcKinds ?? {}));
+    this.npcs = npcs;
     const host = this;
     this.context = {
-      zoneId: zone.id,
+      zoneId: zone.config.id,
       get nowMs() {
         return zone.now();
       },
@@ -81,13 +86,27 @@ export class GameHost {
       },
       setStats(of, stats) {
         const player = host.playerOf(of);
-        if (!player) throw new RangeError(`player ${of.playerId} is not in zone ${zone.id}`);
+        if (!player) throw new RangeError(`player ${of.playerId} is not in zone ${zone.config.id}`);
         const { hp = player.hp, level = player.level, exp = player.exp } = checkedStats(stats);
         if (hp === player.hp && level === player.level && exp === player.exp) return;
         Object.assign(player, { hp, level, exp });
         player.persisted.version++;
         host.statsChanged.add(player);
       },
+      spawnNpc: (kind, x, y, heading) => npcs.spawn(kind, x, y, heading),
+      moveNpc: (npc, x, y, heading) => npcs.move(npc, x, y, heading),
+      removeNpc: (npc) => npcs.remove(npc),
+      npcs: () => npcs.all(),
+      npc: (entityId) => npcs.get(entityId),
+      playersNear(x, y, radiusM) {
+        const near: GamePlayer[] = [];
+        for (const slot of zone.slotsWithin(x - zone.config.originXM, y - zone.config.originYM, radiusM)) {
+          const entity = zone.world.bySlot[slot];
+          if (entity && !entity.removed && 'sessionId' in entity) near.push(host.viewOf(entity as Player));
+        }
+        return near;
+      },
+      npcsNear: (x, y, radiusM) => npcs.among(zone.slotsWithin(x - zone.config.originXM, y - zone.config.originYM, radiusM)),
     };
   }
 
@@ -101,6 +120,7 @@ export class GameHost {
 
   /** The player entered the zone. */
   join(player: Player): void {
+    this.start();
     const join = this.hooks.join;
     if (!join) return;
     if (!this.run('join', player.playerId, () => join(this.context, this.viewOf(player)))) this.tellFailed(player, 0);
@@ -112,11 +132,22 @@ export class GameHost {
     if (leave) this.run('leave', player.playerId, () => leave(this.context, this.viewOf(player)));
   }
 
-  /** The end of the tick's logic: the tick hook, then each player whose stats changed is told them. */
+  /** The end of the tick's logic: the NPCs' behaviour, the tick hook, then each player whose stats changed is told them. */
   tick(): void {
+    this.start();
+    const npc = this.hooks.npc;
+    if (npc && this.npcs.count > 0) this.runEach('npc', this.npcs.list(), (each) => npc(this.context, each));
     const tick = this.hooks.tick;
     if (tick) this.run('tick', 0, () => tick(this.context));
     this.sendStats();
+  }
+
+  /** The start hook, once, before any other. */
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    const start = this.hooks.start;
+    if (start) this.run('start', 0, () => start(this.context));
   }
 
   /** A player's GAME job: decoded and given to the action hook, or refused with the reason. */
@@ -137,12 +168,26 @@ export class GameHost {
 
   /** Hands `observe` the time each hook took this tick (only hooks that ran), and starts the next tick's count. */
   endTick(observe: (hook: GameHookName, ms: number) => void): void {
-    for (const hook of GAME_HOOKS) {
+    for (const hook of GAME_HOOK_NAMES) {
       const ms = this.tickMs[hook];
       if (ms === 0) continue;
       observe(hook, ms);
       this.tickMs[hook] = 0;
     }
+  }
+
+  /** Calls one hook for each of `items`, timed as one: one that throws is reported and counted, and the rest go on. */
+  private runEach<T>(hook: GameHookName, items: readonly T[], call: (item: T) => void): void {
+    const started = performance.now();
+    for (const item of items) {
+      try {
+        call(item);
+      } catch (err) {
+        this.errors[hook]++;
+        this.zone.failed(err, hook, 0);
+      }
+    }
+    this.tickMs[hook] += performance.now() - started;
   }
 
   /** Runs one hook call, timed; false when it threw (reported and counted). */
@@ -211,10 +256,10 @@ function playerView(player: Player, zone: GameZone): GamePlayer {
     entityId: player.id,
     playerId: player.playerId,
     get x() {
-      return player.x + zone.originXM;
+      return player.x + zone.config.originXM;
     },
     get y() {
-      return player.y + zone.originYM;
+      return player.y + zone.config.originYM;
     },
     get heading() {
       return player.heading;

@@ -116,6 +116,12 @@ export class ViewSystem {
     return viewers;
   }
 
+  /** Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last update. Allocates. */
+  slotsWithin(x: number, y: number, radiusM: number): number[] {
+    const found = this.index.queryCircle(x, y, radiusM);
+    return Array.from(this.index.results.subarray(0, found));
+  }
+
   /**
    * The player in `slot` has just come from another zone: its next update works out its view
    * afresh (spawns for all it sees, an entity it knew already included), and despawns those of
