@@ -46,7 +46,7 @@ const manifest = {
   license: root.license,
   type: 'module',
   engines: { node: '>=20' },
-  exports: { '.': entry('client/zone-client'), './protocol': entry('protocol/messages') },
+  exports: { '.': entry('client/zone-client'), './game': entry('client/game-channel'), './protocol': entry('protocol/messages') },
   types: './client/zone-client.d.ts',
   dependencies: { protobufjs: root.dependencies.protobufjs },
 };

@@ -57,13 +57,21 @@ console.log(JSON.stringify({ playerId: me.playerId, zoneId: me.zoneId, x: me.x, 
 `;
 
 /** Uses the declarations as a TypeScript game would: a wrong type here fails the check. */
-const TYPED_CONSUMER = `import { ZoneClient, type Correction, type Self } from 'zone-server-client';
+const TYPED_CONSUMER = `import { parse } from 'protobufjs';
+import { ZoneClient, type Correction, type Self } from 'zone-server-client';
+import { GameChannel } from 'zone-server-client/game';
 import { ChatChannel, type MailResult, type TradeUpdate } from 'zone-server-client/protocol';
+
+const GAME = { actions: { wave: { id: 1, message: 'g.Wave' } }, events: { waved: { id: 1, message: 'g.Waved' } } };
 
 export async function play(url: string, token: string): Promise<number> {
   const client: ZoneClient = await ZoneClient.connect(url);
   const me: Self = await client.enter(token, 'Typed');
   client.on('correction', (c: Correction) => console.log(c.reason.toLowerCase(), c.x));
+  const root = parse('syntax = "proto3"; package g; message Wave { uint32 times = 1; } message Waved { uint32 entity_id = 1; }').root;
+  const game = new GameChannel<{ wave: { times: number } }, { waved: { entityId: number } }>(client, GAME, root);
+  game.on('waved', (waved) => console.log(waved.entityId.toFixed(0)));
+  game.act('wave', { times: 2 });
   const window: TradeUpdate = await client.tradeOpen(7);
   const sent: MailResult = await client.mailSend(2, 1);
   client.chat(ChatChannel.CHAT_CHANNEL_SAY, 'hi');
