@@ -95,6 +95,29 @@ describe('a game module in a running server', () => {
   });
 });
 
+describe('a game module in a world of several zones', () => {
+  it('says goodbye in the zone a player leaves and welcomes it in the next, its stats going with it', async () => {
+    const game = await loadGame(ECHO_GAME);
+    // The default world: four 1000 m zones in a square; a fast walker crosses a border in one move.
+    const server = await startTestServer({ GAME_MODULE: ECHO_GAME, ZONES: '', MAX_SPEED_MPS: '1000' });
+    try {
+      const { client: walker, heard } = await player(server, game, 813); // meadow, zone 1 (new characters go to zone (id − 1) mod 4 + 1)
+      assert.equal(walker.self?.zoneId, 1);
+      act(walker, game, 'hurt', { damage: 10, times: 1 });
+      await until(walker, () => walker.stats?.hp === 90, 'hurt in zone 1');
+      walker.move(1010, 500, 0);
+      await until(walker, () => heard.events.some((e) => e.name === 'welcome' && e.message.zoneId === 2), 'the welcome of zone 2');
+      const names = heard.events.map((e) => `${e.name} ${e.message.zoneId}`);
+      assert.deepEqual(names.filter((name) => name.startsWith('welcome') || name.startsWith('farewell')), ['welcome 1', 'farewell 1', 'welcome 2'], 'in that order');
+      act(walker, game, 'hurt', { damage: 10, times: 1 });
+      await until(walker, () => walker.stats?.hp === 80, 'hurt again in zone 2, from where zone 1 left it');
+      await walker.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('a server without a game module', () => {
   it('refuses game actions, and the session goes on', async () => {
     const server = await startTestServer({ ZONES: '1' });
