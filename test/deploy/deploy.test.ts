@@ -71,6 +71,8 @@ const DASHBOARD_MUST_SHOW = [
   'store_group_commit_duration_seconds_bucket',
   'store_deadlock_retries_total',
   'nodejs_eventloop_lag_p99_seconds',
+  'zone_game_hook_seconds_sum',
+  'zone_game_hook_errors_total',
 ];
 
 /**
@@ -216,7 +218,8 @@ let server: TestServer;
 let exposition: string;
 before(async () => {
   promtool = await findPromtool();
-  server = await startTestServer({ ZONES: '2' });
+  // With a game module, so that its hook metrics are exposed too.
+  server = await startTestServer({ ZONES: '2', GAME_MODULE: new URL('../game/fixtures/echo-game.ts', import.meta.url).pathname });
   // A logged-in player who has moved and pinged, so labelled series have samples, not only
   // HELP and TYPE lines.
   const client = await server.player(1);
