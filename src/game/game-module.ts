@@ -103,6 +103,8 @@ export interface GameNpc {
 /** The zone, as a hook sees it. */
 export interface GameContext {
   readonly zoneId: number;
+  /** Where the zone puts new players and players whose saved place is gone, world coordinates. */
+  readonly spawnPoint: { readonly x: number; readonly y: number };
   /** The zone's clock, ms: the time of the tick being run. */
   readonly nowMs: number;
   /** The zone's players. */
@@ -120,6 +122,13 @@ export interface GameContext {
    * RangeError for a value that is not a whole number in range (hp and exp from 0, level from 1).
    */
   setStats(player: GamePlayer, stats: GameStats): void;
+  /**
+   * Puts the player at (x, y) in this zone, world coordinates (a respawn, a knock-back). Its
+   * client is told as after an operator's teleport (a correction with reason TELEPORTED), those
+   * who see it see it move, and the new place is written back like a move. Throws a RangeError
+   * for a point outside this zone.
+   */
+  placePlayer(player: GamePlayer, x: number, y: number, heading?: number): void;
   /**
    * Spawns an NPC of one of the module's kinds at (x, y), world coordinates, kept inside the
    * zone (a point outside is moved to its edge). Players who see the spot see it appear.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { zoneOfSize } from '../../src/config/world.ts';
 import { loadGame, type LoadedGame } from '../../src/game/load-game.ts';
-import { ErrorCode, ServerMessage } from '../../src/protocol/messages.ts';
+import { ErrorCode, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../src/protocol/reasons.ts';
 import { RingBuffer } from '../../src/ring/ring-buffer.ts';
 import { gameJobBytes, JobWriter } from '../../src/thread-messages/jobs.ts';
@@ -235,6 +235,31 @@ describe('a game module in a zone', () => {
     assert.ok(c.x > cx, 'one spawned after it still walks to the player');
     assert.equal(b.x, 0, 'out of reach of the player, the one at the edge stays there');
     assert.deepEqual(z.failures.at(-1), { hook: 'npc', playerId: 0, message: `dummy ${a.entityId} is jammed` });
+  });
+
+  it('places a player: its client told as after a teleport, its viewers shown the move, the place written back', () => {
+    const z = new GameZone(game);
+    z.join(1, 100, 70, 100); // 30 m from the spawn point, at the zone's centre
+    z.join(2, 101, 90, 100); // seeing both places
+    z.tick();
+    z.tick();
+    const player = z.zone.world.playersBySession.get(1);
+    assert.ok(player);
+    const version = player.persisted.version;
+    z.action(1, 1, 'place', { toSpawn: true });
+    const sent = z.tick();
+    const { spawnXM, spawnYM } = zoneOfSize(4, 200, 200);
+    const correction = sent.get(1)?.find((m) => m.correction)?.correction;
+    assert.deepEqual(correction && [correction.reason, correction.xCm, correction.yCm], [MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED, spawnXM * 100, spawnYM * 100]);
+    assert.deepEqual([player.x, player.y], [spawnXM, spawnYM]);
+    assert.ok(player.persisted.version > version, 'the write-back will save the new place');
+    const seen = sent.get(2)?.find((m) => m.update)?.update;
+    assert.deepEqual(seen?.moveEntityIds, [player.id], 'the other player sees it go');
+    z.action(1, 2, 'place', { x: 250, y: 20 });
+    const refused = z.tick();
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(refused.get(1)), [{ code, seq: 2, message }], 'not in this zone');
+    assert.deepEqual([player.x, player.y], [spawnXM, spawnYM]);
   });
 
   it('tells a player whose arrival the module failed on, and keeps it in the world', () => {

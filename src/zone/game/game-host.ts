@@ -9,7 +9,7 @@
  */
 import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameHooks, type GamePlayer, type GameStats } from '../../game/game-module.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
-import { encodeServerMessage, ErrorCode, type ServerMessageInit } from '../../protocol/messages.ts';
+import { encodeServerMessage, ErrorCode, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
 import type { GameActionJob } from '../../thread-messages/jobs.ts';
 import type { ZoneConfig } from '../../config/world.ts';
@@ -58,8 +58,10 @@ export class GameHost {
     const npcs = new GameNpcs(zone, Object.keys(game.module.npcKinds ?? {}));
     this.npcs = npcs;
     const host = this;
+    const { config } = zone;
     this.context = {
-      zoneId: zone.config.id,
+      zoneId: config.id,
+      spawnPoint: { x: config.spawnXM + config.originXM, y: config.spawnYM + config.originYM },
       get nowMs() {
         return zone.now();
       },
@@ -92,6 +94,22 @@ export class GameHost {
         Object.assign(player, { hp, level, exp });
         player.persisted.version++;
         host.statsChanged.add(player);
+      },
+      placePlayer(of, x, y, heading = of.heading) {
+        const player = host.playerOf(of);
+        if (!player) throw new RangeError(`player ${of.playerId} is not in zone ${config.id}`);
+        const zoneX = x - config.originXM;
+        const zoneY = y - config.originYM;
+        if (!(zoneX >= 0 && zoneX <= config.widthM && zoneY >= 0 && zoneY <= config.heightM && Number.isFinite(heading))) {
+          throw new RangeError(`(${x}, ${y}) is not in zone ${config.id}, or the heading ${heading} is not a number`);
+        }
+        player.x = zoneX;
+        player.y = zoneY;
+        player.heading = heading;
+        zone.world.markChanged(player, MoveField.MOVE_FIELD_POSITION | MoveField.MOVE_FIELD_HEADING);
+        player.persisted.version++;
+        const correction = { seq: player.lastMoveSeq, reason: MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED, xCm: toCentimetres(x), yCm: toCentimetres(y), heading };
+        zone.send(player.sessionId, { correction });
       },
       spawnNpc: (kind, x, y, heading) => npcs.spawn(kind, x, y, heading),
       moveNpc: (npc, x, y, heading) => npcs.move(npc, x, y, heading),
