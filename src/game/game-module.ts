@@ -55,12 +55,17 @@ export interface GameHooks {
   npc?(game: GameContext, npc: GameNpc): void;
   /** Once a tick, after the NPCs. */
   tick?(game: GameContext): void;
+  /**
+   * A grant the module asked for (`grant`) was decided by the database: at the start of a tick's
+   * logic after the answer came. Its player may have left the zone by then.
+   */
+  granted?(game: GameContext, result: GameGrantResult): void;
   /** A player's action, its message decoded. */
   action?(game: GameContext, player: GamePlayer, action: GameActionCall): void;
 }
 
 /** Every hook, in the order a tick meets them (start once, before all). */
-export const GAME_HOOK_NAMES = ['start', 'join', 'leave', 'action', 'npc', 'tick'] as const satisfies readonly (keyof GameHooks)[];
+export const GAME_HOOK_NAMES = ['start', 'join', 'leave', 'action', 'granted', 'npc', 'tick'] as const satisfies readonly (keyof GameHooks)[];
 
 export interface GameActionCall {
   /** The action's name, as the module declares it. */
@@ -130,6 +135,14 @@ export interface GameContext {
    */
   placePlayer(player: GamePlayer, x: number, y: number, heading?: number): void;
   /**
+   * Asks the economy to give the player gold and items; the module never changes them itself.
+   * `key` is the grant's idempotency key (1 to 62 of A–Z a–z 0–9 . _ : -), made from what earns
+   * it (the kill of monster 8812 by player 42: `kill.8812.42`): however often the same key is
+   * sent, the database grants it once. The grant is sent until the database answers, and the
+   * answer comes to the `granted` hook. The player may be anywhere (this zone, another, offline).
+   */
+  grant(player: GamePlayer | number, grant: GameGrant, key: string): void;
+  /**
    * Spawns an NPC of one of the module's kinds at (x, y), world coordinates, kept inside the
    * zone (a point outside is moved to its edge). Players who see the spot see it appear.
    */
@@ -155,6 +168,18 @@ export interface GameStats {
   readonly level?: number;
   readonly exp?: number;
 }
+
+/** Gold and new items for a player, created by the economy (`grant`). */
+export interface GameGrant {
+  readonly gold?: number;
+  /** Stacks to create: an item template and how many. */
+  readonly items?: readonly { readonly templateId: number; readonly count: number }[];
+}
+
+/** How the database decided a grant: `key` is the module's, `replayed` says it was decided before (the same key sent again). */
+export type GameGrantResult =
+  | { readonly key: string; readonly playerId: number; readonly replayed: boolean; readonly ok: true; readonly gold: number; readonly items: readonly { readonly itemId: number; readonly templateId: number; readonly count: number }[] }
+  | { readonly key: string; readonly playerId: number; readonly replayed: boolean; readonly ok: false; readonly reason: string };
 
 /** Gives a module its type; returns it unchanged. */
 export function defineGame(module: GameModule): GameModule {

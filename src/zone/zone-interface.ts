@@ -69,7 +69,7 @@ export interface ZoneHooks {
   /** A leaver's final state is written (`saved`) or was refused as stale, and its character released. */
   released?(playerId: number, sessionId: number, saved: boolean): void;
   /** A store call failed: write-back ones are retried after `retryInMs`; an inventory read is not (the next change reads again). */
-  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade' | 'mail', retryInMs: number): void;
+  storeFailed?(err: unknown, what: 'save' | 'release' | 'load inventory' | 'trade' | 'mail' | 'grant', retryInMs: number): void;
   /** The zone removed this session's player and hands it to zone `toZone`: `player` is all of its state. */
   handedOver?(sessionId: number, toZone: number, player: ArriveJob): void;
   /** The FENCE of a session handed over came: the jobs that arrived for it before, oldest first. */

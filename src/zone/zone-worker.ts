@@ -106,6 +106,7 @@ const zone = new Zone(
     storeFailed(err, what, retryInMs) {
       if (what === 'load inventory') log.warn({ err }, 'reading an inventory failed');
       else if (what === 'trade' || what === 'mail') log.warn({ err, retryInMs }, `committing a ${what} failed: the escrow holds and it is sent again`);
+      else if (what === 'grant') log.warn({ err, retryInMs }, 'committing a game module\'s grant failed: it is sent again');
       else log.warn({ err, retryInMs }, `write-back ${what} failed: players stay dirty and it is retried`);
     },
   },

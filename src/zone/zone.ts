@@ -127,6 +127,7 @@ export class Zone {
           viewersOf: (slot) => view.viewersOf(slot),
           slotsWithin: (x, y, radiusM) => view.slotsWithin(x, y, radiusM),
           failed: (err, hook, playerId) => hooks.gameFailed?.(err, hook, playerId),
+          grant: this.economy && ((request) => (this.economy as ZoneEconomy).grantUntilAnswered(request, this.world)),
         })
       : undefined;
     this.wanderers = new Wanderers(this.world, settings.npcs, settings.zone.widthM, settings.zone.heightM, settings.npcSeed);

@@ -22,7 +22,7 @@ class Heard {
     client.on('gameEvent', ({ kind, payload }) => {
       const event = byId.get(kind);
       assert.ok(event, `event kind ${kind} is the module's`);
-      this.events.push({ name: event.name, message: event.type.toObject(event.type.decode(payload)) });
+      this.events.push({ name: event.name, message: event.type.toObject(event.type.decode(payload), { defaults: true }) });
     });
     client.on('error', (error) => this.errors.push({ code: error.code, seq: error.seq, message: error.message }));
   }
@@ -84,6 +84,24 @@ describe('a game module in a running server', () => {
     const metrics = await server.metricsText();
     assert.ok((sampleValue(metrics, 'zone_game_hook_seconds_count', { module: 'echo', hook: 'tick' }) ?? 0) > 0, 'the tick hook is timed');
     await Promise.all([ann.close(), bob.close()]);
+  });
+
+  it('grants loot through the economy once per key, however often it is asked, and tells the module', async () => {
+    const { client: ann, heard } = await player(server, game, 807);
+    const looted = (): Record<string, unknown>[] => heard.events.filter((e) => e.name === 'looted').map((e) => e.message);
+    act(ann, game, 'loot', { key: 'kill.77.807', gold: 25 });
+    act(ann, game, 'loot', { key: 'kill.77.807', gold: 25 }); // in the same tick: on its way already
+    await until(ann, () => looted().length === 1, 'the grant decided');
+    assert.deepEqual(looted()[0], { key: 'kill.77.807', ok: true, gold: 25, replayed: false, reason: '' });
+    await until(ann, () => ann.inventory?.gold === 25, 'the new gold shown to the player');
+    act(ann, game, 'loot', { key: 'kill.77.807', gold: 25 }); // again, after it was decided
+    await until(ann, () => looted().length === 2, 'the grant asked again');
+    assert.deepEqual(looted()[1], { key: 'kill.77.807', ok: true, gold: 25, replayed: true, reason: '' });
+    assert.equal(server.inventoryInDatabase(807).gold, 25, 'granted once');
+    act(ann, game, 'loot', { key: 'kill.78.807', gold: 0 });
+    await until(ann, () => looted().length === 3, 'an empty grant decided');
+    assert.deepEqual(looted()[2], { key: 'kill.78.807', ok: false, gold: 0, replayed: false, reason: 'NOTHING_TO_DO' });
+    await ann.close();
   });
 
   it('refuses an action larger than GameLimits.maxActionBytes before any zone sees it', async () => {

@@ -5,7 +5,7 @@
  * after every change and keeps what is promised to a transaction in flight out of reach (escrow).
  */
 import type { EconomyStore, GrantRequest, GrantResult, Inventory } from '../../storage/economy-store.ts';
-import type { Wait } from '../../storage/until-answered.ts';
+import { untilAnswered, type Wait } from '../../storage/until-answered.ts';
 import { EconomyAction, type EconomyJob } from '../../thread-messages/jobs.ts';
 import { TradeReasons, type TradeReason } from '../../protocol/reasons.ts';
 import type { ServerMessageInit } from '../../protocol/messages.ts';
@@ -20,8 +20,8 @@ export type ZoneEconomyStore = Pick<EconomyStore, 'loadInventory' | 'grant' | 't
 
 export interface ZoneEconomyHooks {
   send(sessionId: number, message: ServerMessageInit): void;
-  /** A store call failed: trades and mail are sent again after `retryInMs`; an inventory read is not (the next change reads again). */
-  failed(err: unknown, what: 'load inventory' | 'trade' | 'mail', retryInMs: number): void;
+  /** A store call failed: trades, mail and the zone's own grants are sent again after `retryInMs`; an inventory read is not (the next change reads again). */
+  failed(err: unknown, what: 'load inventory' | 'trade' | 'mail' | 'grant', retryInMs: number): void;
 }
 
 export class ZoneEconomy {
@@ -36,11 +36,15 @@ export class ZoneEconomy {
   private nextInventoryRead = 1;
   private readonly store: ZoneEconomyStore;
   private readonly hooks: ZoneEconomyHooks;
+  private readonly wait: Wait;
+  /** Grants the zone asked for itself, not answered yet. */
+  private grantsInFlight = 0;
 
   /** `wait` counts retries' backoff in the zone's ticks. */
   constructor(store: ZoneEconomyStore, wait: Wait, hooks: ZoneEconomyHooks) {
     this.store = store;
     this.hooks = hooks;
+    this.wait = wait;
     const parts = (what: 'trade' | 'mail') => ({
       send: hooks.send,
       refreshInventory: (player: Player) => this.refreshInventory(player),
@@ -51,9 +55,9 @@ export class ZoneEconomy {
     this.mailroom = new Mailroom(store, this.escrows, parts('mail'));
   }
 
-  /** Trades and mail waiting for the store: a stopping zone waits for their answers. */
+  /** Trades, mail and the zone's own grants waiting for the store: a stopping zone waits for their answers. */
   get inFlight(): number {
-    return this.trades.inFlight + this.mailroom.inFlight;
+    return this.trades.inFlight + this.mailroom.inFlight + this.grantsInFlight;
   }
 
   /** A trade or mail request of `player`. */
@@ -114,6 +118,20 @@ export class ZoneEconomy {
     const player = world.playersById.get(request.playerId);
     if (result.ok && player) this.refreshInventory(player);
     return result;
+  }
+
+  /**
+   * A grant the zone asks for itself (a game module's loot): sent with its operation id until the
+   * store answers (undefined: the store worker is gone, and the database has the outcome), then
+   * shown to the player as any grant.
+   */
+  async grantUntilAnswered(request: GrantRequest, world: World): Promise<GrantResult | undefined> {
+    this.grantsInFlight++;
+    try {
+      return await untilAnswered(() => this.grant(request, world), (err, retryInMs) => this.hooks.failed(err, 'grant', retryInMs), this.wait);
+    } finally {
+      this.grantsInFlight--;
+    }
   }
 
   /**

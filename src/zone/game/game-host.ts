@@ -7,7 +7,8 @@
  * The module sees players through read-only views (GamePlayer) that read the zone's player as
  * it is now, in world coordinates; it changes nothing in the zone but through the context.
  */
-import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameHooks, type GamePlayer, type GameStats } from '../../game/game-module.ts';
+import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameGrantResult, type GameHooks, type GamePlayer, type GameStats } from '../../game/game-module.ts';
+import type { GrantRequest, GrantResult } from '../../storage/economy-store.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
 import { encodeServerMessage, ErrorCode, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
@@ -32,13 +33,19 @@ export interface GameZone {
   slotsWithin(x: number, y: number, radiusM: number): number[];
   /** A hook threw; `playerId` is the player it was handling, 0 for none. */
   failed(err: unknown, hook: GameHookName, playerId: number): void;
+  /** Sends the grant until the store answers (undefined: the store is gone); absent when the zone has no store. */
+  grant: ((request: GrantRequest) => Promise<GrantResult | undefined>) | undefined;
 }
+
+/** A module's grant key: with its prefix, a whole operation id (economy-rules.ts, OP_ID_PATTERN). */
+const GRANT_KEY = /^[A-Za-z0-9._:-]{1,62}$/;
+const GRANT_OP_PREFIX = 'g:';
 
 export class GameHost {
   /** Hooks that threw, by hook, since the zone started. */
-  readonly errors: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, npc: 0, tick: 0, action: 0 };
+  readonly errors: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, action: 0, granted: 0, npc: 0, tick: 0 };
   /** Milliseconds spent in each hook during the current tick; `endTick` hands them over and starts again. */
-  readonly tickMs: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, npc: 0, tick: 0, action: 0 };
+  readonly tickMs: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, action: 0, granted: 0, npc: 0, tick: 0 };
   readonly npcs: GameNpcs;
   readonly name: string;
   private readonly game: LoadedGame;
@@ -49,6 +56,10 @@ export class GameHost {
   /** Players whose stats the module changed since the last `sendStats`. */
   private readonly statsChanged = new Set<Player>();
   private started = false;
+  /** Keys of the module's grants on their way to the database. */
+  private readonly grantsPending = new Set<string>();
+  /** Grants the database decided, for the next tick's `granted` calls. */
+  private readonly grantsDecided: GameGrantResult[] = [];
 
   constructor(game: LoadedGame, zone: GameZone) {
     this.game = game;
@@ -111,6 +122,19 @@ export class GameHost {
         const correction = { seq: player.lastMoveSeq, reason: MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED, xCm: toCentimetres(x), yCm: toCentimetres(y), heading };
         zone.send(player.sessionId, { correction });
       },
+      grant(of, grant, key) {
+        if (!GRANT_KEY.test(key)) throw new RangeError(`a grant key is 1 to 62 of A-Z a-z 0-9 . _ : -, got "${key}"`);
+        const send = zone.grant;
+        if (!send) throw new Error(`zone ${config.id} has no store to grant from`);
+        // The same key on its way already: the same grant.
+        if (host.grantsPending.has(key)) return;
+        const playerId = typeof of === 'number' ? of : of.playerId;
+        host.grantsPending.add(key);
+        void send({ opId: GRANT_OP_PREFIX + key, playerId, gold: grant.gold ?? 0, items: grant.items ?? [] }).then((result) => {
+          host.grantsPending.delete(key);
+          if (result) host.grantsDecided.push(result.ok ? { key, playerId, replayed: result.replayed, ok: true, gold: result.gold, items: result.items } : { key, playerId, replayed: result.replayed, ok: false, reason: result.reason });
+        });
+      },
       spawnNpc: (kind, x, y, heading) => npcs.spawn(kind, x, y, heading),
       moveNpc: (npc, x, y, heading) => npcs.move(npc, x, y, heading),
       removeNpc: (npc) => npcs.remove(npc),
@@ -150,9 +174,14 @@ export class GameHost {
     if (leave) this.run('leave', player.playerId, () => leave(this.context, this.viewOf(player)));
   }
 
-  /** The end of the tick's logic: the NPCs' behaviour, the tick hook, then each player whose stats changed is told them. */
+  /** The end of the tick's logic: grants decided, the NPCs' behaviour, the tick hook, then each player whose stats changed is told them. */
   tick(): void {
     this.start();
+    const granted = this.hooks.granted;
+    if (this.grantsDecided.length > 0) {
+      const decided = this.grantsDecided.splice(0);
+      if (granted) this.runEach('granted', decided, (result) => granted(this.context, result));
+    }
     const npc = this.hooks.npc;
     if (npc && this.npcs.count > 0) this.runEach('npc', this.npcs.list(), (each) => npc(this.context, each));
     const tick = this.hooks.tick;
