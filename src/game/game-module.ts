@@ -118,8 +118,11 @@ export interface GameContext {
   player(entityId: number): GamePlayer | undefined;
   /** Sends one of the module's events to one player. */
   send(to: GamePlayer, event: string, message: Record<string, unknown>): void;
-  /** Sends one of the module's events to the player `about` and to every player who sees it. */
-  sendToViewers(about: GamePlayer, event: string, message: Record<string, unknown>): void;
+  /**
+   * Sends one of the module's events to every player who sees `about` (a player or an NPC), to
+   * `about` when it is a player, and to `also` (the attacker of a blow, say), each once.
+   */
+  sendToViewers(about: GamePlayer | GameNpc, event: string, message: Record<string, unknown>, also?: GamePlayer): void;
   /**
    * Changes the player's hp, level or exp: the character's own columns, written back and
    * journaled like its position, and carried along when it changes zones. The player is sent its

@@ -3,82 +3,14 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { zoneOfSize } from '../../src/config/world.ts';
 import { loadGame, type LoadedGame } from '../../src/game/load-game.ts';
-import { ErrorCode, MoveRejectReason, ServerMessage } from '../../src/protocol/messages.ts';
+import { EntityKind, ErrorCode, MoveRejectReason } from '../../src/protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../src/protocol/reasons.ts';
-import { RingBuffer } from '../../src/ring/ring-buffer.ts';
-import { gameJobBytes, JobWriter } from '../../src/thread-messages/jobs.ts';
 import type { GameHookName } from '../../src/zone/game/game-host.ts';
-import { ViewSystem } from '../../src/zone/view/view-system.ts';
-import { Zone } from '../../src/zone/zone.ts';
-import { BruteForceIndex } from '../helpers/brute-force-index.ts';
+import { errorsOf, GameZone } from '../helpers/game-zone.ts';
 import { moveJob } from '../helpers/move-job.ts';
-import { drainMessages } from '../helpers/ring-drain.ts';
 import { DUMMY_STEP_M, FAILING_JOIN_PLAYER, seen, START_DUMMY } from './fixtures/echo-game.ts';
-import { EntityKind } from '../../src/protocol/messages.ts';
 
 const ECHO_GAME = new URL('./fixtures/echo-game.ts', import.meta.url).pathname;
-
-class GameZone {
-  readonly inbound = RingBuffer.create(1 << 16);
-  readonly outbound = RingBuffer.create(1 << 20);
-  readonly jobs = new JobWriter();
-  readonly failures: { hook: GameHookName; playerId: number; message: string }[] = [];
-  readonly zone: Zone;
-  readonly game: LoadedGame;
-  nowMs = 1000;
-
-  constructor(game: LoadedGame) {
-    this.game = game;
-    this.zone = new Zone(
-      { zone: zoneOfSize(4, 200, 200), tickHz: 20, maxSpeedMps: 10, speedTolerance: 1.25, npcs: 0, npcSeed: 1, flushIntervalMs: 1000, flushBatchRows: 100, game },
-      this.inbound,
-      this.outbound,
-      new ViewSystem({ radiusM: 50, marginM: 5, maxVisible: 100, refreshTicks: 1 }, new BruteForceIndex(200, 200)),
-      {
-        sessionDropped: () => assert.fail('no session is dropped'),
-        gameFailed: (err, hook, playerId) => this.failures.push({ hook, playerId, message: (err as Error).message }),
-      },
-    );
-  }
-
-  join(sessionId: number, playerId: number, x = 50, y = 50): void {
-    assert.ok(this.inbound.tryWrite(sessionId, this.jobs.join({ playerId, epoch: 1, x, y, heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })));
-  }
-
-  /** Sends action `kind` with `payload`, or with the named action's message encoded. */
-  act(sessionId: number, seq: number, kind: number, payload: Uint8Array): void {
-    assert.ok(this.inbound.tryWrite(sessionId, gameJobBytes({ seq, gameAction: kind, payload })));
-  }
-
-  action(sessionId: number, seq: number, name: string, message: Record<string, unknown>): void {
-    const bound = [...this.game.actionsById.values()].find((action) => action.name === name);
-    assert.ok(bound, `the module declares ${name}`);
-    this.act(sessionId, seq, bound.id, bound.type.encode(bound.type.fromObject(message)).finish());
-  }
-
-  /** Runs one tick and returns what each session was sent. */
-  tick(): Map<number, ServerMessage[]> {
-    this.nowMs += 50;
-    this.zone.tick(this.nowMs);
-    return drainMessages(this.outbound);
-  }
-
-  /** The module's events among `messages`, decoded, with their names. */
-  events(messages: ServerMessage[] | undefined): { name: string; message: Record<string, unknown> }[] {
-    const byId = new Map([...this.game.eventsByName.values()].map((event) => [event.id, event]));
-    return (messages ?? [])
-      .filter((m) => m.gameEvent)
-      .map((m) => {
-        const event = byId.get(m.gameEvent?.kind as number);
-        assert.ok(event, `event kind ${m.gameEvent?.kind} is the module's`);
-        return { name: event.name, message: event.type.toObject(event.type.decode(m.gameEvent?.payload as Uint8Array)) };
-      });
-  }
-}
-
-function errorsOf(messages: ServerMessage[] | undefined): { code: number; seq: number; message: string }[] {
-  return (messages ?? []).filter((m) => m.error).map((m) => ({ code: m.error?.code as number, seq: m.error?.seq as number, message: m.error?.message as string }));
-}
 
 describe('a game module in a zone', () => {
   let game: LoadedGame;

@@ -51,7 +51,8 @@ export class GameHost {
   private readonly game: LoadedGame;
   private readonly hooks: GameHooks;
   private readonly zone: GameZone;
-  private readonly context: GameContext;
+  /** The zone as the module sees it (what its hooks are given). */
+  readonly context: GameContext;
   private readonly views = new WeakMap<Player, GamePlayer>();
   /** Players whose stats the module changed since the last `sendStats`. */
   private readonly statsChanged = new Set<Player>();
@@ -87,14 +88,22 @@ export class GameHost {
         const player = host.playerOf(to);
         if (player) zone.sendEncoded(player.sessionId, host.eventFrame(event, message));
       },
-      sendToViewers(about, event, message) {
-        const player = host.playerOf(about);
-        if (!player) return;
+      sendToViewers(about, event, message, also) {
+        const entity = zone.world.entities.get(about.entityId);
+        if (!entity || entity.removed) return;
         const frame = host.eventFrame(event, message);
-        zone.sendEncoded(player.sessionId, frame);
-        for (const slot of zone.viewersOf(player.slot)) {
+        const told = new Set<Player>();
+        const tell = (player: Player): void => {
+          if (told.has(player)) return;
+          told.add(player);
+          zone.sendEncoded(player.sessionId, frame);
+        };
+        if ('sessionId' in entity) tell(entity as Player);
+        const extra = also && host.playerOf(also);
+        if (extra) tell(extra);
+        for (const slot of zone.viewersOf(entity.slot)) {
           const viewer = zone.world.bySlot[slot];
-          if (viewer && !viewer.removed && 'sessionId' in viewer) zone.sendEncoded((viewer as Player).sessionId, frame);
+          if (viewer && !viewer.removed && 'sessionId' in viewer) tell(viewer as Player);
         }
       },
       setStats(of, stats) {
