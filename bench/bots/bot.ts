@@ -10,6 +10,7 @@ import type { Metronome } from './metronome.ts';
 import type { BotOptions } from './options.ts';
 import { Route } from './route.ts';
 import { clusterCentre, clusterOf, Walker } from './walker.ts';
+import { Fighter, type FightCount } from './fighter.ts';
 
 /** What a bot tells its group; the group counts and measures. */
 export interface BotSink {
@@ -21,6 +22,8 @@ export interface BotSink {
   rtt(ms: number, sentAt: number): void;
   /** A logged-in bot's connection closed without the bot asking for it. */
   disconnected(client: ZoneClient): void;
+  /** With --fight: an attack sent, or what one came to. */
+  fought(what: FightCount): void;
   /** The bot changed zones: `ms` from sending the move that took it across to hearing its new zone. */
   handedOver(ms: number, sentAt: number): void;
 }
@@ -145,6 +148,10 @@ export class Bot {
     this.walker = new Walker(home, cluster.radius, speedMps / rate, { x: self.zoneWidth, y: self.zoneHeight });
     this.home = this.walker.isHome({ x: self.x - self.zoneX, y: self.y - self.zoneY });
     this.stopClocks = [this.clocks.moves.add(() => this.step()), this.clocks.pings.add(() => this.ping())];
+    if (options.fight) {
+      const fighter = new Fighter(client, (what) => sink.fought(what));
+      this.stopClocks.push(this.clocks.pings.add(() => fighter.strike()));
+    }
   }
 
   private step(): void {

@@ -41,6 +41,8 @@ export interface FleetResult {
   readonly loggedIn: number;
   readonly disconnects: number;
   readonly errors: Readonly<Record<string, number>>;
+  /** With --fight: attacks sent, hits, kills, deaths and refusals, over the whole run. */
+  readonly fights: Readonly<Record<string, number>>;
   readonly errorTotal: number;
   /** The errors passed maxErrors and the run was cut short. */
   readonly stoppedEarly: boolean;
@@ -131,12 +133,15 @@ function mergeResults(results: readonly GroupResult[], stoppedEarly: boolean): F
     results.reduce((total, r) => total + r[key], 0);
   const errors: Record<string, number> = {};
   for (const result of results) for (const [kind, count] of Object.entries(result.errors)) errors[kind] = (errors[kind] ?? 0) + count;
+  const fights: Record<string, number> = {};
+  for (const result of results) for (const [kind, count] of Object.entries(result.fights)) fights[kind] = (fights[kind] ?? 0) + count;
   return {
     bots: sum('bots'),
     processes: results.length,
     loggedIn: sum('loggedIn'),
     disconnects: sum('disconnects'),
     errors,
+    fights,
     errorTotal: Object.values(errors).reduce((a, b) => a + b, 0),
     stoppedEarly,
     windowSeconds: Math.max(0, ...results.map((r) => r.windowSeconds)),

@@ -7,6 +7,7 @@
  * Latency and RTT samples belong to the window by their send time: after it closes, the bots
  * go on for up to GRACE_MS so that the answers to what was sent inside it still arrive.
  */
+import type { FightCount } from './fighter.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorldFrame, ZoneClient } from '../../src/client/zone-client.ts';
 import { Bot, type BotSink } from './bot.ts';
@@ -37,6 +38,8 @@ export interface GroupResult {
   readonly loggedIn: number;
   readonly disconnects: number;
   readonly errors: Readonly<Record<string, number>>;
+  /** With --fight: attacks sent, and what they came to, by kind. */
+  readonly fights: Readonly<Record<string, number>>;
   /** Move-to-seen, µs. */
   readonly moveToSeenUs: HistogramData;
   readonly rttUs: HistogramData;
@@ -64,6 +67,7 @@ export class BotGroup implements BotSink {
   private readonly bots: Bot[];
   private readonly clocks: { moves: Metronome; pings: Metronome };
   private readonly errorCounts = new Map<string, number>();
+  private readonly fightCounts = new Map<string, number>();
   private errorTotal = 0;
   private disconnects = 0;
   private attempted = 0;
@@ -150,6 +154,7 @@ export class BotGroup implements BotSink {
       loggedIn: this.loggedIn,
       disconnects: this.disconnects,
       errors: Object.fromEntries(this.errorCounts),
+      fights: Object.fromEntries(this.fightCounts),
       moveToSeenUs: this.moveTimer.latencyUs.toData(),
       rttUs: this.rttUs.toData(),
       moveToSeenAcrossUs: this.moveTimer.acrossLatencyUs.toData(),
@@ -210,6 +215,10 @@ export class BotGroup implements BotSink {
   error(kind: string): void {
     this.errorCounts.set(kind, (this.errorCounts.get(kind) ?? 0) + 1);
     this.errorTotal++;
+  }
+
+  fought(what: FightCount): void {
+    this.fightCounts.set(what, (this.fightCounts.get(what) ?? 0) + 1);
   }
 
   moveSent(zoneId: number, entityId: number, x: number, y: number, sentAt: number): void {

@@ -32,6 +32,8 @@ export interface BotOptions {
   readonly secret: string;
   /** Walk the default world's tour (route.ts) instead of staying in clusters, and chat now and then. */
   readonly travel: boolean;
+  /** Attack what is within reach once a ping interval (the sample game, examples/skirmish/). */
+  readonly fight: boolean;
 }
 
 /**
@@ -67,6 +69,8 @@ export const USAGE = `usage: npm run bots -- --url ws://127.0.0.1:7777 --count N
   --max-errors N         stop and exit 1 once more than N errors were counted (default 0)
   --travel               walk a tour of the default world instead of clusters: across its
                          borders and through the crypt's portals, saying something every ~10 s
+  --fight                attack the nearest entity within reach (wolf or bot) once a ping interval;
+                         for a server running the sample game (GAME_MODULE=examples/skirmish/game.ts)
   --secret S             the server's TOKEN_SECRET (default: env TOKEN_SECRET, else the development secret)
   --json FILE            also write the results to FILE as JSON
   --help                 this text`;
@@ -113,6 +117,7 @@ export function parseBotArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         cluster: { type: 'boolean' },
         'max-errors': { type: 'string' },
         travel: { type: 'boolean' },
+        fight: { type: 'boolean' },
         secret: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean' },
@@ -151,6 +156,7 @@ export function parseBotArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     maxErrors: number(v['max-errors'], 'max-errors', 0, 0, Number.MAX_SAFE_INTEGER, true),
     secret,
     travel: v.travel ?? false,
+    fight: v.fight ?? false,
     jsonFile: v.json,
     help: v.help ?? false,
   };

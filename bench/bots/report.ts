@@ -26,6 +26,7 @@ export function botConfig(options: BotOptions): Record<string, Cell> {
     processes: Math.min(options.processes, options.count),
     maxErrors: options.maxErrors,
     travel: options.travel,
+    fight: options.fight,
   };
 }
 
@@ -37,6 +38,7 @@ export function botsReport(options: BotOptions, result: FleetResult): Report {
     errors: result.errorTotal,
   };
   for (const [kind, count] of Object.entries(result.errors).sort()) summary[`errors.${kind}`] = count;
+  for (const [kind, count] of Object.entries(result.fights).sort()) summary[`fights.${kind}`] = count;
   Object.assign(summary, {
     stoppedEarly: result.stoppedEarly,
     windowS: result.windowSeconds,

@@ -44,6 +44,25 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+describe('fighting bots (--fight)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ GAME_MODULE: new URL('../../examples/skirmish/game.ts', import.meta.url).pathname, ZONES: '1' });
+  });
+  after(() => server.stop());
+
+  it('attack what is within reach through the sample game, and count what their blows come to', async () => {
+    // Four bots within a metre of one cluster centre: each has the others within reach.
+    const args = ['--url', server.url, '--count', '4', '--zones', '1', '--ramp', '0', '--secret', TEST_SECRET, '--cluster-radius', '1', '--duration', '3', '--fight'];
+    const result = await within(runFleet(parseBotArgs(args)), 'a run of four fighting bots', RUN_LIMIT_MS);
+    assert.equal(result.loggedIn, 4);
+    assert.ok((result.fights.attacks ?? 0) >= 4, `they attacked: ${JSON.stringify(result.fights)}`);
+    assert.ok((result.fights.hits ?? 0) > 0, `blows landed: ${JSON.stringify(result.fights)}`);
+    // A bot that dies is put back at the spawn point: its correction is the only error allowed.
+    assert.deepEqual(Object.keys(result.errors).filter((kind) => kind !== 'correction:TELEPORTED'), []);
+  });
+});
+
 describe('load-test bots', () => {
   let server: TestServer;
   before(async () => {
