@@ -7,7 +7,7 @@
  *
  *   const game = new GameChannel<Actions, Events>(client, definition, root);
  *   game.on('hit', (hit) => …);
- *   game.act('attack', { targetId });
+ *   game.act('attack', { targetEntityId });
  */
 import type { Root, Type } from 'protobufjs';
 import type { GameModule } from '../game/game-module.ts';

@@ -35,7 +35,9 @@ export interface GameModule {
 }
 
 /**
- * Called by the zone, each inside its tick. A hook that throws is logged with the module, the
+ * Called by the zone inside its tick, except `join` (and `start`, if the module's first call is
+ * a join) for a player walking in from another zone, which runs as the player comes in, between
+ * ticks. A hook must not be async: the zone does not wait for it. A hook that throws is logged with the module, the
  * hook and the player, counted (`zone_game_hook_errors_total`), and, when a player's action or
  * arrival was being handled, answered to that player with ERROR_CODE_GAME_ACTION_REFUSED
  * (`RULE_FAILED`); the zone goes on ticking.
@@ -56,8 +58,9 @@ export interface GameHooks {
   /** Once a tick, after the NPCs. */
   tick?(game: GameContext): void;
   /**
-   * A grant the module asked for (`grant`) was decided by the database: at the start of a tick's
-   * logic after the answer came. Its player may have left the zone by then.
+   * A grant the module asked for (`grant`) was decided by the database: in the first tick after
+   * the answer came, after that tick's actions and before its NPCs. Its player may have left the
+   * zone by then.
    */
   granted?(game: GameContext, result: GameGrantResult): void;
   /** A player's action, its message decoded. */

@@ -75,7 +75,15 @@ function checkShape(exported: unknown, modulePath: string): GameModule {
   for (const [hook, fn] of Object.entries(module.hooks ?? {})) {
     if (!(GAME_HOOK_NAMES as readonly string[]).includes(hook)) throw problem(`hooks.${hook} is not a hook (${GAME_HOOK_NAMES.join(', ')})`);
     if (typeof fn !== 'function') throw problem(`hooks.${hook} must be a function`);
+    // A hook runs inside the tick; one that awaits would go on between ticks.
+    if (fn.constructor.name === 'AsyncFunction') throw problem(`hooks.${hook} is async: hooks run inside the zone's tick and must not wait (ask the economy with grant, and hear back in granted)`);
   }
+  for (const key of ['actions', 'events', 'npcKinds'] as const) {
+    for (const [name, binding] of Object.entries(module[key] ?? {})) {
+      if (typeof binding !== 'object' || binding === null) throw problem(`${key}.${name} must be an object`);
+    }
+  }
+  if (Object.keys(module.actions ?? {}).length > 0 && !module.hooks?.action) throw problem('it declares actions but no action hook to take them');
   return module as GameModule;
 }
 

@@ -558,8 +558,9 @@ export class Zone {
   private handOver(player: Player, crossing: Crossing, heading: number, x: number, y: number): void {
     const sight = this.settings.borderSight;
     const seamless = sight !== undefined && !crossing.portal;
-    const arrive = arriveJobOf(player, crossing, heading, this.timers.now, seamless ? this.view.knownBy(player.slot) : []);
+    // The module's goodbye first: what it changes (stats) goes with the player.
     this.game?.leave(player);
+    const arrive = arriveJobOf(player, crossing, heading, this.timers.now, seamless ? this.view.knownBy(player.slot) : []);
     // A long jump lands beyond what this zone shows: there it simply leaves.
     if (seamless && sight.inReach(x, y)) {
       // Shown here from now on as the new zone's ghost, at the point it crossed to.

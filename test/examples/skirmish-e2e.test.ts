@@ -58,7 +58,11 @@ it('two players fight: both see the hp fall, one dies and is back whole at the s
   const { status } = await server.adminCall('PATCH', '/admin/players/1301', { hp: 15 });
   assert.equal(status, 200);
   await until(ann.client, () => ann.client.stats?.hp === 15, 'ann at 15 hp');
-  const spawn = { x: ann.client.self?.x, y: ann.client.self?.y };
+  const spawn = { x: ann.client.self?.x as number, y: ann.client.self?.y as number };
+  // A step away from the spawn point (still within bob's reach), so that coming back shows.
+  const stepX = spawn.x + 1;
+  ann.client.move(stepX, spawn.y, 0);
+  await until(bob.client, () => bob.client.entities.get(annId)?.x === stepX, 'bob sees ann step aside');
   const corrections: string[] = [];
   ann.client.on('correction', (c) => corrections.push(c.reason));
 

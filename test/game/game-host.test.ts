@@ -194,6 +194,33 @@ describe('a game module in a zone', () => {
     assert.deepEqual([player.x, player.y], [spawnXM, spawnYM]);
   });
 
+  it('counts a hook that returns a promise as failed, and catches the promise', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    z.tick();
+    z.action(1, 1, 'wait', {});
+    const sent = z.tick();
+    const { code, message } = RefusalMessages.gameRuleFailed;
+    assert.deepEqual(errorsOf(sent.get(1)), [{ code, seq: 1, message }]);
+    assert.match(z.failures.at(-1)?.message ?? '', /returned a promise/);
+  });
+
+  it('refuses a grant that is not one before it goes anywhere: no key, or not whole numbers', () => {
+    const z = new GameZone(game);
+    z.join(1, 100);
+    z.tick();
+    z.action(1, 1, 'loot', { key: '', gold: 5 });
+    z.action(1, 2, 'loot', { key: 'fractional', gold: 1 });
+    z.action(1, 3, 'loot', { key: 'kill.1', gold: 5 });
+    z.tick();
+    assert.deepEqual(
+      z.failures.map((failure) => failure.message.replace(/: .*/, '')),
+      ['a grant key is 1 to 62 of A-Z a-z 0-9 . _ ', 'grant fractional', 'zone 4 has no store to grant from'],
+      'the first two refused for what they are; a good one gets as far as the store (this zone has none)',
+    );
+    assert.match(z.failures[1]?.message ?? '', /whole number/);
+  });
+
   it('tells a player whose arrival the module failed on, and keeps it in the world', () => {
     const z = new GameZone(game);
     z.join(1, FAILING_JOIN_PLAYER);
@@ -212,8 +239,9 @@ describe('a game module in a zone', () => {
     z.zone.game?.endTick(() => {}); // the join's tick, as the worker does after each
     assert.ok(z.inbound.tryWrite(1, z.jobs.leave()));
     const leaversBefore = seen.leavers.length;
-    z.tick();
+    const sent = z.tick();
     assert.deepEqual(seen.leavers.slice(leaversBefore), [100]);
+    assert.deepEqual(z.events(sent.get(1)), [{ name: 'farewell', message: { zoneId: 4 } }], 'still there to be told: sent during the call');
     const observed: GameHookName[] = [];
     z.zone.game?.endTick((hook, ms) => {
       assert.ok(ms >= 0);

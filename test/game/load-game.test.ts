@@ -51,6 +51,9 @@ describe('loading a game module', () => {
     const throwing = path.join(dir, 'throwing.mjs');
     writeFileSync(throwing, 'throw new Error("not today");\n');
     await refused(throwing, /failed to load: not today/);
+    await refused(good(', hooks: { async action() {} }'), /hooks\.action is async/);
+    await refused(good(', hooks: {}'), /declares actions but no action hook/);
+    await refused(good(', npcKinds: { wolf: null }'), /npcKinds\.wolf must be an object/);
   });
 
   it('refuses a proto file that is missing or does not compile', async () => {

@@ -9,6 +9,7 @@
  */
 import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameGrantResult, type GameHooks, type GamePlayer, type GameStats } from '../../game/game-module.ts';
 import type { GrantRequest, GrantResult } from '../../storage/economy-store.ts';
+import { checkGrant } from '../../economy/economy-rules.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
 import { encodeServerMessage, ErrorCode, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
@@ -54,6 +55,7 @@ export class GameHost {
   /** The zone as the module sees it (what its hooks are given). */
   readonly context: GameContext;
   private readonly views = new WeakMap<Player, GamePlayer>();
+  private readonly playersOfViews = new WeakMap<GamePlayer, Player>();
   /** Players whose stats the module changed since the last `sendStats`. */
   private readonly statsChanged = new Set<Player>();
   private started = false;
@@ -132,14 +134,23 @@ export class GameHost {
         zone.send(player.sessionId, { correction });
       },
       grant(of, grant, key) {
-        if (!GRANT_KEY.test(key)) throw new RangeError(`a grant key is 1 to 62 of A-Z a-z 0-9 . _ : -, got "${key}"`);
+        if (typeof key !== 'string' || !GRANT_KEY.test(key)) throw new RangeError(`a grant key is 1 to 62 of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(key)}`);
+        const playerId = typeof of === 'number' ? of : of.playerId;
+        const request = { opId: GRANT_OP_PREFIX + key, playerId, gold: grant.gold ?? 0, items: grant.items ?? [] };
+        // A broken request (not whole numbers, no such shape) is the module's fault, here and now:
+        // the store would refuse it on every retry. Refusals by the rules (NOTHING_TO_DO, …) are
+        // the database's answer, and come to `granted`.
+        try {
+          checkGrant(request);
+        } catch (err) {
+          throw new RangeError(`grant ${key}: ${(err as Error).message}`);
+        }
         const send = zone.grant;
         if (!send) throw new Error(`zone ${config.id} has no store to grant from`);
-        // The same key on its way already: the same grant.
+        // The same key on its way already: the same grant, answered once.
         if (host.grantsPending.has(key)) return;
-        const playerId = typeof of === 'number' ? of : of.playerId;
         host.grantsPending.add(key);
-        void send({ opId: GRANT_OP_PREFIX + key, playerId, gold: grant.gold ?? 0, items: grant.items ?? [] }).then((result) => {
+        void send(request).then((result) => {
           host.grantsPending.delete(key);
           if (result) host.grantsDecided.push(result.ok ? { key, playerId, replayed: result.replayed, ok: true, gold: result.gold, items: result.items } : { key, playerId, replayed: result.replayed, ok: false, reason: result.reason });
         });
@@ -150,6 +161,7 @@ export class GameHost {
       npcs: () => npcs.all(),
       npc: (entityId) => npcs.get(entityId),
       playersNear(x, y, radiusM) {
+        checkCircle(x, y, radiusM);
         const near: GamePlayer[] = [];
         for (const slot of zone.slotsWithin(x - zone.config.originXM, y - zone.config.originYM, radiusM)) {
           const entity = zone.world.bySlot[slot];
@@ -157,7 +169,10 @@ export class GameHost {
         }
         return near;
       },
-      npcsNear: (x, y, radiusM) => npcs.among(zone.slotsWithin(x - zone.config.originXM, y - zone.config.originYM, radiusM)),
+      npcsNear(x, y, radiusM) {
+        checkCircle(x, y, radiusM);
+        return npcs.among(zone.slotsWithin(x - zone.config.originXM, y - zone.config.originYM, radiusM));
+      },
     };
   }
 
@@ -189,10 +204,11 @@ export class GameHost {
     const granted = this.hooks.granted;
     if (this.grantsDecided.length > 0) {
       const decided = this.grantsDecided.splice(0);
-      if (granted) this.runEach('granted', decided, (result) => granted(this.context, result));
+      if (granted) this.runEach('granted', decided, (result) => granted(this.context, result), (result) => result.playerId);
     }
     const npc = this.hooks.npc;
-    if (npc && this.npcs.count > 0) this.runEach('npc', this.npcs.list(), (each) => npc(this.context, each));
+    // An NPC removed earlier in the pass (killed by another's behaviour) is skipped.
+    if (npc && this.npcs.count > 0) this.runEach('npc', this.npcs.list(), (each) => this.npcs.get(each.entityId) === each && npc(this.context, each));
     const tick = this.hooks.tick;
     if (tick) this.run('tick', 0, () => tick(this.context));
     this.sendStats();
@@ -233,32 +249,45 @@ export class GameHost {
   }
 
   /** Calls one hook for each of `items`, timed as one: one that throws is reported and counted, and the rest go on. */
-  private runEach<T>(hook: GameHookName, items: readonly T[], call: (item: T) => void): void {
+  private runEach<T>(hook: GameHookName, items: readonly T[], call: (item: T) => unknown, playerIdOf: (item: T) => number = () => 0): void {
     const started = performance.now();
-    for (const item of items) {
-      try {
-        call(item);
-      } catch (err) {
-        this.errors[hook]++;
-        this.zone.failed(err, hook, 0);
-      }
-    }
+    for (const item of items) this.attempt(hook, playerIdOf(item), () => call(item));
     this.tickMs[hook] += performance.now() - started;
   }
 
-  /** Runs one hook call, timed; false when it threw (reported and counted). */
-  private run(hook: GameHookName, playerId: number, call: () => void): boolean {
+  /** Runs one hook call, timed; false when it failed (reported and counted). */
+  private run(hook: GameHookName, playerId: number, call: () => unknown): boolean {
     const started = performance.now();
     try {
-      call();
-      return true;
-    } catch (err) {
-      this.errors[hook]++;
-      this.zone.failed(err, hook, playerId);
-      return false;
+      return this.attempt(hook, playerId, call);
     } finally {
       this.tickMs[hook] += performance.now() - started;
     }
+  }
+
+  /**
+   * One hook call: false when it threw, or returned a promise. A hook runs inside the tick, so
+   * one that awaits would go on outside it, touching the zone between ticks: it is a fault (the
+   * loader refuses async hooks; this catches one that returns a promise all the same), and the
+   * promise's own failure is caught so that it cannot end the worker.
+   */
+  private attempt(hook: GameHookName, playerId: number, call: () => unknown): boolean {
+    let returned: unknown;
+    try {
+      returned = call();
+    } catch (err) {
+      this.fault(hook, playerId, err);
+      return false;
+    }
+    if (!isThenable(returned)) return true;
+    returned.then(undefined, () => {});
+    this.fault(hook, playerId, new Error(`hook ${hook} returned a promise: hooks run inside the tick and must not wait`));
+    return false;
+  }
+
+  private fault(hook: GameHookName, playerId: number, err: unknown): void {
+    this.errors[hook]++;
+    this.zone.failed(err, hook, playerId);
   }
 
   private refuse(player: Player, seq: number, reason: string): void {
@@ -281,16 +310,28 @@ export class GameHost {
   }
 
   /** The zone's player behind a view, if it is still in the zone. */
+  /**
+   * The zone's player behind a view, while it is the same stay of that player here: a view kept
+   * from before the player left (and came back, as a new player object) names nobody.
+   */
   private playerOf(view: GamePlayer): Player | undefined {
-    const entity = this.zone.world.entities.get(view.entityId);
-    return entity && 'sessionId' in entity && !entity.removed ? (entity as Player) : undefined;
+    const player = this.playersOfViews.get(view);
+    return player && !player.removed && this.zone.world.entities.get(player.id) === player ? player : undefined;
   }
 
   private viewOf(player: Player): GamePlayer {
     let view = this.views.get(player);
-    if (!view) this.views.set(player, (view = playerView(player, this.zone)));
+    if (!view) {
+      view = playerView(player, this.zone);
+      this.views.set(player, view);
+      this.playersOfViews.set(view, player);
+    }
     return view;
   }
+}
+
+function checkCircle(x: number, y: number, radiusM: number): void {
+  if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(radiusM) && radiusM >= 0)) throw new RangeError(`a search around (${x}, ${y}) needs finite numbers and a radius from 0, got ${radiusM}`);
 }
 
 const MAX_STAT = 2_147_483_647;
@@ -305,6 +346,10 @@ function checkedStats(stats: GameStats): GameStats {
   check('level', 1, MAX_STAT);
   check('exp', 0, Number.MAX_SAFE_INTEGER);
   return stats;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function playerView(player: Player, zone: GameZone): GamePlayer {
