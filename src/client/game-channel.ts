@@ -11,6 +11,7 @@
  */
 import type { Root, Type } from 'protobufjs';
 import type { GameModule } from '../game/game-module.ts';
+import { ClientClosedError } from './client-errors.ts';
 import type { ZoneClient } from './zone-client.ts';
 
 /** What a channel needs of a module: its actions and events. */
@@ -29,6 +30,7 @@ export class GameChannel<Actions extends Messages = Messages, Events extends Mes
   private readonly actions = new Map<string, Bound>();
   private readonly eventsByKind = new Map<number, Bound>();
   private readonly listeners = new Map<string, Set<(message: never) => void>>();
+  private readonly stopListening: () => void;
 
   /** Throws a TypeError when the definition names a message `root` lacks. */
   constructor(client: ZoneClient, definition: GameDefinition, root: Root) {
@@ -39,8 +41,16 @@ export class GameChannel<Actions extends Messages = Messages, Events extends Mes
       return type as Type;
     };
     for (const [name, { id, message }] of Object.entries(definition.actions ?? {})) this.actions.set(name, { name, id, type: lookup(message) });
-    for (const [name, { id, message }] of Object.entries(definition.events ?? {})) this.eventsByKind.set(id, { name, id, type: lookup(message) });
-    client.on('gameEvent', ({ kind, payload }) => this.onEvent(kind, payload));
+    for (const [name, { id, message }] of Object.entries(definition.events ?? {})) {
+      if (this.eventsByKind.has(id)) throw new TypeError(`events ${this.eventsByKind.get(id)?.name} and ${name} share the id ${id}`);
+      this.eventsByKind.set(id, { name, id, type: lookup(message) });
+    }
+    this.stopListening = client.on('gameEvent', ({ kind, payload }) => this.onEvent(kind, payload));
+  }
+
+  /** Stops handing out events (the client goes on). */
+  close(): void {
+    this.stopListening();
   }
 
   /**
@@ -64,11 +74,17 @@ export class GameChannel<Actions extends Messages = Messages, Events extends Mes
     return () => set.delete(listener as (message: never) => void);
   }
 
-  /** The next event `name`. */
+  /** The next event `name`; rejects with ClientClosedError if the connection closes first. */
   next<Name extends keyof Events & string>(name: Name): Promise<Events[Name]> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      if (this.client.closed) return reject(new ClientClosedError(this.client.closed));
+      const offClose = this.client.on('close', (info) => {
+        off();
+        reject(new ClientClosedError(info));
+      });
       const off = this.on(name, (message) => {
         off();
+        offClose();
         resolve(message);
       });
     });
@@ -78,7 +94,13 @@ export class GameChannel<Actions extends Messages = Messages, Events extends Mes
     const event = this.eventsByKind.get(kind);
     const listeners = event && this.listeners.get(event.name);
     if (!event || !listeners || listeners.size === 0) return;
-    const message = event.type.toObject(event.type.decode(payload), { longs: Number, defaults: true, arrays: true }) as never;
+    let message: never;
+    try {
+      message = event.type.toObject(event.type.decode(payload), { longs: Number, defaults: true, arrays: true }) as never;
+    } catch {
+      // Not the event's message (a server of another version of the game): nobody is handed it.
+      return;
+    }
     for (const listener of [...listeners]) listener(message);
   }
 }

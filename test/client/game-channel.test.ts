@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { GameChannel } from '../../src/client/game-channel.ts';
-import { ZoneClient } from '../../src/client/zone-client.ts';
+import { ClientClosedError, ZoneClient } from '../../src/client/zone-client.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { until, within } from '../helpers/wait.ts';
 import echoGame from '../game/fixtures/echo-game.ts';
@@ -55,6 +55,9 @@ describe('GameChannel', () => {
     assert.throws(() => game.act('fly' as 'echo', { text: '', times: 0 }), /declares no action fly/);
     assert.throws(() => game.act('echo', { text: 5 as unknown as string, times: 1 }), /action echo: text: string expected/);
     assert.throws(() => new GameChannel(client, { actions: { x: { id: 9, message: 'echo.Nope' } } }, root), /no message echo\.Nope/);
+    assert.throws(() => new GameChannel(client, { events: { a: { id: 1, message: 'echo.Echoed' }, b: { id: 1, message: 'echo.Heard' } } }, root), /share the id 1/);
+    const never = game.next('echoed');
     await client.close();
+    await assert.rejects(never, ClientClosedError, 'a wait for an event ends with the connection');
   });
 });
