@@ -15,10 +15,13 @@
  *   SQLite in a temporary directory) that the players were acquired from before they joined;
  *   once without its journal and once with it (JOURNAL=on, the default), to price the journal:
  *   these two run side by side, taking turns of TURN_TICKS ticks, so that the machine's load
- *   falls on both alike.
+ *   falls on both alike;
+ * - moving and fighting (bench/zone/fighting.ts): deployed zones with as many monsters as
+ *   players, the core's wanderers against the sample game's wolves with every player attacking
+ *   once a second, side by side (at 2,000 players, uniform, in the default run).
  *
  *   node bench/zone.bench.ts [--players N,N..] [--ticks T] [--index grid,quadtree,'brute force']
- *                            [--zone bare|deployed] [--crowd uniform|clustered] [--npcs N]
+ *                            [--zone bare|deployed|fighting] [--crowd uniform|clustered] [--npcs N]
  *                            [--flush-interval-ms MS] [--json]
  */
 import { createLogger } from '../src/log/logger.ts';
@@ -44,6 +47,8 @@ import { printReport, type Row } from './lib/report.ts';
 import { encodeWithProtobufjs } from './zone/protobufjs-baseline.ts';
 import { moveJob } from '../test/helpers/move-job.ts';
 import { zoneOfSize } from '../src/config/world.ts';
+import { IMMORTAL_HP, loadSkirmish, populate, writeAttacks } from './zone/fighting.ts';
+import { mulberry32 } from '../src/zone/random.ts';
 import { World, type Spread } from './spatial/world.ts';
 
 const args = process.argv.slice(2);
@@ -80,7 +85,12 @@ const INDEXES: Record<IndexName, (sideM: number) => SpatialIndex> = {
 };
 
 /** A bare zone on the named index, or the deployed one, with its journal or without. */
-type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed'; readonly journal: boolean };
+/**
+ * A bare zone on the named index; the deployed one, with its journal or without; or a deployed
+ * zone (journal on) with as many monsters as players, `moving` (core wanderers, no game module)
+ * or `fighting` (the sample game's wolves, and every player attacking once a second).
+ */
+type Setup = { readonly zone: 'bare'; readonly index: IndexName } | { readonly zone: 'deployed'; readonly journal: boolean } | { readonly zone: 'moving' | 'fighting' };
 
 /**
  * The clustered crowd's towns, as bench/spatial.bench.ts has them; players turn now and then (a
@@ -143,7 +153,7 @@ async function run(players: number, crowd: Spread, together: readonly Setup[]): 
   try {
     const runs: ZoneRun[] = [];
     for (const setup of together) {
-      const deployment = setup.zone === 'deployed' ? await deploy() : undefined;
+      const deployment = setup.zone === 'bare' ? undefined : await deploy();
       if (deployment) deployments.push(deployment);
       runs.push(await prepareRun(players, crowd, setup, side, deployment));
     }
@@ -201,9 +211,14 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
       throw new Error(`session ${sessionId} dropped: outbound ring too small for the benchmark`);
     },
   };
-  const journal = deployment && setup.zone === 'deployed' && setup.journal ? new ZoneJournal(join(deployment.dataDir, 'journal'), 1, deployment.config.flushIntervalMs, 0) : undefined;
+  const journaled = setup.zone === 'deployed' ? setup.journal : setup.zone !== 'bare';
+  const journal = deployment && journaled ? new ZoneJournal(join(deployment.dataDir, 'journal'), 1, deployment.config.flushIntervalMs, 0) : undefined;
+  const fighting = setup.zone === 'fighting' ? skirmish : undefined;
+  // The moving zone's monsters are the core's wanderers; the fighting zone's, the game's wolves.
+  const npcs = setup.zone === 'moving' ? players : setup.zone === 'fighting' ? 0 : npcsFor(players);
+  const hp = setup.zone === 'moving' || setup.zone === 'fighting' ? IMMORTAL_HP : 100;
   const { zone, view } = deployment
-    ? deployedZone(deployment, { ...settingsOf(deployment.config, side, npcsFor(players)), ...(journal ? { journal } : {}) }, index, { inbound, outbound }, hooks, storeFailures)
+    ? deployedZone(deployment, { ...settingsOf(deployment.config, side, npcs), ...(journal ? { journal } : {}), ...(fighting ? { game: fighting } : {}) }, index, { inbound, outbound }, hooks, storeFailures)
     : bareZone(settingsOf(defaults, side, 0), index, { inbound, outbound }, hooks);
   const jobs = new JobWriter();
   let nowMs = 0;
@@ -228,13 +243,15 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
   const yOf = (i: number): number => Math.fround(walk.ys[i] as number);
   const playerIndexes = Array.from({ length: players }, (_, i) => i);
   const owned = deployment
-    ? await Promise.all(playerIndexes.map((i) => deployment.store.acquire(i + 1, deployment.config.nodeId, { zoneId: 1, x: xOf(i), y: yOf(i), heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 })))
+    ? await Promise.all(playerIndexes.map((i) => deployment.store.acquire(i + 1, deployment.config.nodeId, { zoneId: 1, x: xOf(i), y: yOf(i), heading: 0, hp, level: 1, exp: 0, playTimeS: 0 })))
     : undefined;
   for (const i of playerIndexes) {
     const epoch = owned?.[i]?.epoch ?? 1;
-    if (!inbound.tryWrite(i + 1, jobs.join({ playerId: i + 1, epoch, x: xOf(i), y: yOf(i), heading: 0, hp: 100, level: 1, exp: 0, playTimeS: 0 }))) throw new Error('inbound ring full');
+    if (!inbound.tryWrite(i + 1, jobs.join({ playerId: i + 1, epoch, x: xOf(i), y: yOf(i), heading: 0, hp, level: 1, exp: 0, playTimeS: 0 }))) throw new Error('inbound ring full');
   }
   zone.tick((nowMs += TICK_MS));
+  if (fighting) populate(zone, players, edge, mulberry32(players));
+  let attacks = 0;
   if (zone.world.playersBySession.size !== players) throw new Error(`${zone.world.playersBySession.size} of ${players} players joined`);
   if (deployment) {
     // Each join reads the player's inventory from the store; have every answer in (and its frame
@@ -265,6 +282,12 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
       for (const i of playerIndexes) {
         if (!inbound.tryWrite(i + 1, moveJob(seq, xOf(i), yOf(i), walk.headings[i] as number, 0))) throw new Error('inbound ring full');
       }
+      if (fighting) {
+        const written = writeAttacks(zone, fighting, t, TICK_HZ, (sessionId, bytes) => {
+          if (!inbound.tryWrite(sessionId, bytes)) throw new Error('inbound ring full');
+        });
+        if (t >= WARMUP_TICKS) attacks += written;
+      }
       if (t === WARMUP_TICKS) {
         frameBytes = 0;
         frames = 0;
@@ -276,7 +299,8 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
       const started = performance.now();
       zone.tick((nowMs += TICK_MS));
       const took = performance.now() - started;
-      const compare = t >= WARMUP_TICKS && t % 10 === 0;
+      // A fighting zone's frames include the game's events, which the baseline encoder does not write.
+      const compare = !fighting && t >= WARMUP_TICKS && t % 10 === 0;
       keep = compare ? new Map() : undefined;
       drain();
       if (compare && keep) {
@@ -328,7 +352,9 @@ async function prepareRun(players: number, crowd: Spread, setup: Setup, side: nu
       // Batches committed while the measured ticks ran (one still in flight at the end is not counted).
       row.batches = writeBack ? writeBack.counters.batches - batchesAtStart : 0;
       row.rowsWritten = writeBack ? writeBack.counters.rowsWritten - rowsAtStart : 0;
-      row.journal = setup.zone === 'deployed' ? (setup.journal ? 'on' : 'off') : '-';
+      row.journal = setup.zone === 'bare' ? '-' : journaled ? 'on' : 'off';
+      row.attacksPerS = (attacks / ticks) * TICK_HZ;
+      row.gameErrors = zone.game ? Object.values(zone.game.errors).reduce((a, b) => a + b, 0) : 0;
       // Per second of game time at TICK_HZ: the ticks here run back to back, faster than that.
       row.journalKiBPerS = journal ? ((journal.counters.bytes - journalBytesAtStart) / ticks) * TICK_HZ / 1024 : 0;
       row.journalSyncsPerTick = journal ? (journal.counters.syncs - journalSyncsAtStart) / ticks : 0;
@@ -343,19 +369,26 @@ const zoneChoice = choice('zone');
 const crowdChoice = choice('crowd');
 const indexChoices = indexChoice?.split(',');
 if (indexChoices?.some((name) => !(name in INDEXES))) throw new Error(`--index must be one or more of ${Object.keys(INDEXES).join(', ')}, separated by commas`);
-if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed') throw new Error('--zone must be bare or deployed');
+if (zoneChoice !== undefined && zoneChoice !== 'bare' && zoneChoice !== 'deployed' && zoneChoice !== 'fighting') throw new Error('--zone must be bare, deployed or fighting');
 if (crowdChoice !== undefined && crowdChoice !== 'uniform' && crowdChoice !== 'clustered') throw new Error('--crowd must be uniform or clustered');
 const crowds: readonly Spread[] = crowdChoice ? [crowdChoice] : ['uniform', 'clustered'];
 // Side by side, taking turns, where a ratio of two is the figure: the grid and the quadtree, and
 // the deployed zone without its journal and with it. Brute force runs alone.
 const groups: Setup[][] = [];
-if (zoneChoice !== 'deployed') {
+if (zoneChoice === undefined || zoneChoice === 'bare') {
   const indexes = (indexChoices ?? Object.keys(INDEXES)) as IndexName[];
   const paired = indexes.filter((index) => index !== 'brute force');
   if (paired.length > 0) groups.push(paired.map((index) => ({ zone: 'bare', index })));
   if (indexes.includes('brute force')) groups.push([{ zone: 'bare', index: 'brute force' }]);
 }
-if (zoneChoice !== 'bare' && indexChoice === undefined) groups.push([{ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true }]);
+if ((zoneChoice === undefined || zoneChoice === 'deployed') && indexChoice === undefined) groups.push([{ zone: 'deployed', journal: false }, { zone: 'deployed', journal: true }]);
+/**
+ * The fighting workload against the same zone moving only, side by side: in the default run at
+ * FIGHT_PLAYERS players and the uniform crowd; with --zone fighting at every --players and crowd.
+ */
+const FIGHT_PLAYERS = 2000;
+const fightPair: Setup[] = [{ zone: 'moving' }, { zone: 'fighting' }];
+const skirmish = zoneChoice === undefined || zoneChoice === 'fighting' ? await loadSkirmish() : undefined;
 
 const loadAtStart = loadavg()[0] as number;
 
@@ -367,9 +400,13 @@ const rows: Row[] = [];
 for (const players of playerCounts) {
   for (const crowd of crowds) {
     for (const group of groups) {
-      const names = group.map((setup) => (setup.zone === 'bare' ? `bare, ${setup.index}` : `deployed, journal ${setup.journal ? 'on' : 'off'}`));
+      const names = group.map((setup) => (setup.zone === 'bare' ? `bare, ${setup.index}` : setup.zone === 'deployed' ? `deployed, journal ${setup.journal ? 'on' : 'off'}` : setup.zone));
       rows.push(...(await run(players, crowd, group)));
       process.stderr.write(`  ${players} players, ${crowd}, ${names.join(' and ')}: done\n`);
+    }
+    if (zoneChoice === 'fighting' || (zoneChoice === undefined && indexChoice === undefined && players === FIGHT_PLAYERS && crowd === 'uniform')) {
+      rows.push(...(await run(players, crowd, fightPair)));
+      process.stderr.write(`  ${players} players, ${crowd}, moving and fighting, ${players} monsters: done\n`);
     }
   }
 }
@@ -404,6 +441,15 @@ for (const players of playerCounts) {
       summary[`${at}: tick p50, journal on / off`] = n(journaled, 'tickP50') / n(deployed, 'tickP50');
       summary[`${at}: journal KiB per second at ${TICK_HZ} Hz`] = n(journaled, 'journalKiBPerS');
       summary[`${at}: journal fdatasyncs per tick`] = n(journaled, 'journalSyncsPerTick');
+    }
+    const moving = rows.find((r) => r.players === players && r.crowd === crowd && r.zone === 'moving');
+    const fight = rows.find((r) => r.players === players && r.crowd === crowd && r.zone === 'fighting');
+    if (moving && fight) {
+      summary[`${at}: tick p99, fighting / moving (goal <= 1.5)`] = n(fight, 'tickP99') / n(moving, 'tickP99');
+      summary[`${at}: tick p50, fighting / moving`] = n(fight, 'tickP50') / n(moving, 'tickP50');
+      summary[`${at}: fighting bytes per viewer per tick (goal <= 450)`] = n(fight, 'bytesPerViewer');
+      summary[`${at}: moving bytes per viewer per tick`] = n(moving, 'bytesPerViewer');
+      summary[`${at}: fighting attacks per second`] = n(fight, 'attacksPerS');
     }
     if (grid && brute) summary[`${at}: view p50, brute force / grid`] = n(brute, 'viewP50') / n(grid, 'viewP50');
     if (grid && quadtree) {
@@ -464,6 +510,8 @@ printReport({
     { key: 'rowsWritten', title: 'rows written' },
     { key: 'journalKiBPerS', title: 'journal KiB/s', digits: 0 },
     { key: 'journalSyncsPerTick', title: 'syncs/tick', digits: 2 },
+    { key: 'attacksPerS', title: 'attacks/s', digits: 0 },
+    { key: 'gameErrors', title: 'game errors' },
   ],
   rows,
   summary,
@@ -471,6 +519,7 @@ printReport({
     'Phases: jobs = draining the inbound ring; logic = validating and applying moves, NPCs walking; view = spatial index upkeep, visible sets, deltas; encode = one WorldUpdate per viewer written into the outbound ring, then (deployed) the write-back scan, snapshots and batch sent to the store.',
     'pbjs: the same frames built as objects and encoded by protobufjs\'s generated code (every 10th tick, outside the tick); "enc" times encode() alone, "build+enc" also building the objects; the bytes are checked to be identical. Their garbage is collected whenever V8 collects, possibly inside a later timed tick.',
     'batches, rows written: write-back batches the store committed during the measured ticks (zone time: ticks x 50 ms).',
-    'Goals: tick p99 <= 10 ms at 2,000 players, <= 25 ms at 5,000; <= 400 bytes per viewer per tick with ~60 moving entities in view.',
+    'moving, fighting: deployed zones (journal on) with as many monsters as players, side by side: moving has the core\'s wanderers and no game module; fighting runs the sample game (examples/skirmish/) with that many wolves, and each player attacks the nearest entity within 3 m once a second (players cannot die, so the walk stays theirs). Its frames include the game\'s events.',
+    'Goals: tick p99 <= 10 ms at 2,000 players, <= 25 ms at 5,000; <= 400 bytes per viewer per tick with ~60 moving entities in view; fighting tick p99 <= 1.5 x moving, <= 450 bytes per viewer per tick.',
   ],
 });
