@@ -7,6 +7,7 @@
 import protobuf from 'protobufjs';
 import { GameChannel } from '../../src/client/game-channel.ts';
 import type { ZoneClient } from '../../src/client/zone-client.ts';
+import { EntityKind } from '../../src/protocol/messages.ts';
 import skirmish from '../../examples/skirmish/game.ts';
 import { PLAYER } from '../../examples/skirmish/rules.ts';
 
@@ -53,6 +54,8 @@ export class Fighter {
     let nearest: number | undefined;
     let nearestM: number = PLAYER.attackRangeM;
     for (const entity of this.client.entities.values()) {
+      // Players and the game's monsters; the core's wanderers (npcKind 0) are not the game's.
+      if (entity.kind !== EntityKind.ENTITY_KIND_PLAYER && entity.npcKind === 0) continue;
       const distance = Math.hypot(entity.x - self.x, entity.y - self.y);
       if (distance <= nearestM) [nearest, nearestM] = [entity.id, distance];
     }

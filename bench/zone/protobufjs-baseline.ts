@@ -39,6 +39,7 @@ export function encodeWithProtobufjs(zone: Zone, view: ViewSystem): BaselineFram
         ...(knownXCm[slot] !== 0 && { xCm: knownXCm[slot] }),
         ...(knownYCm[slot] !== 0 && { yCm: knownYCm[slot] }),
         ...(entity.heading !== 0 && { heading: entity.heading }),
+        ...((entity.npcKind ?? 0) !== 0 && { npcKind: entity.npcKind }),
       });
     }
     const moveEntityIds: number[] = [];

@@ -26,6 +26,8 @@ export class KnownEntity {
   readonly id: number;
   readonly kind: EntityKind;
   readonly playerId: number;
+  /** For an NPC of the server's game module, the number of its kind (the module's npcKinds); 0 otherwise. */
+  readonly npcKind: number;
   private table: StateTable;
   private slot: number;
 
@@ -33,6 +35,7 @@ export class KnownEntity {
     this.id = spawn.entityId;
     this.kind = spawn.kind;
     this.playerId = spawn.playerId;
+    this.npcKind = spawn.npcKind ?? 0;
     this.table = table;
     this.slot = slot;
   }

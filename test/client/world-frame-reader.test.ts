@@ -131,7 +131,7 @@ function randomFrame(): Uint8Array {
     parts.push((w) => w.tag(1, 0).varint(tick));
   }
   for (let i = pick(3); i > 0; i--) {
-    const spawn = zone.v1.EntitySpawn.encode({ entityId: unsigned(), kind: EntityKind.ENTITY_KIND_NPC, playerId: pick(2 ** 40), xCm: signed(), yCm: signed(), heading: random() * 6 - 3 }).finish();
+    const spawn = zone.v1.EntitySpawn.encode({ entityId: unsigned(), kind: EntityKind.ENTITY_KIND_NPC, playerId: pick(2 ** 40), xCm: signed(), yCm: signed(), heading: random() * 6 - 3, npcKind: pick(2 ** 32) }).finish();
     parts.push((w) => w.tag(2, 2).delimited(spawn));
   }
   for (let i = random() < 0.3 ? 1 + pick(3) : 0; i > 0; i--) parts.push(writeUnknown);

@@ -113,6 +113,7 @@ describe('a game module in a zone', () => {
     const spawn = first.get(1)?.find((m) => m.update?.spawns?.length)?.update?.spawns?.[0];
     assert.ok(spawn, 'the dummy spawned at the start is shown');
     assert.equal(spawn.kind, EntityKind.ENTITY_KIND_NPC);
+    assert.equal(spawn.npcKind, 1, 'with its kind’s number');
     assert.deepEqual([spawn.xCm, spawn.yCm], [START_DUMMY.x * 100, START_DUMMY.y * 100]);
     const dummy = z.zone.game?.npcs.get(spawn.entityId as number);
     assert.ok(dummy);

@@ -69,7 +69,7 @@ export class GameHost {
     this.name = game.module.name;
     this.hooks = game.module.hooks ?? {};
     this.zone = zone;
-    const npcs = new GameNpcs(zone, Object.keys(game.module.npcKinds ?? {}));
+    const npcs = new GameNpcs(zone, game.module.npcKinds ?? {});
     this.npcs = npcs;
     const host = this;
     const { config } = zone;

@@ -15,12 +15,13 @@ interface Npc {
 
 export class GameNpcs {
   private readonly zone: GameZone;
-  private readonly kinds: ReadonlySet<string>;
+  /** The module's NPC kinds: name → the number its spawns carry. */
+  private readonly kinds: ReadonlyMap<string, number>;
   private readonly byEntity = new Map<number, Npc>();
 
-  constructor(zone: GameZone, kinds: Iterable<string>) {
+  constructor(zone: GameZone, kinds: Readonly<Record<string, { readonly id: number }>>) {
     this.zone = zone;
-    this.kinds = new Set(kinds);
+    this.kinds = new Map(Object.entries(kinds).map(([name, kind]) => [name, kind.id]));
   }
 
   get count(): number {
@@ -28,9 +29,10 @@ export class GameNpcs {
   }
 
   spawn(kind: string, x: number, y: number, heading = 0): GameNpc {
-    if (!this.kinds.has(kind)) throw new RangeError(`no NPC kind ${kind} (the module's npcKinds: ${[...this.kinds].join(', ') || 'none'})`);
+    const npcKind = this.kinds.get(kind);
+    if (npcKind === undefined) throw new RangeError(`no NPC kind ${kind} (the module's npcKinds: ${[...this.kinds.keys()].join(', ') || 'none'})`);
     checkFinite(x, y, heading);
-    const entity = this.zone.world.addEntity({ kind: EntityKind.ENTITY_KIND_NPC, playerId: 0, x: this.insideX(x), y: this.insideY(y), heading });
+    const entity = this.zone.world.addEntity({ kind: EntityKind.ENTITY_KIND_NPC, playerId: 0, x: this.insideX(x), y: this.insideY(y), heading, npcKind });
     const view = npcView(entity, kind, this.zone);
     this.byEntity.set(entity.id, { entity, view });
     return view;

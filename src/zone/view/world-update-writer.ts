@@ -35,8 +35,9 @@ const TAG_SPAWN_PLAYER_ID = (3 << 3) | 0;
 const TAG_SPAWN_X = (4 << 3) | 0;
 const TAG_SPAWN_Y = (5 << 3) | 0;
 const TAG_SPAWN_HEADING = (6 << 3) | 5;
-/** Upper bound of one encoded EntitySpawn: five tagged varints of up to 10 bytes and a float. */
-const MAX_SPAWN_BYTES = 5 * 11 + 5;
+const TAG_SPAWN_NPC_KIND = (7 << 3) | 0;
+/** Upper bound of one encoded EntitySpawn: six tagged varints of up to 10 bytes and a float. */
+const MAX_SPAWN_BYTES = 6 * 11 + 5;
 
 export class WorldUpdateWriter {
   private readonly results: ViewResults;
@@ -249,6 +250,11 @@ export class WorldUpdateWriter {
       pool[at++] = TAG_SPAWN_HEADING;
       this.floatView.setFloat32(0, entity.heading, true);
       for (let b = 0; b < 4; b++) pool[at++] = this.floatView.getUint8(b);
+    }
+    const npcKind = entity.npcKind ?? 0;
+    if (npcKind !== 0) {
+      pool[at++] = TAG_SPAWN_NPC_KIND;
+      at = writeVarint(pool, at, npcKind);
     }
     this.spawnTick[slot] = this.tick;
     this.spawnAt[slot] = start;

@@ -22,6 +22,8 @@ export interface Entity {
   y: number;
   /** Radians. */
   heading: number;
+  /** For an NPC of the game module, the number of its kind (zone/game/game-npcs.ts); absent otherwise. */
+  readonly npcKind?: number;
   /** MoveField bits changed during the current tick. */
   changed: number;
   /** True from its addition until the end of that tick: it is news as a whole (a spawn). */
