@@ -35,9 +35,10 @@ export interface GameModule {
 }
 
 /**
- * Called by the zone inside its tick, except `join` (and `start`, if the module's first call is
- * a join) for a player walking in from another zone, which runs as the player comes in, between
- * ticks. A hook must not be async: the zone does not wait for it. A hook that throws is logged with the module, the
+ * Called by the zone inside its tick, in this order: `start` (once), `join` for the players who
+ * came in since the last tick (logged in, or walked in from another zone), each player's
+ * `action`s and `leave` as its jobs come, then `granted`, `npc` and `tick`. A hook must not be
+ * async: the zone does not wait for it. A hook that throws is logged with the module, the
  * hook and the player, counted (`zone_game_hook_errors_total`), and, when a player's action or
  * arrival was being handled, answered to that player with ERROR_CODE_GAME_ACTION_REFUSED
  * (`RULE_FAILED`); the zone goes on ticking.

@@ -178,6 +178,7 @@ export class Zone {
     this.counters.jobs += this.queue.take(this.jobs, ZoneLimits.maxJobsPerTick, this.id, this.arrivals);
     const t1 = performance.now();
     heartbeat?.enter(ZonePhase.logic);
+    this.game?.beginLogic();
     this.applyQueuedJobs();
     this.operatorChanges.apply(this.changeTarget);
     if (this.stopping) this.everyoneLeaves();

@@ -59,6 +59,8 @@ export class GameHost {
   /** Players whose stats the module changed since the last `sendStats`. */
   private readonly statsChanged = new Set<Player>();
   private started = false;
+  /** Players who came in since the last logic phase, their join hooks still to run. */
+  private readonly joining: Player[] = [];
   /** Keys of the module's grants on their way to the database. */
   private readonly grantsPending = new Set<string>();
   /** Grants the database decided, for the next tick's `granted` calls. */
@@ -184,16 +186,31 @@ export class GameHost {
     this.statsChanged.clear();
   }
 
-  /** The player entered the zone. */
+  /**
+   * The player entered the zone: its join hook runs at the start of the next logic phase (a
+   * player handed over between ticks comes in then), before any action of that tick.
+   */
   join(player: Player): void {
-    this.start();
-    const join = this.hooks.join;
-    if (!join) return;
-    if (!this.run('join', player.playerId, () => join(this.context, this.viewOf(player)))) this.tellFailed(player, 0);
+    this.joining.push(player);
   }
 
-  /** The player is leaving the zone (still in it). */
+  /** The start of a tick's logic: the start hook once, then the join hooks of the players who came in. */
+  beginLogic(): void {
+    this.start();
+    if (this.joining.length === 0) return;
+    const joining = this.joining.splice(0);
+    const join = this.hooks.join;
+    if (!join) return;
+    for (const player of joining) {
+      if (player.removed) continue;
+      if (!this.run('join', player.playerId, () => join(this.context, this.viewOf(player)))) this.tellFailed(player, 0);
+    }
+  }
+
+  /** The player is leaving the zone (still in it). One whose join the module has not seen yet leaves unseen. */
   leave(player: Player): void {
+    const waiting = this.joining.indexOf(player);
+    if (waiting >= 0) return void this.joining.splice(waiting, 1);
     const leave = this.hooks.leave;
     if (leave) this.run('leave', player.playerId, () => leave(this.context, this.viewOf(player)));
   }
