@@ -36,7 +36,7 @@ export default defineGame({
     tick: (game) => respawnWolves(game),
     granted(game, result) {
       if (!result.ok) return;
-      const killer = [...game.players()].find((player) => player.playerId === result.playerId);
+      const killer = game.playerById(result.playerId);
       if (killer) game.send(killer, 'looted', { gold: result.gold, templateIds: result.items.map((item) => item.templateId) });
     },
   },

@@ -120,6 +120,8 @@ export interface GameContext {
   players(): IterableIterator<GamePlayer>;
   /** The zone's player with this entity id, if there is one. */
   player(entityId: number): GamePlayer | undefined;
+  /** The zone's player with this player id (the character's), if it is here. */
+  playerById(playerId: number): GamePlayer | undefined;
   /** Sends one of the module's events to one player. */
   send(to: GamePlayer, event: string, message: Record<string, unknown>): void;
   /**

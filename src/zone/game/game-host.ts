@@ -84,6 +84,10 @@ export class GameHost {
       *players() {
         for (const player of zone.world.playersBySession.values()) yield host.viewOf(player);
       },
+      playerById(playerId) {
+        const player = zone.world.playersById.get(playerId);
+        return player && host.viewOf(player);
+      },
       player(entityId) {
         const entity = zone.world.entities.get(entityId);
         return entity && 'sessionId' in entity ? host.viewOf(entity as Player) : undefined;
