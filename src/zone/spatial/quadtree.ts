@@ -25,6 +25,7 @@
  * Points must lie in [0, width] × [0, height]; insert and move throw a RangeError otherwise.
  */
 import type { SpatialIndex } from './spatial-index.ts';
+import { sortByCell } from './cell-sort.ts';
 import { growInt32, PointSet } from './point-set.ts';
 
 export interface QuadtreeOptions {
@@ -263,43 +264,10 @@ export class Quadtree implements SpatialIndex {
 
   /** Counting sort of the live points by directory cell, then the split of every cell that overflows. */
   #build(): void {
-    const { live, xs, ys, size } = this.#points;
     const cellStart = this.#cellStart;
     const cells = cellStart.length - 1;
-    const cellOfLive = this.#cellOfLive;
     const side = this.#cellSideM;
-    const lastColumn = this.#columns - 1;
-    const lastRow = this.#rows - 1;
-    cellStart.fill(0);
-    for (let i = 0; i < size; i++) {
-      const slot = live[i] as number;
-      // min(): a point on the far edge (x = width) belongs to the last cell.
-      const column = Math.min(lastColumn, Math.floor((xs[slot] as number) / side));
-      const row = Math.min(lastRow, Math.floor((ys[slot] as number) / side));
-      const cell = row * this.#columns + column;
-      cellOfLive[i] = cell;
-      cellStart[cell] = (cellStart[cell] as number) + 1;
-    }
-    // Running sum: cellStart[c] becomes the end of cell c. Filling each cell from its end
-    // backwards then leaves cellStart[c] at the cell's beginning.
-    let sum = 0;
-    for (let cell = 0; cell < cells; cell++) {
-      sum += cellStart[cell] as number;
-      cellStart[cell] = sum;
-    }
-    cellStart[cells] = size;
-    const slots = this.#sortedSlots;
-    const sortedX = this.#sortedX;
-    const sortedY = this.#sortedY;
-    for (let i = size - 1; i >= 0; i--) {
-      const cell = cellOfLive[i] as number;
-      const at = (cellStart[cell] as number) - 1;
-      cellStart[cell] = at;
-      const slot = live[i] as number;
-      slots[at] = slot;
-      sortedX[at] = xs[slot] as number;
-      sortedY[at] = ys[slot] as number;
-    }
+    sortByCell(this.#points, { cellSizeM: side, columns: this.#columns, rows: this.#rows }, { cellStart, cellOfLive: this.#cellOfLive, sortedSlots: this.#sortedSlots, sortedX: this.#sortedX, sortedY: this.#sortedY });
     this.#nodeCount = cells;
     this.#firstChild.fill(-1, 0, cells);
     const columns = this.#columns;

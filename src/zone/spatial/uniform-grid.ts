@@ -14,6 +14,7 @@
  *
  * Points must lie in [0, width] × [0, height]; insert and move throw a RangeError otherwise.
  */
+import { sortByCell } from './cell-sort.ts';
 import { PointSet } from './point-set.ts';
 import type { SpatialIndex } from './spatial-index.ts';
 
@@ -141,43 +142,7 @@ export class UniformGrid implements SpatialIndex {
 
   /** Counting sort of the live points by cell. */
   #sort(): void {
-    const { live, xs, ys, size } = this.#points;
-    const start = this.#cellStart;
-    const cells = start.length - 1;
-    const cellOfLive = this.#cellOfLive;
-    const cell = this.cellSizeM;
-    const lastColumn = this.columns - 1;
-    const lastRow = this.rows - 1;
-    start.fill(0);
-    for (let i = 0; i < size; i++) {
-      const slot = live[i] as number;
-      // min(): a point on the far edge (x = width) belongs to the last cell.
-      const column = Math.min(lastColumn, Math.floor((xs[slot] as number) / cell));
-      const row = Math.min(lastRow, Math.floor((ys[slot] as number) / cell));
-      const c = row * this.columns + column;
-      cellOfLive[i] = c;
-      start[c] = (start[c] as number) + 1;
-    }
-    // Running sum: start[c] becomes the end of cell c. Filling each cell from its end backwards
-    // then leaves start[c] at the cell's beginning.
-    let sum = 0;
-    for (let c = 0; c < cells; c++) {
-      sum += start[c] as number;
-      start[c] = sum;
-    }
-    start[cells] = size;
-    const slots = this.#sortedSlots;
-    const sortedX = this.#sortedX;
-    const sortedY = this.#sortedY;
-    for (let i = size - 1; i >= 0; i--) {
-      const c = cellOfLive[i] as number;
-      const at = (start[c] as number) - 1;
-      start[c] = at;
-      const slot = live[i] as number;
-      slots[at] = slot;
-      sortedX[at] = xs[slot] as number;
-      sortedY[at] = ys[slot] as number;
-    }
+    sortByCell(this.#points, this, { cellStart: this.#cellStart, cellOfLive: this.#cellOfLive, sortedSlots: this.#sortedSlots, sortedX: this.#sortedX, sortedY: this.#sortedY });
     this.#dirty = false;
   }
 }
