@@ -5,7 +5,6 @@
  * given hp enough never to die, so that the walk the benchmark sends stays theirs (a death would
  * put a player back at the spawn point, away from its next move).
  */
-import protobuf from 'protobufjs';
 import { loadGame, type LoadedGame } from '../../src/game/load-game.ts';
 import { gameJobBytes } from '../../src/thread-messages/jobs.ts';
 import type { Zone } from '../../src/zone/zone.ts';
@@ -48,7 +47,7 @@ export function writeAttacks(zone: Zone, game: LoadedGame, tick: number, tickHz:
       if (entity.entityId !== player.id && distance < best) [target, best] = [entity.entityId, distance];
     }
     if (target === 0) continue;
-    write(player.sessionId, gameJobBytes({ seq: tick, gameAction: attack.id, payload: (attack.type as protobuf.Type).encode({ targetEntityId: target }).finish() }));
+    write(player.sessionId, gameJobBytes({ seq: tick, gameAction: attack.id, payload: attack.type.encode({ targetEntityId: target }).finish() }));
     written++;
   }
   return written;

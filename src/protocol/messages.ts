@@ -52,6 +52,14 @@ export function toCentimetres(metres: number): number {
   return Math.round(metres * CM_PER_METRE);
 }
 
+/**
+ * The correction that tells a client the server put its player at (x, y) in world metres, facing
+ * `heading` (an operator's teleport, a game's respawn); `seq` is its last move applied.
+ */
+export function teleportedCorrection(seq: number, x: number, y: number, heading: number): NonNullable<ServerMessageInit['correction']> {
+  return { seq, reason: MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED, xCm: toCentimetres(x), yCm: toCentimetres(y), heading };
+}
+
 /** Headings in moves travel as whole milliradians in [-3142, 3142] (sint32, two bytes). */
 export function toMilliradians(radians: number): number {
   // Into (-π, π] first, so that the value stays small whatever turns the client made.

@@ -6,7 +6,7 @@
  * another zone by the hand-over's ZoneChanged, with a fresh view as after a portal.
  */
 import type { ZoneConfig } from '../config/world.ts';
-import { MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../protocol/messages.ts';
+import { MoveField, teleportedCorrection, type ServerMessageInit } from '../protocol/messages.ts';
 import type { ChangeOutcome, PlayerChange } from '../thread-messages/zone-control.ts';
 import type { Crossing, Crossings } from './crossings.ts';
 import { liveViewOf } from './player-records.ts';
@@ -86,15 +86,7 @@ function applyOne(target: ChangeTarget, playerId: number, change: PlayerChange):
   if (fields !== 0) {
     world.markChanged(player, fields);
     player.persisted.version++;
-    target.send(player.sessionId, {
-      correction: {
-        seq: player.lastMoveSeq,
-        reason: MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED,
-        xCm: toCentimetres(player.x + zone.originXM),
-        yCm: toCentimetres(player.y + zone.originYM),
-        heading: player.heading,
-      },
-    });
+    target.send(player.sessionId, { correction: teleportedCorrection(player.lastMoveSeq, player.x + zone.originXM, player.y + zone.originYM, player.heading) });
   }
   return { player: liveViewOf(zone, player) };
 }

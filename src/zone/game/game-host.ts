@@ -11,7 +11,7 @@ import { GAME_HOOK_NAMES, type GameActionCall, type GameContext, type GameGrantR
 import type { GrantRequest, GrantResult } from '../../storage/economy-store.ts';
 import { checkGrant } from '../../economy/economy-rules.ts';
 import type { LoadedGame } from '../../game/load-game.ts';
-import { encodeServerMessage, ErrorCode, MoveField, MoveRejectReason, toCentimetres, type ServerMessageInit } from '../../protocol/messages.ts';
+import { encodeServerMessage, ErrorCode, MoveField, teleportedCorrection, type ServerMessageInit } from '../../protocol/messages.ts';
 import { GameActionRefusals, RefusalMessages } from '../../protocol/reasons.ts';
 import type { GameActionJob } from '../../thread-messages/jobs.ts';
 import type { ZoneConfig } from '../../config/world.ts';
@@ -30,8 +30,8 @@ export interface GameZone {
   sendEncoded(sessionId: number, frame: Uint8Array): void;
   /** Slots of the entities that see the entity in `slot`, as of the last view update. */
   viewersOf(slot: number): Iterable<number>;
-  /** Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last view update. */
-  slotsWithin(x: number, y: number, radiusM: number): number[];
+  /** Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last view update; valid until the next search. */
+  slotsWithin(x: number, y: number, radiusM: number): Int32Array;
   /** A hook threw; `playerId` is the player it was handling, 0 for none. */
   failed(err: unknown, hook: GameHookName, playerId: number): void;
   /** Sends the grant until the store answers (undefined: the store is gone); absent when the zone has no store. */
@@ -44,9 +44,9 @@ const GRANT_OP_PREFIX = 'g:';
 
 export class GameHost {
   /** Hooks that threw, by hook, since the zone started. */
-  readonly errors: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, action: 0, granted: 0, npc: 0, tick: 0 };
+  readonly errors = perHook();
   /** Milliseconds spent in each hook during the current tick; `endTick` hands them over and starts again. */
-  readonly tickMs: Record<GameHookName, number> = { start: 0, join: 0, leave: 0, action: 0, granted: 0, npc: 0, tick: 0 };
+  readonly tickMs = perHook();
   readonly npcs: GameNpcs;
   readonly name: string;
   private readonly game: LoadedGame;
@@ -136,8 +136,7 @@ export class GameHost {
         player.heading = heading;
         zone.world.markChanged(player, MoveField.MOVE_FIELD_POSITION | MoveField.MOVE_FIELD_HEADING);
         player.persisted.version++;
-        const correction = { seq: player.lastMoveSeq, reason: MoveRejectReason.MOVE_REJECT_REASON_TELEPORTED, xCm: toCentimetres(x), yCm: toCentimetres(y), heading };
-        zone.send(player.sessionId, { correction });
+        zone.send(player.sessionId, { correction: teleportedCorrection(player.lastMoveSeq, x, y, heading) });
       },
       grant(of, grant, key) {
         if (typeof key !== 'string' || !GRANT_KEY.test(key)) throw new RangeError(`a grant key is 1 to 62 of A-Z a-z 0-9 . _ : -, got ${JSON.stringify(key)}`);
@@ -367,6 +366,11 @@ function checkedStats(stats: GameStats): GameStats {
   check('level', 1, MAX_STAT);
   check('exp', 0, Number.MAX_SAFE_INTEGER);
   return stats;
+}
+
+/** A count for each hook, from 0. */
+function perHook(): Record<GameHookName, number> {
+  return Object.fromEntries(GAME_HOOK_NAMES.map((hook) => [hook, 0])) as Record<GameHookName, number>;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

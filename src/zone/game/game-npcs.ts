@@ -73,10 +73,10 @@ export class GameNpcs {
   }
 
   /** The module's NPCs among the entities in `slots`. */
-  among(slots: readonly number[]): GameNpc[] {
+  among(slots: ArrayLike<number>): GameNpc[] {
     const found: GameNpc[] = [];
-    for (const slot of slots) {
-      const entity = this.zone.world.bySlot[slot];
+    for (let i = 0; i < slots.length; i++) {
+      const entity = this.zone.world.bySlot[slots[i] as number];
       const npc = entity && !entity.removed ? this.byEntity.get(entity.id) : undefined;
       if (npc && npc.entity === entity) found.push(npc.view);
     }

@@ -116,10 +116,12 @@ export class ViewSystem {
     return viewers;
   }
 
-  /** Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last update. Allocates. */
-  slotsWithin(x: number, y: number, radiusM: number): number[] {
-    const found = this.index.queryCircle(x, y, radiusM);
-    return Array.from(this.index.results.subarray(0, found));
+  /**
+   * Slots of the entities within `radiusM` of (x, y), zone coordinates, as of the last update: a
+   * view of the index's results, valid until the next query.
+   */
+  slotsWithin(x: number, y: number, radiusM: number): Int32Array {
+    return this.index.results.subarray(0, this.index.queryCircle(x, y, radiusM));
   }
 
   /**
